@@ -1,0 +1,83 @@
+# Carte Commune: the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 redis-server chromium poppler-utils \
+	libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core python3-venv
+DB_USER := cartecommune
+DB_NAME := cartecommune
+TEST_DB_NAME := cartecommune_test
+export DATABASE_URL ?= postgresql://$(DB_USER)@127.0.0.1:5432/$(DB_NAME)
+export TEST_DATABASE_URL ?= postgresql://$(DB_USER)@127.0.0.1:5432/$(TEST_DB_NAME)
+export REDIS_URL ?= redis://127.0.0.1:6379/0
+export PYTHONDONTWRITEBYTECODE ?= 1
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: help run test lint format bench deps system services venv db db-test web-check clean-var
+
+help:
+	@echo "make run    install what is missing, migrate, seed the demo, serve http://$(HOST):$(PORT) (web + worker)"
+	@echo "make test   install what is missing, lint, run the whole test suite on PostGIS + Redis"
+	@echo "make bench  benchmarks (synthetic data at 100k and 1M contributions)"
+	@echo "make lint   ruff check + ruff format --check"
+
+## --- installation (idempotent: a second run installs nothing) -------------------------------
+system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+services: system
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { pg_ctlcluster --skip-systemctl-redirect 15 main start && sleep 1; }
+	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(VENV)/bin/uv || $(PY) -m pip install -q uv==0.13.8
+	$(VENV)/bin/uv pip install -q --python $(PY) --compile-bytecode -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+deps: services venv
+
+# Databases are created by the postgres superuser (CREATE EXTENSION postgis needs one), then owned by the app role.
+db: deps
+	@bash scripts/ensure_db.sh $(DB_USER) $(DB_NAME)
+
+db-test: deps
+	@bash scripts/ensure_db.sh $(DB_USER) $(TEST_DB_NAME)
+
+## --- the two commands ------------------------------------------------------------------------
+run: db
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	@mkdir -p var/log
+	@echo "Carte Commune: http://$(HOST):$(PORT)  (worker log: var/log/worker.log, Ctrl-C stops both)"
+	@$(PY) worker.py >> var/log/worker.log 2>&1 & worker=$$!; \
+	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
+
+test: db-test lint
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: db
+	$(PY) -m bench.run
+
+clean-var:
+	rm -rf var/test

@@ -1,0 +1,117 @@
+"""Carte Commune: the application factory."""
+
+import importlib
+import os
+
+from flask import Flask, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from app.config import Config, check_secret
+from app.errors import register_error_handlers, render_error
+from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+
+# Each feature package exposes init_app(app): blueprints, API blueprints, CLI commands.
+FEATURES = (
+    "maps",
+    "territory",
+    "consultations",
+    "accounts",
+    "contributions",
+    "moderation",
+    "workshops",
+    "exports",
+    "reports",
+)
+
+
+def create_app(config=None):
+    """Build the Flask application; `config` is a class or a mapping overriding Config."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_object(Config)
+    if isinstance(config, type):
+        app.config.from_object(config)
+    elif isinstance(config, dict):
+        app.config.update(config)
+    check_secret(app.config)
+    app.config.setdefault("API_TITLE", "Carte Commune API")
+    app.config.setdefault("API_VERSION", "1.0")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked in _csrf_unless_token below
+
+    if app.config.get("PROXY_FIX"):
+        # Behind nginx: trust one proxy hop for the client address (rate limits per resident, not per proxy).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    _init_extensions(app)
+    for name in FEATURES:
+        module = importlib.import_module(f"app.{name}")
+        module.init_app(app)
+    register_error_handlers(app)
+    _register_core(app)
+    return app
+
+
+def _init_extensions(app):
+    importlib.import_module("app.models")  # every mapper, for relationships and Alembic
+    importlib.import_module("app.accounts.auth")  # registers the login loaders
+
+    db.init_app(app)
+    from geoalchemy2 import alembic_helpers
+
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"),
+        include_object=alembic_helpers.include_object,
+        render_item=alembic_helpers.render_item,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "fr", timezone_selector=lambda: "Europe/Paris")
+    limiter.init_app(app)
+    api.init_app(app)
+
+
+def _register_core(app):
+    from app import health, templating
+
+    health.init_app(app)
+    templating.init_app(app)
+
+    @app.before_request
+    def _csrf_unless_token():
+        # Session-authenticated writes need the CSRF token; token-authenticated API calls do not.
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") or request.routing_exception:
+            return
+        if request.headers.get("Authorization", "").startswith("Bearer "):
+            return
+        if request.endpoint in app.config.get("CSRF_EXEMPT_ENDPOINTS", ()):
+            return
+        if request.path.startswith("/api/") and not current_user.is_authenticated:
+            return  # no session to forge: the view answers 401
+        csrf.protect()
+
+    @app.after_request
+    def _commit_request(response):
+        # One commit per request (services only flush); jobs are queued once their rows exist.
+        from app.jobs import discard_pending_jobs, flush_pending_jobs
+
+        if response.status_code < 400:
+            db.session.commit()
+            flush_pending_jobs()
+        else:
+            db.session.rollback()
+            discard_pending_jobs()
+        return response
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        return render_error(
+            400,
+            "csrf",
+            "Le jeton de sécurité du formulaire manque ou a expiré : rechargez la page et réessayez.",
+        )

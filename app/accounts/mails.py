@@ -1,0 +1,63 @@
+"""The account mails (confirmation, password reset), queued for the mail worker after the commit."""
+
+import logging
+
+from flask import current_app, render_template, url_for
+from rq import Retry
+
+from app.accounts import tokens
+from app.jobs import enqueue_after_commit
+
+# In development the links are also printed on the console, so no mail server is needed.
+console = logging.getLogger("carte_commune.accounts.mails")
+
+
+def public_url(endpoint, **values):
+    """An absolute link built on PUBLIC_BASE_URL (never on the request's Host header)."""
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def confirmation_link(user):
+    return public_url(
+        "accounts.confirm", token=tokens.dump(tokens.CONFIRM, {"uid": user.id, "email": user.email})
+    )
+
+
+def reset_link(user):
+    data = {"uid": user.id, "v": user.session_version}
+    return public_url("accounts.reset_password", token=tokens.dump(tokens.RESET, data))
+
+
+def send_confirmation_mail(user):
+    """Queue the « confirmez votre adresse » mail."""
+    link = confirmation_link(user)
+    body = render_template("accounts/mail/confirm.txt", user=user, link=link)
+    _queue(user.email, "Confirmez votre adresse e-mail — Carte Commune", body, link)
+    return link
+
+
+def send_reset_mail(user):
+    """Queue the password-reset mail."""
+    link = reset_link(user)
+    body = render_template("accounts/mail/reset.txt", user=user, link=link)
+    _queue(user.email, "Réinitialisation de votre mot de passe — Carte Commune", body, link)
+    return link
+
+
+def _queue(to, subject, body, link):
+    enqueue_after_commit(
+        "mail", "app.mail.send_mail", to, subject, body, retry=Retry(max=3, interval=[10, 60, 300])
+    )
+    if current_app.config.get("ENV_NAME") == "development":
+        console.info("Mail « %s » pour %s — lien : %s", subject, to, link)
+
+
+def init_console(app):
+    """Show the account mail links on the console in development."""
+    if app.config.get("ENV_NAME") != "development" or console.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[comptes] %(message)s"))
+    console.addHandler(handler)
+    console.setLevel(logging.INFO)
+    console.propagate = False

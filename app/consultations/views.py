@@ -1,0 +1,34 @@
+"""Home page and the public consultation page."""
+
+import folium
+from flask import Blueprint, render_template
+
+from app.consultations import queries
+from app.maps.builders import base_map, map_html_parts
+
+bp = Blueprint("consultations", __name__)
+
+
+@bp.get("/")
+def home():
+    consultations = queries.list_consultations(only_open=True)
+    counts = queries.contribution_counts([c.id for c in consultations])
+    return render_template("consultations/home.html", consultations=consultations, counts=counts)
+
+
+@bp.get("/consultations/<slug>")
+def show(slug):
+    consultation = queries.get_consultation(slug)
+    fmap = base_map(bounds=queries.consultation_extent(consultation.id))
+    folium.GeoJson(
+        queries.perimeter_geojson(consultation.id),
+        name="Périmètre",
+        style_function=lambda f: {"color": "#1d4e89", "weight": 3, "fillOpacity": 0.08, "dashArray": "6 4"},
+    ).add_to(fmap)
+    counts = queries.contribution_counts([consultation.id])
+    return render_template(
+        "consultations/show.html",
+        consultation=consultation,
+        map_parts=map_html_parts(fmap),
+        contribution_count=counts.get(consultation.id, 0),
+    )

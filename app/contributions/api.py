@@ -1,0 +1,155 @@
+"""JSON API: /api/contributions (read, create, vote, comment) and the list per consultation."""
+
+from flask_login import current_user
+from flask_smorest import Blueprint
+from sqlalchemy import select
+from sqlalchemy.orm import lazyload
+
+from app.accounts.auth import require_login
+from app.consultations import queries as consultation_queries
+from app.consultations.models import Consultation
+from app.contributions import queries, services
+from app.contributions.limits import comment_limit, contribution_limit, login_first, vote_limit
+from app.contributions.schemas import (
+    CommentCreateSchema,
+    CommentSchema,
+    CommentThreadSchema,
+    ContributionCreateSchema,
+    ContributionListArgs,
+    ContributionPageSchema,
+    ContributionSchema,
+    PhotoUploadSchema,
+    VoteResultSchema,
+    VoteSchema,
+)
+from app.errors import Invalid, NotFound
+from app.extensions import db
+
+blp = Blueprint(
+    "contributions_api",
+    __name__,
+    url_prefix="/api",
+    description="Idées des habitants : lecture, dépôt, votes et commentaires",
+)
+
+
+def published_consultation(slug, light=False):
+    """The consultation, if published (else NotFound); `light`: without its QPV and themes (1 statement)."""
+    if not isinstance(slug, str) or "\x00" in slug or not 0 < len(slug) <= 80:
+        raise NotFound("Cette concertation n'existe pas.")
+    if light:
+        consultation = db.session.scalar(
+            select(Consultation).options(lazyload("*")).where(Consultation.slug == slug)
+        )
+    else:
+        consultation = consultation_queries.get_consultation(slug)
+    if consultation is None or not consultation.is_published:
+        raise NotFound("Cette concertation n'existe pas.")
+    return consultation
+
+
+@blp.route("/contributions/<int:contribution_id>")
+@blp.response(200, ContributionSchema)
+def get_contribution(contribution_id):
+    """Une idée (visible : publiée, ou la vôtre en attente de validation)."""
+    return queries.contribution_detail(contribution_id, current_user)
+
+
+@blp.route("/consultations/<slug>/contributions")
+@blp.arguments(ContributionListArgs, location="query")
+@blp.response(200, ContributionPageSchema)
+def list_contributions(args, slug):
+    """Les idées d'une concertation, paginées, filtrées (thème, QPV, suite donnée) et triées."""
+    consultation = published_consultation(slug, light=True)
+    return queries.list_contributions(consultation, current_user, **args)
+
+
+@blp.route("/contributions", methods=["POST"])
+@login_first
+@contribution_limit
+@blp.arguments(ContributionCreateSchema)
+@blp.response(201, ContributionSchema)
+def create_contribution(args):
+    """Déposer une idée (compte confirmé ; session + X-CSRFToken, ou jeton Bearer)."""
+    user = require_login()
+    try:
+        consultation = published_consultation(args["consultation"])
+    except NotFound as error:
+        raise Invalid(error.message, fields={"consultation": ["Concertation inconnue."]}) from error
+    contribution = services.create_contribution(
+        user, consultation, args["geometry"], args["theme"], args["title"], args["body"]
+    )
+    return queries.contribution_detail(contribution.id, user)
+
+
+@blp.route("/contributions/<int:contribution_id>/photos", methods=["POST"])
+@login_first
+@contribution_limit
+@blp.arguments(PhotoUploadSchema, location="files")
+@blp.response(201, ContributionSchema)
+def add_photos(args, contribution_id):
+    """Ajouter des photos à votre idée (multipart/form-data, champ « photos », 3 en tout au plus)."""
+    user = require_login()
+    contribution = queries.get_contribution(contribution_id, user)
+    services.add_photos(user, contribution, args["photos"])
+    return queries.contribution_detail(contribution.id, user)
+
+
+@blp.route("/contributions/<int:contribution_id>/vote", methods=["POST"])
+@login_first
+@vote_limit
+@blp.arguments(VoteSchema)
+@blp.response(200, VoteResultSchema)
+def cast_vote(args, contribution_id):
+    """Voter : 1 (d'accord / soutien) ou -1 (pas d'accord) ; remplace votre vote précédent."""
+    user = require_login()
+    contribution = queries.get_contribution(contribution_id, user)
+    counts = services.cast_vote(user, contribution, args["value"])
+    return vote_result(contribution, counts, args["value"])
+
+
+@blp.route("/contributions/<int:contribution_id>/vote", methods=["DELETE"])
+@login_first
+@vote_limit
+@blp.response(200, VoteResultSchema)
+def retract_vote(contribution_id):
+    """Retirer votre vote."""
+    user = require_login()
+    contribution = queries.get_contribution(contribution_id, user)
+    counts = services.retract_vote(user, contribution)
+    return vote_result(contribution, counts, None)
+
+
+def vote_result(contribution, counts, my_vote):
+    """The counters after a vote, shaped by the consultation's voting mode."""
+    if contribution.consultation.voting_mode == "support":
+        votes = {"support": counts["agree"]}
+    else:
+        votes = {"agree": counts["agree"], "disagree": counts["disagree"]}
+    return {"id": contribution.id, "votes": votes, "my_vote": my_vote}
+
+
+@blp.route("/contributions/<int:contribution_id>/comments")
+@blp.response(200, CommentThreadSchema(many=True))
+def list_comments(contribution_id):
+    """Les commentaires d'une idée publiée, avec leurs réponses (un niveau)."""
+    contribution = queries.get_contribution(contribution_id, current_user)
+    if contribution.status != "published":
+        return []
+    return queries.list_comments(contribution.id)
+
+
+@blp.route("/contributions/<int:contribution_id>/comments", methods=["POST"])
+@login_first
+@comment_limit
+@blp.arguments(CommentCreateSchema)
+@blp.response(201, CommentSchema)
+def add_comment(args, contribution_id):
+    """Commenter une idée publiée, ou répondre à un commentaire (parent_id)."""
+    user = require_login()
+    contribution = queries.get_contribution(contribution_id, user)
+    parent = None
+    if args["parent_id"] is not None:
+        parent = queries.get_comment(args["parent_id"], contribution.id)
+    comment = services.add_comment(user, contribution, args["body"], parent=parent)
+    return queries.comment_dict(comment, user.pseudonym)

@@ -1,0 +1,85 @@
+"""Validation of a GeoJSON geometry sent by a resident (pure: no Flask, no database)."""
+
+import math
+
+import shapely
+from shapely.geometry import LineString, Point, Polygon
+
+KIND_BY_TYPE = {"Point": "point", "LineString": "line", "Polygon": "polygon"}
+KIND_LABELS = {"point": "un point", "line": "une ligne", "polygon": "une zone (polygone)"}
+MAX_VERTICES = 500
+
+
+class GeometryError(ValueError):
+    """A French message explaining why the geometry is refused."""
+
+
+def parse_geometry(data, allowed_kinds=("point",)):
+    """A valid 2D shapely geometry from a GeoJSON geometry dict, or GeometryError (French)."""
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str) or "coordinates" not in data:
+        raise GeometryError("Le lieu n'est pas une géométrie GeoJSON valide (attendu : type et coordinates).")
+    kind = KIND_BY_TYPE.get(data["type"])
+    if kind is None:
+        raise GeometryError(
+            f"Type de géométrie « {str(data['type'])[:30]} » non pris en charge : "
+            "point, ligne (LineString) ou zone (Polygon)."
+        )
+    if kind not in allowed_kinds:
+        accepted = ", ".join(KIND_LABELS[k] for k in allowed_kinds)
+        raise GeometryError(f"Cette concertation accepte seulement : {accepted}.")
+    builder = {"point": _point, "line": _line, "polygon": _polygon}[kind]
+    return builder(data["coordinates"])
+
+
+def _position(value):
+    if not isinstance(value, list | tuple) or len(value) not in (2, 3):
+        raise GeometryError("Chaque position doit être une paire [longitude, latitude].")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
+        raise GeometryError("Les coordonnées doivent être des nombres.")
+    lon, lat = float(value[0]), float(value[1])
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise GeometryError("Les coordonnées doivent être des nombres finis.")
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise GeometryError(
+            "Coordonnées hors limites : la longitude doit être entre -180 et 180, la latitude entre -90 et 90."
+        )
+    return lon, lat
+
+
+def _positions(values, minimum):
+    if not isinstance(values, list | tuple) or len(values) < minimum:
+        raise GeometryError(f"Il faut au moins {minimum} positions.")
+    if len(values) > MAX_VERTICES:
+        raise GeometryError(f"Trop de points : {MAX_VERTICES} au maximum.")
+    return [_position(v) for v in values]
+
+
+def _point(coordinates):
+    return Point(_position(coordinates))
+
+
+def _line(coordinates):
+    line = LineString(_positions(coordinates, 2))
+    if line.length == 0:
+        raise GeometryError("La ligne doit relier au moins deux lieux différents.")
+    return line
+
+
+def _polygon(coordinates):
+    if not isinstance(coordinates, list | tuple) or not coordinates:
+        raise GeometryError("Le polygone doit avoir au moins un contour.")
+    if len(coordinates) > 20:
+        raise GeometryError("Le polygone a trop de contours.")
+    rings = [_positions(ring, 4) for ring in coordinates]
+    for ring in rings:
+        if ring[0] != ring[-1]:
+            raise GeometryError("Le contour du polygone doit être fermé (même premier et dernier point).")
+    polygon = Polygon(rings[0], rings[1:])
+    if not polygon.is_valid:
+        reason = shapely.is_valid_reason(polygon)
+        if "Self-intersection" in reason or "Ring Self-intersection" in reason:
+            raise GeometryError("Le contour du polygone se croise lui-même : redessinez la zone.")
+        raise GeometryError("Le polygone n'est pas valide : redessinez la zone.")
+    if polygon.area == 0:
+        raise GeometryError("Le polygone est vide (surface nulle).")
+    return polygon

@@ -1,0 +1,174 @@
+"""Contributions (proposals with a geometry), their photos, versions, votes and comments."""
+
+from geoalchemy2 import Geometry
+
+from app.consultations.models import utcnow
+from app.extensions import db
+
+STATUSES = ("pending", "published", "rejected", "hidden", "merged")
+SOURCES = ("web", "workshop", "kiosk")
+OUTCOMES = ("a_l_etude", "retenue", "integree", "deja_prevue", "non_retenue")
+OUTCOME_LABELS = {
+    "a_l_etude": "À l'étude",
+    "retenue": "Retenue",
+    "integree": "Intégrée au projet",
+    "deja_prevue": "Déjà prévue",
+    "non_retenue": "Non retenue",
+}
+STATUS_LABELS = {
+    "pending": "En attente de validation",
+    "published": "Publiée",
+    "rejected": "Refusée",
+    "hidden": "Masquée",
+    "merged": "Fusionnée",
+}
+SOURCE_LABELS = {"web": "En ligne", "workshop": "Atelier", "kiosk": "Borne"}
+# Values of `source` in the public JSON API (the issue contract says « atelier » for workshop entries).
+API_SOURCES = {"web": "web", "workshop": "atelier", "kiosk": "kiosk"}
+
+
+class Contribution(db.Model):
+    __tablename__ = "contributions"
+    id = db.Column(db.Integer, primary_key=True)
+    consultation_id = db.Column(
+        db.Integer, db.ForeignKey("consultations.id", ondelete="CASCADE"), nullable=False
+    )
+    author_id = db.Column(db.Integer, db.ForeignKey("users.id"), index=True)
+    workshop_id = db.Column(db.Integer, db.ForeignKey("workshops.id"), index=True)
+    participant_id = db.Column(db.Integer, db.ForeignKey("workshop_participants.id"))
+    kiosk_id = db.Column(db.Integer, db.ForeignKey("kiosks.id"))
+    geom = db.Column(Geometry("GEOMETRY", srid=4326), nullable=False)
+    # Representative point (the point itself, or a point on the line/polygon) used for the map.
+    anchor = db.Column(Geometry("POINT", srid=4326), nullable=False)
+    qpv_code = db.Column(db.String(16), db.ForeignKey("qpv.code"), index=True)
+    commune_insee = db.Column(db.String(5), db.ForeignKey("communes.insee"))
+    theme_slug = db.Column(db.String(64), db.ForeignKey("themes.slug"), nullable=False)
+    title = db.Column(db.String(140), nullable=False)
+    body = db.Column(db.Text, nullable=False, default="")
+    status = db.Column(db.String(12), nullable=False, default="published")
+    source = db.Column(db.String(12), nullable=False, default="web")
+    agree_count = db.Column(db.Integer, nullable=False, default=0)
+    disagree_count = db.Column(db.Integer, nullable=False, default=0)
+    comment_count = db.Column(db.Integer, nullable=False, default=0)
+    # Counts gathered on paper at workshops, kept apart from individual votes.
+    workshop_agree_count = db.Column(db.Integer, nullable=False, default=0)
+    workshop_disagree_count = db.Column(db.Integer, nullable=False, default=0)
+    flag_count = db.Column(db.Integer, nullable=False, default=0)
+    outcome = db.Column(db.String(16))
+    official_answer = db.Column(db.Text)
+    answered_at = db.Column(db.DateTime(timezone=True))
+    answered_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    moderation_reason = db.Column(db.Text)
+    merged_into_id = db.Column(db.Integer, db.ForeignKey("contributions.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+    published_at = db.Column(db.DateTime(timezone=True))
+
+    consultation = db.relationship("Consultation")
+    author = db.relationship("User", foreign_keys=[author_id])
+    theme = db.relationship("Theme", lazy="joined")
+    photos = db.relationship(
+        "Photo", order_by="Photo.position", cascade="all, delete-orphan", back_populates="contribution"
+    )
+
+    __table_args__ = (
+        db.CheckConstraint(
+            "status IN ('pending', 'published', 'rejected', 'hidden', 'merged')", name="status"
+        ),
+        db.CheckConstraint("source IN ('web', 'workshop', 'kiosk')", name="source"),
+        db.CheckConstraint(
+            "outcome IS NULL OR outcome IN "
+            "('a_l_etude', 'retenue', 'integree', 'deja_prevue', 'non_retenue')",
+            name="outcome",
+        ),
+        db.CheckConstraint("agree_count >= 0 AND disagree_count >= 0", name="counts"),
+        db.Index("ix_contributions_consultation_status", "consultation_id", "status"),
+        db.Index(  # the moderation « flagged » tab (migration 0004)
+            "ix_contributions_flagged",
+            "consultation_id",
+            "created_at",
+            postgresql_where=db.text("flag_count > 0"),
+        ),
+        db.Index(
+            "ix_contributions_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
+    )
+
+    @property
+    def score(self):
+        return self.agree_count - self.disagree_count
+
+
+class Photo(db.Model):
+    __tablename__ = "photos"
+    id = db.Column(db.Integer, primary_key=True)
+    contribution_id = db.Column(
+        db.Integer, db.ForeignKey("contributions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position = db.Column(db.SmallInteger, nullable=False, default=0)
+    path = db.Column(db.String(300), nullable=False)  # relative to MEDIA_DIR
+    thumb_path = db.Column(db.String(300), nullable=False)
+    width = db.Column(db.Integer, nullable=False)
+    height = db.Column(db.Integer, nullable=False)
+    size_bytes = db.Column(db.Integer, nullable=False)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    contribution = db.relationship("Contribution", back_populates="photos")
+
+
+class ContributionVersion(db.Model):
+    """The state of a contribution before a moderator's edit (edit history)."""
+
+    __tablename__ = "contribution_versions"
+    id = db.Column(db.Integer, primary_key=True)
+    contribution_id = db.Column(
+        db.Integer, db.ForeignKey("contributions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    editor_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    title = db.Column(db.String(140), nullable=False)
+    body = db.Column(db.Text, nullable=False)
+    theme_slug = db.Column(db.String(64), nullable=False)
+    geom = db.Column(Geometry("GEOMETRY", srid=4326), nullable=False)
+    reason = db.Column(db.Text)
+
+
+class Vote(db.Model):
+    __tablename__ = "votes"
+    id = db.Column(db.BigInteger, primary_key=True)
+    contribution_id = db.Column(
+        db.Integer, db.ForeignKey("contributions.id", ondelete="CASCADE"), nullable=False
+    )
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    value = db.Column(db.SmallInteger, nullable=False)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        db.UniqueConstraint("contribution_id", "user_id", name="uq_votes_contribution_user"),
+        db.CheckConstraint("value IN (-1, 1)", name="value"),
+    )
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+    id = db.Column(db.Integer, primary_key=True)
+    contribution_id = db.Column(
+        db.Integer, db.ForeignKey("contributions.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    parent_id = db.Column(db.Integer, db.ForeignKey("comments.id", ondelete="CASCADE"))
+    author_id = db.Column(db.Integer, db.ForeignKey("users.id"), index=True)
+    workshop_id = db.Column(db.Integer, db.ForeignKey("workshops.id"))
+    body = db.Column(db.Text, nullable=False)
+    status = db.Column(db.String(12), nullable=False, default="published")
+    flag_count = db.Column(db.Integer, nullable=False, default=0)
+    moderation_reason = db.Column(db.Text)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    author = db.relationship("User")
+
+    __table_args__ = (
+        db.CheckConstraint("status IN ('published', 'hidden', 'pending')", name="status"),
+        db.Index("ix_comments_flagged", "contribution_id", postgresql_where=db.text("flag_count > 0")),
+    )

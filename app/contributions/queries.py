@@ -1,0 +1,301 @@
+"""Reads on contributions: visibility, one contribution, the paginated list, comments.
+
+Every read of contributions is one SQL statement whatever the page size: photos, the reader's own
+vote, author, commune and QPV names come in the same row (correlated subqueries and joins)."""
+
+import math
+
+from flask import url_for
+from sqlalchemy import and_, func, literal, or_, select, text
+from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
+from sqlalchemy.orm import joinedload
+
+from app.accounts.models import User
+from app.consultations.models import Consultation
+from app.contributions.models import (
+    API_SOURCES,
+    OUTCOME_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    Comment,
+    Contribution,
+    Photo,
+    Vote,
+)
+from app.errors import NotFound
+from app.extensions import db
+from app.territory.models import Commune, Qpv
+
+SORTS = {
+    "recent": "Les plus récentes",
+    "soutenues": "Les plus soutenues",
+    "debattues": "Les plus débattues",
+}
+PER_PAGE, MAX_PER_PAGE = 20, 100
+MAX_ID = 2**31 - 1  # ids are PostgreSQL integers: larger ones cannot exist
+
+
+def _check_id(value, message="Cette idée n'existe pas ou n'est pas visible."):
+    if not 0 < value <= MAX_ID:
+        raise NotFound(message)
+
+
+def _user_id(user):
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.id
+
+
+def visible_filter(user):
+    """SQL condition: published, or written by `user` (pending/rejected shown to their author only)."""
+    uid = _user_id(user)
+    published = Contribution.status == "published"
+    return or_(published, Contribution.author_id == uid) if uid is not None else published
+
+
+def _detail_filter(user):
+    """Visible, or merged (the page redirects), or anything for moderators."""
+    if user is not None and getattr(user, "is_authenticated", False) and user.is_staff:
+        return literal(True)
+    return or_(
+        visible_filter(user), and_(Contribution.status == "merged", Contribution.merged_into_id.isnot(None))
+    )
+
+
+def get_contribution(contribution_id, user):
+    """The Contribution (with its consultation) if `user` may see it, else NotFound."""
+    _check_id(contribution_id)
+    contribution = db.session.scalar(
+        select(Contribution)
+        .options(joinedload(Contribution.consultation))
+        .where(Contribution.id == contribution_id, _detail_filter(user))
+    )
+    if contribution is None:
+        raise NotFound("Cette idée n'existe pas ou n'est pas visible.")
+    return contribution
+
+
+def debate_score():
+    """Split opinions weigh most: (a+d)·(1 − |a−d|/(a+d)) = 2·min(a, d), plus the comments."""
+    return 2 * func.least(Contribution.agree_count, Contribution.disagree_count) + Contribution.comment_count
+
+
+def _rows(user):
+    """The select behind every contribution read: one row carries everything the JSON needs."""
+    photo = func.jsonb_build_object(
+        "path", Photo.path, "thumb", Photo.thumb_path, "w", Photo.width, "h", Photo.height
+    )
+    photos = (
+        select(func.coalesce(func.jsonb_agg(aggregate_order_by(photo, Photo.position)), text("'[]'::jsonb")))
+        .where(Photo.contribution_id == Contribution.id)
+        .scalar_subquery()
+    )
+    uid = _user_id(user)
+    my_vote = (
+        select(Vote.value)
+        .where(Vote.contribution_id == Contribution.id, Vote.user_id == uid)
+        .scalar_subquery()
+        if uid is not None
+        else literal(None)
+    )
+    return (
+        select(
+            Contribution,
+            Consultation.slug.label("consultation_slug"),
+            Consultation.voting_mode,
+            User.pseudonym,
+            Commune.name.label("commune_name"),
+            Qpv.name.label("qpv_name"),
+            func.ST_AsGeoJSON(Contribution.geom, 6).cast(JSONB).label("geometry"),
+            func.ST_X(Contribution.anchor).label("lon"),
+            func.ST_Y(Contribution.anchor).label("lat"),
+            photos.label("photos"),
+            my_vote.label("my_vote"),
+        )
+        .join(Consultation, Consultation.id == Contribution.consultation_id)
+        .outerjoin(User, User.id == Contribution.author_id)
+        .outerjoin(Commune, Commune.insee == Contribution.commune_insee)
+        .outerjoin(Qpv, Qpv.code == Contribution.qpv_code)
+    )
+
+
+def contribution_detail(contribution_id, user):
+    """One contribution as a dict (the API's JSON), one statement; NotFound if not visible."""
+    _check_id(contribution_id)
+    row = db.session.execute(
+        _rows(user).where(Contribution.id == contribution_id, _detail_filter(user))
+    ).first()
+    if row is None:
+        raise NotFound("Cette idée n'existe pas ou n'est pas visible.")
+    return serialize(row)
+
+
+def list_contributions(
+    consultation, user, theme=None, qpv=None, outcome=None, sort="recent", q=None, page=1, per_page=PER_PAGE
+):
+    """A page of the consultation's visible contributions, filtered and sorted; one statement."""
+    per_page = max(1, min(per_page or PER_PAGE, MAX_PER_PAGE))
+    page = max(1, page or 1)
+    query = _rows(user).add_columns(func.count().over().label("total"))
+    query = query.where(Contribution.consultation_id == consultation.id, visible_filter(user))
+    query = _filtered(query, theme, qpv, outcome, q)
+    rows = db.session.execute(
+        query.order_by(*_order(sort)).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    total = rows[0].total if rows else _count(consultation, user, theme, qpv, outcome, q, page)
+    return {
+        "items": [serialize(row) for row in rows],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": max(1, math.ceil(total / per_page)),
+    }
+
+
+def _filtered(query, theme, qpv, outcome, q):
+    if theme:
+        query = query.where(Contribution.theme_slug == theme)
+    if qpv:
+        query = query.where(Contribution.qpv_code == qpv)
+    if outcome == "sans_reponse":
+        query = query.where(Contribution.outcome.is_(None))
+    elif outcome:
+        query = query.where(Contribution.outcome == outcome)
+    q = (q or "").replace("\x00", "").strip()
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(Contribution.title.ilike(pattern))
+    return query
+
+
+def _order(sort):
+    if sort == "soutenues":
+        return ((Contribution.agree_count - Contribution.disagree_count).desc(), Contribution.id.desc())
+    if sort == "debattues":
+        return (debate_score().desc(), Contribution.id.desc())
+    return (Contribution.created_at.desc(), Contribution.id.desc())
+
+
+def _count(consultation, user, theme, qpv, outcome, q, page):
+    """Only for an empty page past the first: how many there are in all."""
+    if page == 1:
+        return 0
+    query = select(func.count()).select_from(Contribution)
+    query = query.where(Contribution.consultation_id == consultation.id, visible_filter(user))
+    return db.session.scalar(_filtered(query, theme, qpv, outcome, q)) or 0
+
+
+def serialize(row):
+    """The JSON dict of a contribution row from `_rows`."""
+    c = row.Contribution
+    if row.voting_mode == "support":
+        votes = {"support": c.agree_count}
+    else:
+        votes = {"agree": c.agree_count, "disagree": c.disagree_count}
+    return {
+        "id": c.id,
+        "consultation": row.consultation_slug,
+        "status": c.status,
+        "status_label": STATUS_LABELS.get(c.status, c.status),
+        "theme": c.theme_slug,
+        "theme_label": c.theme.label,
+        "theme_color": c.theme.color,
+        "title": c.title,
+        "body": c.body,
+        "qpv": c.qpv_code,
+        "qpv_name": row.qpv_name,
+        "commune": row.commune_name,
+        "commune_insee": c.commune_insee,
+        "geometry": row.geometry,
+        "anchor": [round(row.lon, 6), round(row.lat, 6)],
+        "voting_mode": row.voting_mode,
+        "votes": votes,
+        "workshop_votes": {"agree": c.workshop_agree_count, "disagree": c.workshop_disagree_count},
+        "my_vote": row.my_vote,
+        "comments": c.comment_count,
+        "outcome": c.outcome,
+        "outcome_label": OUTCOME_LABELS.get(c.outcome) if c.outcome else None,
+        "official_answer": c.official_answer,
+        # Only the author or staff can load a non-published contribution: they see why.
+        "moderation_reason": c.moderation_reason if c.status in ("pending", "rejected", "hidden") else None,
+        "answered_at": c.answered_at,
+        "source": API_SOURCES[c.source],
+        "source_label": SOURCE_LABELS.get(c.source, c.source),
+        "created_at": c.created_at,
+        "published_at": c.published_at,
+        "merged_into": c.merged_into_id,
+        "photos": [_photo_urls(p) for p in row.photos or []],
+        "url": url_for("contributions.detail", contribution_id=c.id),
+        "author": row.pseudonym,
+        "author_id": c.author_id,
+    }
+
+
+def _photo_urls(photo):
+    return {
+        "url": url_for("contributions.media", path=photo["path"]),
+        "thumb_url": url_for("contributions.media", path=photo["thumb"]),
+        "width": photo["w"],
+        "height": photo["h"],
+    }
+
+
+def list_comments(contribution_id):
+    """Threads of a contribution: [{comment..., replies: [...]}], oldest first; one statement."""
+    rows = db.session.execute(
+        select(Comment, User.pseudonym)
+        .outerjoin(User, User.id == Comment.author_id)
+        .where(Comment.contribution_id == contribution_id, Comment.status != "pending")
+        .order_by(Comment.created_at, Comment.id)
+        .limit(1000)
+    ).all()
+    threads, by_id = [], {}
+    for comment, pseudonym in rows:
+        item = comment_dict(comment, pseudonym)
+        if comment.parent_id is None:
+            item["replies"] = []
+            threads.append(item)
+            by_id[comment.id] = item
+        elif comment.parent_id in by_id:
+            by_id[comment.parent_id]["replies"].append(item)
+    return threads
+
+
+def comment_dict(comment, pseudonym):
+    """The JSON dict of one comment (the text of a hidden one is withheld)."""
+    hidden = comment.status == "hidden"
+    return {
+        "id": comment.id,
+        "parent_id": comment.parent_id,
+        "author": None if hidden else pseudonym,
+        "body": None if hidden else comment.body,
+        "hidden": hidden,
+        "created_at": comment.created_at,
+    }
+
+
+def get_comment(comment_id, contribution_id):
+    """A published comment of this contribution, or NotFound."""
+    if not 0 < comment_id <= MAX_ID:
+        raise NotFound("Ce commentaire n'existe pas.", fields={"parent_id": ["Commentaire introuvable."]})
+    comment = db.session.scalar(
+        select(Comment).where(
+            Comment.id == comment_id,
+            Comment.contribution_id == contribution_id,
+            Comment.status == "published",
+        )
+    )
+    if comment is None:
+        raise NotFound("Ce commentaire n'existe pas.", fields={"parent_id": ["Commentaire introuvable."]})
+    return comment
+
+
+def consultation_perimeter(consultation_id):
+    """The perimeter, simplified for a phone (≈ 5 m), as a GeoJSON geometry."""
+    return db.session.execute(
+        text(
+            "SELECT ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.00005), 5)::json"
+            " FROM consultations WHERE id = :id"
+        ),
+        {"id": consultation_id},
+    ).scalar_one()

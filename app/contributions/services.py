@@ -1,0 +1,359 @@
+"""Writes on contributions: create, vote, retract, comment. They flush; the caller commits."""
+
+import re
+
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.consultations.models import utcnow
+from app.contributions.geometry import GeometryError, parse_geometry
+from app.contributions.models import Comment, Contribution, Photo
+from app.contributions.photos import MAX_PHOTOS, PhotoError, process_photo, read_upload, store_photo
+from app.errors import Conflict, Forbidden, Invalid
+from app.extensions import db
+
+TITLE_MIN, TITLE_MAX, BODY_MAX, COMMENT_MAX = 3, 140, 5000, 2000
+OUTSIDE_PERIMETER = (
+    "Ce lieu est en dehors du périmètre de la concertation : placez votre idée dans le quartier "
+    "ou à moins de {buffer} m de ses limites."
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value):
+    """Plain text as typed (shown escaped): control characters removed, line breaks normalised."""
+    if value is None:
+        return ""
+    value = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", value).strip()
+
+
+def check_can_participate(user):
+    """Forbidden unless `user` has a confirmed account and is not suspended or banned."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise Forbidden("Connectez-vous pour participer.")
+    if user.confirmed_at is None:
+        raise Forbidden(
+            "Confirmez d'abord votre adresse e-mail (lien reçu par courriel) pour participer.",
+            code="unconfirmed",
+        )
+    if not user.can_post():
+        raise Forbidden("Votre compte est suspendu : vous ne pouvez pas participer pour le moment.")
+
+
+def check_open(consultation):
+    if not consultation.is_open():
+        raise Forbidden(
+            "Cette concertation n'est pas ouverte : il n'est plus possible (ou pas encore) de participer.",
+            code="consultation_closed",
+        )
+
+
+def create_contribution(
+    author,
+    consultation,
+    geometry,
+    theme_slug,
+    title,
+    body,
+    photos=(),
+    source="web",
+    workshop=None,
+    participant=None,
+    kiosk=None,
+    refresh_map=True,
+):
+    """Validate and insert a contribution (QPV, commune and anchor derived in SQL); returns it.
+
+    `refresh_map=False` for bulk inserts that rebuild the map grid once themselves."""
+    if author is not None:
+        check_can_participate(author)
+    check_open(consultation)
+    title, body, photos = clean_text(title), clean_text(body), list(photos or ())
+    fields = _validate_fields(consultation, theme_slug, title, body, photos)
+    try:
+        shape = parse_geometry(geometry, consultation.geometry_kinds or ["point"])
+    except GeometryError as error:
+        fields["geometry"] = [str(error)]
+    if fields:
+        raise Invalid(next(iter(fields.values()))[0], fields=fields)
+    placed = _place(consultation, shape)
+    if not placed.inside:
+        message = OUTSIDE_PERIMETER.format(buffer=consultation.buffer_m)
+        raise Invalid(message, fields={"geometry": [message]}, code="outside_perimeter")
+    processed = _process_photos(photos, fields)
+    if fields:
+        raise Invalid(fields["photos"][0], fields=fields)
+    pending = consultation.moderation_mode == "pre" or source == "kiosk"
+    contribution = Contribution(
+        consultation_id=consultation.id,
+        author_id=author.id if author is not None else None,
+        workshop_id=workshop.id if workshop is not None else None,
+        participant_id=participant.id if participant is not None else None,
+        kiosk_id=kiosk.id if kiosk is not None else None,
+        geom=placed.geom,
+        anchor=placed.anchor,
+        qpv_code=placed.qpv_code,
+        commune_insee=placed.commune_insee,
+        theme_slug=theme_slug,
+        title=title,
+        body=body,
+        source=source,
+        status="pending" if pending else "published",
+        published_at=None if pending else utcnow(),
+    )
+    db.session.add(contribution)
+    db.session.flush()
+    for position, photo in enumerate(processed):
+        _attach_photo(contribution, photo, position)
+    db.session.flush()
+    if refresh_map and not pending:
+        _refresh_map(consultation.id)
+    return contribution
+
+
+def _refresh_map(consultation_id):
+    """The map's pre-aggregated grid (maps feature) is rebuilt after the commit."""
+    from app.maps.services import schedule_grid_refresh
+
+    schedule_grid_refresh(consultation_id)
+
+
+def _validate_fields(consultation, theme_slug, title, body, photos):
+    fields = {}
+    if theme_slug not in {t.slug for t in consultation.themes}:
+        fields["theme"] = ["Choisissez un thème de la concertation."]
+    if len(title) < TITLE_MIN:
+        fields["title"] = [f"Le titre doit faire au moins {TITLE_MIN} caractères."]
+    elif len(title) > TITLE_MAX:
+        fields["title"] = [f"Le titre doit faire au plus {TITLE_MAX} caractères."]
+    if len(body) > BODY_MAX:
+        fields["body"] = [f"Le texte doit faire au plus {BODY_MAX} caractères."]
+    if len(photos) > MAX_PHOTOS:
+        fields["photos"] = [f"{MAX_PHOTOS} photos au maximum."]
+    return fields
+
+
+def _process_photos(photos, fields):
+    """Every photo checked and re-encoded in memory before anything is written."""
+    processed = []
+    for upload in photos:
+        try:
+            processed.append(process_photo(read_upload(upload)))
+        except PhotoError as error:
+            fields["photos"] = [str(error)]
+            return []
+    return processed
+
+
+def add_photos(user, contribution, uploads):
+    """Attach photos to one's own idea (3 in all at most), checked like the ones sent with it."""
+    check_can_participate(user)
+    check_open(contribution.consultation)
+    if contribution.author_id != user.id:
+        raise Forbidden("Seule la personne qui a proposé cette idée peut y ajouter des photos.")
+    uploads = list(uploads or ())
+    if not uploads:
+        raise Invalid("Aucune photo reçue.", fields={"photos": ["Choisissez au moins une photo."]})
+    db.session.execute(
+        text("SELECT id FROM contributions WHERE id = :id FOR NO KEY UPDATE"), {"id": contribution.id}
+    )
+    existing = db.session.execute(
+        text("SELECT count(*) FROM photos WHERE contribution_id = :id"), {"id": contribution.id}
+    ).scalar()
+    if existing + len(uploads) > MAX_PHOTOS:
+        message = f"{MAX_PHOTOS} photos au maximum par idée (déjà {existing})."
+        raise Invalid(message, fields={"photos": [message]})
+    fields = {}
+    processed = _process_photos(uploads, fields)
+    if fields:
+        raise Invalid(fields["photos"][0], fields=fields)
+    for offset, photo in enumerate(processed):
+        _attach_photo(contribution, photo, existing + offset)
+    db.session.flush()
+    db.session.expire(contribution, ["photos"])
+    return contribution
+
+
+def _attach_photo(contribution, processed, position):
+    path, thumb_path = store_photo(processed)
+    db.session.add(
+        Photo(
+            contribution_id=contribution.id,
+            position=position,
+            path=path,
+            thumb_path=thumb_path,
+            width=processed.width,
+            height=processed.height,
+            size_bytes=len(processed.image),
+        )
+    )
+
+
+# The geometry bbox prefilter (degrees, generous at this latitude) uses the index before the
+# exact geography test; lines and polygons must lie entirely within perimeter + buffer.
+PLACE_SQL = text(
+    """
+    WITH g AS (SELECT ST_GeomFromText(:wkt, 4326) AS geom),
+    a AS (SELECT g.geom, ST_PointOnSurface(g.geom) AS anchor FROM g),
+    c AS (SELECT geom AS perimeter, buffer_m FROM consultations WHERE id = :cid)
+    SELECT
+      (a.geom && ST_Expand(c.perimeter, c.buffer_m / 50000.0 + 0.001)) AND (CASE
+         WHEN GeometryType(a.geom) = 'POINT'
+         THEN ST_DWithin(c.perimeter::geography, a.geom::geography, c.buffer_m)
+         ELSE ST_Covers(ST_Buffer(c.perimeter::geography, c.buffer_m)::geometry, a.geom) END) AS inside,
+      ST_AsEWKT(a.geom) AS geom, ST_AsEWKT(a.anchor) AS anchor,
+      (SELECT insee FROM communes co WHERE ST_Intersects(co.geom, a.anchor) ORDER BY insee LIMIT 1)
+        AS commune_insee,
+      coalesce(
+        (SELECT q.code FROM qpv q WHERE q.geom IS NOT NULL AND ST_Intersects(q.geom, a.anchor)
+          ORDER BY q.code LIMIT 1),
+        (SELECT cq.qpv_code FROM consultation_qpvs cq
+          JOIN qpv_communes qc ON qc.qpv_code = cq.qpv_code
+          JOIN communes co ON co.insee = qc.commune_insee
+          WHERE cq.consultation_id = :cid AND ST_Intersects(co.geom, a.anchor)
+          ORDER BY cq.qpv_code LIMIT 1),
+        (SELECT cq.qpv_code FROM consultation_qpvs cq
+          JOIN qpv q ON q.code = cq.qpv_code
+          LEFT JOIN qpv_communes qc ON qc.qpv_code = q.code
+          LEFT JOIN communes co ON co.insee = qc.commune_insee
+          WHERE cq.consultation_id = :cid
+          ORDER BY ST_Distance(coalesce(q.geom, co.geom), a.anchor), cq.qpv_code LIMIT 1)
+      ) AS qpv_code
+    FROM a, c
+    """
+)
+
+
+def _place(consultation, shape):
+    """Whether the geometry lies in the perimeter + buffer, with its anchor, QPV and commune."""
+    return db.session.execute(PLACE_SQL, {"wkt": shapely.to_wkt(shape), "cid": consultation.id}).one()
+
+
+# --- votes ------------------------------------------------------------------------------------------
+def _lock_for_reaction(contribution):
+    """Lock the contribution row: its votes and counters change one transaction at a time."""
+    row = db.session.execute(
+        text("SELECT status FROM contributions WHERE id = :id FOR NO KEY UPDATE"), {"id": contribution.id}
+    ).one()
+    if row.status != "published":
+        raise Conflict("Cette idée n'est pas publiée : on ne peut pas encore y réagir.", code="not_published")
+
+
+def _check_vote(user, contribution, value):
+    check_can_participate(user)
+    check_open(contribution.consultation)
+    allowed = (1,) if contribution.consultation.voting_mode == "support" else (1, -1)
+    if value not in allowed:
+        message = "Valeur de vote invalide : " + (
+            "1 (soutenir)." if allowed == (1,) else "1 (d'accord) ou -1 (pas d'accord)."
+        )
+        raise Invalid(message, fields={"value": [message]})
+
+
+def cast_vote(user, contribution, value):
+    """Agree (+1) / disagree (-1) or support (+1); replaces the user's previous vote; returns counts."""
+    _check_vote(user, contribution, value)
+    _lock_for_reaction(contribution)
+    previous = db.session.execute(
+        text("SELECT value FROM votes WHERE contribution_id = :c AND user_id = :u"),
+        {"c": contribution.id, "u": user.id},
+    ).scalar()
+    if previous == value:
+        return _counts(contribution)
+    db.session.execute(
+        text(
+            "INSERT INTO votes (contribution_id, user_id, value, created_at, updated_at)"
+            " VALUES (:c, :u, :v, now(), now())"
+            " ON CONFLICT (contribution_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+        ),
+        {"c": contribution.id, "u": user.id, "v": value},
+    )
+    return _shift_counts(contribution, _delta(value, +1), _delta(previous, -1))
+
+
+def retract_vote(user, contribution):
+    """Remove the user's vote if there is one; returns the counts."""
+    check_can_participate(user)
+    check_open(contribution.consultation)
+    _lock_for_reaction(contribution)
+    previous = db.session.execute(
+        text("DELETE FROM votes WHERE contribution_id = :c AND user_id = :u RETURNING value"),
+        {"c": contribution.id, "u": user.id},
+    ).scalar()
+    if previous is None:
+        return _counts(contribution)
+    return _shift_counts(contribution, _delta(previous, -1))
+
+
+def _delta(value, sign):
+    if value is None:
+        return (0, 0)
+    return (sign, 0) if value == 1 else (0, sign)
+
+
+def _shift_counts(contribution, *deltas):
+    agree = sum(d[0] for d in deltas)
+    disagree = sum(d[1] for d in deltas)
+    row = db.session.execute(
+        text(
+            "UPDATE contributions SET agree_count = agree_count + :a, disagree_count = disagree_count + :d"
+            " WHERE id = :id RETURNING agree_count, disagree_count, comment_count"
+        ),
+        {"a": agree, "d": disagree, "id": contribution.id},
+    ).one()
+    return _sync(contribution, row)
+
+
+def _counts(contribution):
+    row = db.session.execute(
+        text("SELECT agree_count, disagree_count, comment_count FROM contributions WHERE id = :id"),
+        {"id": contribution.id},
+    ).one()
+    return _sync(contribution, row)
+
+
+def _sync(contribution, row):
+    """Copy the database counters onto the loaded object without marking it dirty."""
+    set_committed_value(contribution, "agree_count", row.agree_count)
+    set_committed_value(contribution, "disagree_count", row.disagree_count)
+    set_committed_value(contribution, "comment_count", row.comment_count)
+    return {"agree": row.agree_count, "disagree": row.disagree_count, "comments": row.comment_count}
+
+
+# --- comments -----------------------------------------------------------------------------------------
+def add_comment(user, contribution, body, parent=None):
+    """A comment, or a reply (one level: a reply to a reply joins its thread); returns it."""
+    check_can_participate(user)
+    check_open(contribution.consultation)
+    body = clean_text(body)
+    if not body:
+        raise Invalid("Le commentaire est vide.", fields={"body": ["Écrivez votre commentaire."]})
+    if len(body) > COMMENT_MAX:
+        message = f"Le commentaire doit faire au plus {COMMENT_MAX} caractères."
+        raise Invalid(message, fields={"body": [message]})
+    if parent is not None and parent.contribution_id != contribution.id:
+        raise Invalid("Ce commentaire ne répond pas à cette idée.", fields={"parent_id": ["Inconnu."]})
+    if parent is not None and parent.parent_id is not None:
+        parent = db.session.get(Comment, parent.parent_id)
+    _lock_for_reaction(contribution)
+    comment = Comment(
+        contribution_id=contribution.id,
+        parent_id=parent.id if parent is not None else None,
+        author_id=user.id,
+        body=body,
+        status="published",
+        created_at=utcnow(),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    row = db.session.execute(
+        text(
+            "UPDATE contributions SET comment_count = comment_count + 1 WHERE id = :id"
+            " RETURNING agree_count, disagree_count, comment_count"
+        ),
+        {"id": contribution.id},
+    ).one()
+    _sync(contribution, row)
+    return comment

@@ -1,0 +1,132 @@
+"""Typed errors and the one handler that renders them as an HTML page or a JSON envelope."""
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+
+class AppError(Exception):
+    status = 400
+    code = "error"
+    message = "La requête n'a pas pu être traitée."
+
+    def __init__(self, message=None, fields=None, code=None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+
+
+class Invalid(AppError):
+    status = 422
+    code = "invalid"
+    message = "Certaines informations sont invalides."
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthorized"
+    message = "Connectez-vous pour continuer."
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+    message = "Vous n'avez pas le droit de faire cela."
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+    message = "Cette page ou cette ressource n'existe pas."
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+    message = "Cette action entre en conflit avec l'état actuel."
+
+
+HTTP_MESSAGES = {
+    400: "Requête incorrecte.",
+    401: "Connectez-vous pour continuer.",
+    403: "Vous n'avez pas le droit de faire cela.",
+    404: "Cette page ou cette ressource n'existe pas.",
+    405: "Méthode non autorisée pour cette adresse.",
+    409: "Cette action entre en conflit avec l'état actuel.",
+    413: "Le fichier envoyé est trop volumineux.",
+    422: "Certaines informations sont invalides.",
+    429: "Trop de requêtes : réessayez dans quelques instants.",
+    500: "Une erreur inattendue s'est produite. L'équipe a été prévenue.",
+    503: "Service momentanément indisponible.",
+}
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+    500: "server_error",
+    503: "unavailable",
+}
+
+
+def wants_json():
+    if request.path.startswith(("/api/", "/ogc")) or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def render_error(status, code, message, fields=None, headers=None):
+    """Render one error as the JSON envelope or as the HTML error page."""
+    if wants_json():
+        body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+        response = jsonify(body)
+    else:
+        response = render_template("errors/error.html", status=status, message=message, fields=fields or {})
+    return response, status, headers or {}
+
+
+def _http_error_fields(error):
+    # flask-smorest / webargs put marshmallow messages in error.data["messages"]
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if not messages:
+        return {}
+    fields = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            fields.update(location_messages)
+    return fields
+
+
+def handle_http_exception(error):
+    status = error.code or 500
+    message = HTTP_MESSAGES.get(status, error.description or "Erreur.")
+    headers = {}
+    if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    if status == 429:
+        headers.update(getattr(error, "headers", None) or {})
+    return render_error(status, HTTP_CODES.get(status, "error"), message, _http_error_fields(error), headers)
+
+
+def register_error_handlers(app):
+    @app.errorhandler(AppError)
+    def _app_error(error):
+        return render_error(error.status, error.code, error.message, error.fields)
+
+    app.register_error_handler(HTTPException, handle_http_exception)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error):
+        app.logger.exception("Unhandled error")
+        return render_error(500, "server_error", HTTP_MESSAGES[500])

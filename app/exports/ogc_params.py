@@ -1,0 +1,139 @@
+"""OGC API – Features query parameters: parsing and validation (pure, no Flask)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from app.errors import AppError
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+LAMBERT93 = "http://www.opengis.net/def/crs/EPSG/0/2154"
+CRS_SRIDS = {
+    CRS84: 4326,
+    LAMBERT93: 2154,
+    "urn:ogc:def:crs:OGC:1.3:CRS84": 4326,
+    "urn:ogc:def:crs:EPSG::2154": 2154,
+    "EPSG:2154": 2154,
+}
+SRID_URIS = {4326: CRS84, 2154: LAMBERT93}
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+ITEM_PARAMS = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "theme", "qpv"}
+
+
+class BadRequest(AppError):
+    status = 400
+    code = "bad_request"
+    message = "Paramètre de requête invalide."
+
+
+def _invalid(name, message):
+    return BadRequest(f"Paramètre « {name} » invalide : {message}", fields={name: [message]})
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    bbox: tuple | None = None
+    bbox_srid: int = 4326
+    srid: int = 4326
+    start: datetime | None = None
+    end: datetime | None = None
+    themes: tuple = ()
+    qpv_codes: tuple = ()
+
+
+def check_known(args, allowed):
+    """400 for a query parameter this API does not define (OGC /req/core/query-param-unknown)."""
+    unknown = sorted(set(args) - set(allowed))
+    if unknown:
+        raise _invalid(unknown[0], "paramètre inconnu.")
+
+
+def parse_crs(value, name="crs"):
+    if value is None or value == "":
+        return 4326
+    srid = CRS_SRIDS.get(value.strip().strip("<>"))
+    if srid is None:
+        raise _invalid(name, f"systèmes proposés : {CRS84} ou {LAMBERT93}.")
+    return srid
+
+
+def parse_int(value, name, default, minimum, maximum=None):
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise _invalid(name, "un entier est attendu.") from None
+    if number < minimum:
+        raise _invalid(name, f"au moins {minimum}.")
+    return min(number, maximum) if maximum else number  # OGC: a server may cap the limit
+
+
+def parse_bbox(value):
+    """(minx, miny, maxx, maxy) from `a,b,c,d` (or 6 numbers with heights, ignored)."""
+    if value is None or value == "":
+        return None
+    try:
+        numbers = [float(part) for part in value.split(",")]
+    except ValueError:
+        raise _invalid("bbox", "4 nombres séparés par des virgules.") from None
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if len(numbers) != 4 or numbers[0] > numbers[2] or numbers[1] > numbers[3]:
+        raise _invalid("bbox", "minx,miny,maxx,maxy avec min ≤ max.")
+    return tuple(numbers)
+
+
+def parse_datetime(value):
+    """(start, end) in UTC, either bound None when open; an instant gives start == end."""
+    if value is None or value == "":
+        return None, None
+    if "/" not in value:
+        start, end = _instant(value, end_of_day=False), _instant(value, end_of_day=True)
+        return start, end
+    first, _, second = value.partition("/")
+    start = None if first in ("", "..") else _instant(first, end_of_day=False)
+    end = None if second in ("", "..") else _instant(second, end_of_day=True)
+    if start is None and end is None:
+        raise _invalid("datetime", "un intervalle doit avoir au moins une borne.")
+    if start and end and start > end:
+        raise _invalid("datetime", "la fin précède le début.")
+    return start, end
+
+
+def _instant(text, end_of_day):
+    text = text.strip()
+    try:
+        if "T" not in text and "t" not in text:
+            day = datetime.fromisoformat(text).date()
+            moment = datetime.combine(day, time.min, tzinfo=UTC)
+            return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
+        moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        raise _invalid("datetime", "date RFC 3339 attendue (2026-03-01T10:00:00Z ou 2026-03-01).") from None
+    if moment.tzinfo is None:
+        raise _invalid("datetime", "précisez le fuseau (Z ou +01:00).")
+    return moment.astimezone(UTC)
+
+
+def parse_item_query(args):
+    """An ItemQuery from the items request's query string (a MultiDict)."""
+    check_known(args.keys(), ITEM_PARAMS)
+    start, end = parse_datetime(args.get("datetime"))
+    return ItemQuery(
+        limit=parse_int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+        offset=parse_int(args.get("offset"), "offset", 0, 0),
+        bbox=parse_bbox(args.get("bbox")),
+        bbox_srid=parse_crs(args.get("bbox-crs"), "bbox-crs"),
+        srid=parse_crs(args.get("crs")),
+        start=start,
+        end=end,
+        themes=_list(args.getlist("theme")),
+        qpv_codes=_list(args.getlist("qpv")),
+    )
+
+
+def _list(values):
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())

@@ -1,0 +1,106 @@
+"""SQL of the OGC API – Features endpoint: collections with extents, pages of published items.
+
+One statement per read (features and counts built by PostgreSQL), bbox on the GiST index."""
+
+from flask import current_app
+
+from app.exports import sql
+from app.exports.services import anonymous_salt
+from app.exports.urls import contribution_page_prefix
+from app.extensions import db
+
+COLLECTION_COLUMNS = (
+    "SELECT co.id, co.slug, co.title, co.summary, co.data_public, co.is_published,"
+    " co.opens_at, co.closes_at, ST_XMin(e) AS minx, ST_YMin(e) AS miny, ST_XMax(e) AS maxx,"
+    " ST_YMax(e) AS maxy FROM consultations co,"
+    " LATERAL (SELECT ST_Envelope(ST_Buffer(co.geom::geography, co.buffer_m)::geometry) AS e) ext"
+)
+
+
+def _execute(statement, params):
+    return db.session.connection().exec_driver_sql(statement, params)
+
+
+def list_collections(include_private):
+    """Consultations served as collections: public ones, or all of them for urbanists."""
+    condition = "TRUE" if include_private else "co.is_published AND co.data_public"
+    return _execute(f"{COLLECTION_COLUMNS} WHERE {condition} ORDER BY co.title, co.id", {}).all()
+
+
+def get_collection(slug):
+    """One consultation row (with its extent) or None."""
+    return _execute(f"{COLLECTION_COLUMNS} WHERE co.slug = %(slug)s", {"slug": slug}).first()
+
+
+def _params(collection_id, srid):
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    selection = sql.Selection(
+        consultation_ids=(collection_id,),
+        srid=srid,
+        extra={
+            "salt": anonymous_salt(),
+            "media_url": f"{base}/media/",
+            "page_url": base + contribution_page_prefix(),
+        },
+    )
+    return selection, sql.base_params(selection)
+
+
+def _feature_expr(selection):
+    columns = sql.contribution_columns(selection, "geojson", whole_table=False)
+    properties = ", ".join(f"'{name}', {expr}" for name, expr in columns)
+    geom = "c.geom" if selection.srid == 4326 else f"ST_Transform(c.geom, {selection.srid})"
+    return (
+        "json_build_object('type', 'Feature', 'id', c.id,"
+        f" 'geometry', ST_AsGeoJSON({geom}, {sql.PRECISION[selection.srid]})::json,"
+        f" 'properties', json_build_object({properties}))"
+    )
+
+
+def _item_filters(query, params):
+    parts = ["c.consultation_id = %(collection_id)s", "c.status = 'published'"]
+    if query.bbox:
+        params.update(zip(("minx", "miny", "maxx", "maxy"), query.bbox, strict=True))
+        envelope = f"ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, {query.bbox_srid})"
+        if query.bbox_srid != 4326:
+            envelope = f"ST_Transform({envelope}, 4326)"
+        parts.append(f"c.geom && {envelope} AND ST_Intersects(c.geom, {envelope})")
+    if query.start:
+        parts.append("c.created_at >= %(start)s")
+        params["start"] = query.start
+    if query.end:
+        parts.append("c.created_at <= %(end)s")
+        params["end"] = query.end
+    if query.themes:
+        parts.append("c.theme_slug = ANY(%(themes)s)")
+        params["themes"] = list(query.themes)
+    if query.qpv_codes:
+        parts.append("c.qpv_code = ANY(%(qpv_codes)s)")
+        params["qpv_codes"] = list(query.qpv_codes)
+    return " AND ".join(parts)
+
+
+def item_page(collection_id, query):
+    """(numberMatched, features as GeoJSON text) of one page of published contributions."""
+    selection, params = _params(collection_id, query.srid)
+    params.update(collection_id=collection_id, limit=query.limit, offset=query.offset)
+    condition = _item_filters(query, params)
+    statement = (
+        f"SELECT (SELECT count(*) FROM contributions c WHERE {condition}) AS matched,"
+        " (SELECT coalesce(json_agg(p.feature ORDER BY p.id), '[]'::json)::text FROM ("
+        f"  SELECT c.id, {_feature_expr(selection)} AS feature{sql.JOINS}"
+        f"  WHERE {condition} ORDER BY c.id LIMIT %(limit)s OFFSET %(offset)s) p) AS features"
+    )
+    row = _execute(statement, params).one()
+    return row.matched, row.features
+
+
+def item(collection_id, feature_id, srid):
+    """One published contribution of the collection as GeoJSON Feature text, or None."""
+    selection, params = _params(collection_id, srid)
+    params.update(collection_id=collection_id, feature_id=feature_id)
+    statement = (
+        f"SELECT {_feature_expr(selection)}::text{sql.JOINS} WHERE c.id = %(feature_id)s"
+        " AND c.consultation_id = %(collection_id)s AND c.status = 'published'"
+    )
+    return _execute(statement, params).scalar()

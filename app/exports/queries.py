@@ -1,0 +1,73 @@
+"""Reads on exports: a user's download list, one export with its live progress, form choices."""
+
+from flask import current_app
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from sqlalchemy import select
+
+from app.consultations.models import Consultation, consultation_qpvs, utcnow
+from app.errors import NotFound
+from app.exports.models import Export
+from app.extensions import db, redis_connection
+from app.territory.models import Qpv, Theme
+
+
+def user_exports(user, limit=30):
+    """The user's latest exports, newest first."""
+    return db.session.scalars(
+        select(Export)
+        .where(Export.user_id == user.id)
+        .order_by(Export.created_at.desc(), Export.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def get_user_export(user, export_id):
+    """The user's own export, or NotFound (other people's exports do not exist for them)."""
+    export = db.session.get(Export, export_id)
+    if export is None or export.user_id != user.id:
+        raise NotFound("Cet export n'existe pas.")
+    return export
+
+
+def live_state(export):
+    """(status, progress) of an export: the row, refined by the RQ job while it runs."""
+    if export.status not in ("queued", "started") or not export.job_id:
+        return export.status, export.progress
+    try:
+        job = Job.fetch(export.job_id, connection=redis_connection())
+    except NoSuchJobError:
+        return export.status, export.progress
+    if job.get_status() == "failed":
+        return "failed", export.progress
+    progress = job.get_meta(refresh=True).get("progress", export.progress)
+    return export.status, max(int(progress or 0), export.progress)
+
+
+def is_downloadable(export, now=None):
+    return (
+        export.status == "finished"
+        and export.file_path is not None
+        and (export.expires_at is None or export.expires_at > (now or utcnow()))
+    )
+
+
+def file_path(export):
+    """Absolute path of an export's file (inside EXPORT_DIR)."""
+    from pathlib import Path
+
+    root = Path(current_app.config["EXPORT_DIR"]).resolve()
+    path = (root / export.file_path).resolve()
+    if root not in path.parents or not path.is_file():
+        raise NotFound("Le fichier de cet export n'est plus disponible.")
+    return path
+
+
+def form_choices():
+    """Consultations, their QPV and the themes offered on the export page."""
+    consultations = db.session.scalars(select(Consultation).order_by(Consultation.title)).all()
+    qpvs = db.session.scalars(
+        select(Qpv).where(Qpv.code.in_(select(consultation_qpvs.c.qpv_code))).order_by(Qpv.name)
+    ).all()
+    themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
+    return {"consultations": consultations, "qpvs": qpvs, "themes": themes}

@@ -1,0 +1,106 @@
+"""XLSX (openpyxl write-only: rows go to disk as they come): contributions, comments, summary."""
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from app.exports import sql
+from app.exports.stream import batches, fetch_all
+
+MAX_ROWS = 1_048_575  # Excel's sheet limit, minus the header row
+BOLD = Font(bold=True)
+TEXT_COLUMNS = {"titre", "description", "reponse_officielle", "auteur", "texte"}
+WIDTHS = {"titre": 40, "description": 60, "reponse_officielle": 40, "texte": 60, "qpv_nom": 30, "url": 40}
+
+
+def total_rows(selection, counts):
+    return counts["contributions"] + min(counts["comments"], MAX_ROWS)
+
+
+def write(path, selection, options, progress):
+    """Write the workbook to `path`; returns the number of contributions."""
+    workbook = Workbook(write_only=True)
+    summary = workbook.create_sheet("Synthèse")
+    contributions = workbook.create_sheet("Contributions")
+    comments = workbook.create_sheet("Commentaires")
+    params = sql.base_params(selection)
+    _write_summary(summary, selection, params, options)
+    columns = sql.contribution_columns(selection, "xlsx")
+    count = _write_table(
+        contributions, sql.select_contributions(selection, columns), columns, params, progress
+    )
+    comment_columns = sql.comment_columns("xlsx")
+    _write_table(
+        comments, sql.select_comments(selection, comment_columns), comment_columns, params, progress, MAX_ROWS
+    )
+    workbook.save(path)
+    return count
+
+
+def _header(sheet, names):
+    for index, name in enumerate(names):
+        letter = _column_letter(index)
+        sheet.column_dimensions[letter].width = WIDTHS.get(name, 14)
+    sheet.freeze_panes = "A2"
+    sheet.append([_bold(sheet, name) for name in names])
+
+
+def _write_table(sheet, query, columns, params, progress, limit=None):
+    names = [name for name, _ in columns]
+    _header(sheet, names)
+    texts = [index for index, name in enumerate(names) if name in TEXT_COLUMNS]
+    count = 0
+    for rows in batches(query, params):
+        if limit is not None and count + len(rows) > limit:
+            rows = rows[: limit - count]
+        for row in rows:
+            sheet.append(_clean(row, texts))
+        count += len(rows)
+        progress.add(len(rows))
+        if limit is not None and count >= limit:
+            break
+    return count
+
+
+def _clean(row, texts):
+    """Drop the control characters a worksheet cannot hold (free text may carry some)."""
+    row = list(row)
+    for index in texts:
+        if row[index]:
+            row[index] = ILLEGAL_CHARACTERS_RE.sub("", row[index])
+    return row
+
+
+def _write_summary(sheet, selection, params, options):
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 48
+    sheet.append([_bold(sheet, "Export Carte Commune")])
+    for label, value in options.get("description", []):
+        sheet.append([label, value])
+    results = {name: fetch_all(query, params) for name, query in sql.summary_statements(selection).items()}
+    sheet.append([])
+    sheet.append([_bold(sheet, text) for text in ("Thème", "Statut", "Contributions")])
+    for label, status, count in results["themes"]:
+        sheet.append([label, status, count])
+    sheet.append([])
+    titles = ("Code QPV", "Quartier", "Contributions", "Votes pour", "Votes contre", "Commentaires")
+    sheet.append([_bold(sheet, text) for text in titles])
+    for code, name, *numbers in results["qpv"]:
+        sheet.append([code or "—", name or "hors QPV", *[int(n or 0) for n in numbers]])
+    sheet.append([])
+    sheet.append([_bold(sheet, "Suite donnée"), _bold(sheet, "Contributions")])
+    for outcome, count in results["outcomes"]:
+        sheet.append([outcome or "sans réponse", count])
+
+
+def _bold(sheet, value):
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = BOLD
+    return cell
+
+
+def _column_letter(index):
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)

@@ -1,0 +1,1 @@
+"""Pure geographic helpers (no Flask): bbox parsing, Web Mercator tile maths, SQL fragments."""

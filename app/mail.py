@@ -1,0 +1,67 @@
+"""Outgoing mail: SMTP when MAIL_SERVER is set, otherwise a local outbox folder (development, tests).
+
+Mails are sent by the RQ worker (`enqueue_mail`), never inside a request."""
+
+import smtplib
+import uuid
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import current_app
+
+from app.consultations.models import utcnow
+from app.extensions import get_queue
+
+
+def build_message(to, subject, body):
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain="cartecommune.fr")
+    message.set_content(body)
+    return message
+
+
+def send_mail(to, subject, body):
+    """Send one plain-text mail now (SMTP relay, or a .eml file in the outbox folder)."""
+    config = current_app.config
+    message = build_message(to, subject, body)
+    if not config["MAIL_SERVER"]:
+        outbox = Path(config["MAIL_OUTBOX_DIR"])
+        outbox.mkdir(parents=True, exist_ok=True)
+        path = outbox / f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+        path.write_bytes(bytes(message))
+        current_app.logger.info("Mail to %s written to %s:\n%s", to, path, body)
+        return str(path)
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+        if config["MAIL_USE_TLS"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+    return message["Message-ID"]
+
+
+def enqueue_mail(to, subject, body):
+    """Queue a mail for the worker; returns the RQ job."""
+    from rq import Retry
+
+    return get_queue("mail").enqueue(
+        "app.mail.send_mail", to, subject, body, retry=Retry(max=3, interval=[10, 60, 300])
+    )
+
+
+def outbox_messages():
+    """Parsed messages of the local outbox, oldest first (development and tests)."""
+    from email import policy
+    from email.parser import BytesParser
+
+    outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
+    if not outbox.exists():
+        return []
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(path.read_bytes()) for path in sorted(outbox.glob("*.eml"))]

@@ -1,0 +1,43 @@
+"""Moderation reads: inbox, duplicates, detail, back-office lists."""
+
+from app.moderation.queries.detail import contribution_detail, get_comment, get_contribution
+from app.moderation.queries.duplicates import suggest_duplicates
+from app.moderation.queries.inbox import (
+    PAGE_SIZE,
+    TABS,
+    InboxFilters,
+    filter_options,
+    inbox_counts,
+    inbox_items,
+)
+from app.moderation.queries.lists import (
+    COMMENT_TABS,
+    AuditFilters,
+    action_names,
+    audit_entries,
+    comment_counts,
+    comment_items,
+    user_contributions,
+    users_page,
+)
+
+__all__ = [
+    "COMMENT_TABS",
+    "PAGE_SIZE",
+    "TABS",
+    "AuditFilters",
+    "InboxFilters",
+    "action_names",
+    "audit_entries",
+    "comment_counts",
+    "comment_items",
+    "contribution_detail",
+    "filter_options",
+    "get_comment",
+    "get_contribution",
+    "inbox_counts",
+    "inbox_items",
+    "suggest_duplicates",
+    "user_contributions",
+    "users_page",
+]

@@ -1,0 +1,146 @@
+"""The moderation inbox: tabs with counts, filters, one page of items (a fixed number of statements)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import text
+
+from app.extensions import db
+from app.moderation.queries.duplicates import duplicate_params, duplicates_json_sql
+
+TABS = {
+    "pending": "Nouvelles",
+    "flagged": "Signalées",
+    "published": "Publiées",
+    "rejected": "Refusées",
+    "hidden": "Masquées",
+    "merged": "Fusionnées",
+}
+TAB_CONDITIONS = {
+    "flagged": "c.flag_count > 0 AND c.status <> 'merged'",
+    **{tab: f"c.status = '{tab}'" for tab in TABS if tab != "flagged"},
+}
+DUPLICATE_TABS = ("pending", "flagged", "published", "hidden")
+PAGE_SIZE = 50
+
+
+@dataclass
+class InboxFilters:
+    tab: str = "pending"
+    consultation_id: int | None = None
+    qpv: str | None = None
+    theme: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    author: str | None = None
+    source: str | None = None
+    sort: str = "newest"
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+
+def _where(filters):
+    """SQL conditions (fixed fragments) and bound values for every filter but the tab."""
+    clauses, params = ["TRUE"], {}
+    simple = {
+        "consultation_id": "c.consultation_id = :consultation_id",
+        "qpv": "c.qpv_code = :qpv",
+        "theme": "c.theme_slug = :theme",
+        "source": "c.source = :source",
+    }
+    for name, clause in simple.items():
+        if getattr(filters, name):
+            clauses.append(clause)
+            params[name] = getattr(filters, name)
+    if filters.date_from:
+        clauses.append("c.created_at >= (CAST(:date_from AS date)::timestamp AT TIME ZONE 'Europe/Paris')")
+        params["date_from"] = filters.date_from
+    if filters.date_to:
+        clauses.append("c.created_at < ((CAST(:date_to AS date) + 1)::timestamp AT TIME ZONE 'Europe/Paris')")
+        params["date_to"] = filters.date_to
+    if filters.author:
+        clauses.append("c.author_id IN (SELECT id FROM users WHERE pseudonym ILIKE :author ESCAPE '\\')")
+        escaped = filters.author.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params["author"] = f"%{escaped}%"
+    return " AND ".join(clauses), params
+
+
+def inbox_counts(filters):
+    """{tab: number of contributions} under the filters, in one statement."""
+    where, params = _where(filters)
+    columns = ", ".join(f"count(*) FILTER (WHERE {cond}) AS {tab}" for tab, cond in TAB_CONDITIONS.items())
+    row = (
+        db.session.execute(text(f"SELECT {columns} FROM contributions c WHERE {where}"), params)
+        .mappings()
+        .one()
+    )
+    return dict(row)
+
+
+ITEMS_SQL = """
+WITH page AS (
+  SELECT c.id, c.created_at FROM contributions c WHERE {where} AND {tab}
+  ORDER BY c.created_at {direction}, c.id {direction} LIMIT :limit OFFSET :offset
+)
+SELECT c.id, c.title, c.body, c.status, c.source, c.created_at, c.flag_count, c.agree_count,
+  c.disagree_count, c.comment_count, c.moderation_reason, c.merged_into_id, c.outcome, c.official_answer,
+  c.consultation_id, c.qpv_code, c.theme_slug, c.author_id,
+  co.slug AS consultation_slug, co.title AS consultation_title, co.moderation_mode,
+  t.label AS theme_label, t.color AS theme_color, q.name AS qpv_name, m.name AS commune_name,
+  u.pseudonym AS author, (u.banned_at IS NOT NULL OR u.suspended_until > now()) AS author_sanctioned,
+  (SELECT count(*) FROM contributions r WHERE r.author_id = c.author_id AND r.status IN ('rejected', 'hidden'))
+    AS author_strikes,
+  to_char(c.created_at AT TIME ZONE 'Europe/Paris', 'DD/MM/YY HH24:MI') AS created_label,
+  ST_X(c.anchor) AS lon, ST_Y(c.anchor) AS lat,
+  ARRAY(SELECT p.thumb_path FROM photos p WHERE p.contribution_id = c.id ORDER BY p.position LIMIT 4) AS thumbs,
+  (SELECT json_agg(json_build_object('reason', f.reason, 'details', f.details) ORDER BY f.created_at)
+    FROM flags f WHERE f.contribution_id = c.id AND f.resolved_at IS NULL) AS flags,
+  dup.duplicates
+FROM page JOIN contributions c ON c.id = page.id
+JOIN consultations co ON co.id = c.consultation_id
+JOIN themes t ON t.slug = c.theme_slug
+LEFT JOIN qpv q ON q.code = c.qpv_code
+LEFT JOIN communes m ON m.insee = c.commune_insee
+LEFT JOIN users u ON u.id = c.author_id
+LEFT JOIN LATERAL ({duplicates}) dup ON TRUE
+ORDER BY c.created_at {direction}, c.id {direction}
+"""
+
+
+def inbox_items(filters):
+    """One page of contributions of the tab, with theme, place, author, photos, flags and duplicates."""
+    where, params = _where(filters)
+    direction = "ASC" if filters.sort == "oldest" else "DESC"
+    with_duplicates = filters.tab in DUPLICATE_TABS
+    duplicates = duplicates_json_sql("c") if with_duplicates else "SELECT NULL::json AS duplicates"
+    sql = ITEMS_SQL.format(
+        where=where, tab=TAB_CONDITIONS[filters.tab], direction=direction, duplicates=duplicates
+    )
+    params.update(limit=filters.per_page, offset=(filters.page - 1) * filters.per_page)
+    if with_duplicates:
+        params.update(duplicate_params(3))
+    return [dict(row) for row in db.session.execute(text(sql), params).mappings()]
+
+
+OPTIONS_SQL = """
+SELECT
+  (SELECT coalesce(json_agg(json_build_object('id', id, 'slug', slug, 'title', title,
+     'moderation_mode', moderation_mode) ORDER BY title), '[]') FROM consultations) AS consultations,
+  (SELECT coalesce(json_agg(json_build_object('code', code, 'name', name) ORDER BY name), '[]')
+     FROM qpv WHERE code IN (SELECT qpv_code FROM consultation_qpvs)) AS qpvs,
+  (SELECT coalesce(json_agg(json_build_object('slug', slug, 'label', label, 'color', color) ORDER BY position), '[]')
+     FROM themes) AS themes,
+  (SELECT coalesce(json_agg(json_build_object('id', id, 'label', label) ORDER BY position, id), '[]')
+     FROM reject_reasons WHERE active) AS reasons
+"""
+
+
+def filter_options():
+    """Consultations, QPV, themes and active reject reasons for the filter bar, in one statement."""
+    return dict(db.session.execute(text(OPTIONS_SQL)).mappings().one())
+
+
+def active_reasons():
+    """Active reject reasons, in the admin's order."""
+    sql = "SELECT id, label FROM reject_reasons WHERE active ORDER BY position, id"
+    return db.session.execute(text(sql)).mappings().all()

@@ -1,0 +1,134 @@
+"""RQ jobs: tell authors, voters and sanctioned users what the moderation decided (by e-mail)."""
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.contributions.models import OUTCOME_LABELS, Comment, Contribution, Vote
+from app.extensions import db
+from app.mail import enqueue_mail, send_mail
+from app.moderation.models import ModerationAction
+from app.templating import paris_date, url_if
+
+SIGNATURE = "\n\nL'équipe de la concertation — Carte Commune"
+DECISION_MAILS = {
+    "approve": (
+        "Votre contribution est publiée",
+        "Bonne nouvelle : votre contribution « {title} » a été validée et est maintenant visible de tous.",
+    ),
+    "unhide": (
+        "Votre contribution est de nouveau visible",
+        "Votre contribution « {title} » est de nouveau visible de tous.",
+    ),
+    "reject": (
+        "Votre contribution n'a pas été publiée",
+        "Votre contribution « {title} » n'a pas été publiée.\n\nMotif : {reason}\n\n"
+        "Vous pouvez en proposer une nouvelle version qui respecte la charte de la concertation.",
+    ),
+    "hide": (
+        "Votre contribution a été masquée",
+        "Votre contribution « {title} » a été masquée par l'équipe de modération.\n\nMotif : {reason}",
+    ),
+    "merge": (
+        "Votre contribution a été regroupée avec une proposition semblable",
+        "Votre contribution « {title} » ressemblait beaucoup à une autre proposition : elles ont été "
+        "regroupées pour que les soutiens s'additionnent. Vos votes et commentaires sont conservés.\n\n"
+        "La proposition regroupée : {target_url}",
+    ),
+}
+
+
+def _public_url(endpoint, fallback, **values):
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_BASE_URL"]):
+        path = url_if(endpoint, **values) or fallback
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def contribution_url(contribution):
+    """Public address of a contribution (its page, or the consultation page)."""
+    fallback = f"/consultations/{contribution.consultation.slug}"
+    return _public_url("contributions.detail", fallback, contribution_id=contribution.id)
+
+
+def notify_decision(action_id):
+    """Mail the author of a contribution about a decision (approve, reject, hide, unhide, merge)."""
+    action = db.session.get(ModerationAction, action_id)
+    contribution = db.session.get(Contribution, action.target_id) if action else None
+    author = db.session.get(User, contribution.author_id) if contribution and contribution.author_id else None
+    if author is None or not author.email or author.deleted_at or action.action not in DECISION_MAILS:
+        return None
+    subject, template = DECISION_MAILS[action.action]
+    target = (
+        db.session.get(Contribution, contribution.merged_into_id) if contribution.merged_into_id else None
+    )
+    body = template.format(
+        title=contribution.title,
+        reason=action.reason or "non précisé",
+        target_url=contribution_url(target) if target else "",
+    )
+    if action.action in ("approve", "unhide", "reject", "hide"):
+        body += f"\n\nVotre contribution : {contribution_url(contribution)}"
+    return send_mail(author.email, subject, f"Bonjour {author.pseudonym},\n\n{body}{SIGNATURE}")
+
+
+def notify_comment_decision(action_id):
+    """Mail the author of a hidden comment, with the reason."""
+    action = db.session.get(ModerationAction, action_id)
+    comment = db.session.get(Comment, action.target_id) if action else None
+    author = db.session.get(User, comment.author_id) if comment and comment.author_id else None
+    if author is None or not author.email or author.deleted_at:
+        return None
+    body = (
+        f"Bonjour {author.pseudonym},\n\nVotre commentaire du {paris_date(comment.created_at)} a été masqué "
+        f"par l'équipe de modération.\n\nMotif : {action.reason or 'non précisé'}{SIGNATURE}"
+    )
+    return send_mail(author.email, "Votre commentaire a été masqué", body)
+
+
+def notify_answer(action_id, batch_size=500):
+    """Queue one mail per author or voter of a contribution that received an official answer."""
+    action = db.session.get(ModerationAction, action_id)
+    contribution = db.session.get(Contribution, action.target_id) if action else None
+    if contribution is None or not contribution.official_answer:
+        return 0
+    voters = select(Vote.user_id).where(Vote.contribution_id == contribution.id)
+    recipients = (
+        select(User.id, User.email, User.pseudonym)
+        .where(User.email.is_not(None), User.deleted_at.is_(None))
+        .where((User.id == contribution.author_id) | User.id.in_(voters))
+        .order_by(User.id)
+        .execution_options(yield_per=batch_size)
+    )
+    outcome = OUTCOME_LABELS.get(contribution.outcome, "")
+    url = contribution_url(contribution)
+    sent = 0
+    for row in db.session.execute(recipients):
+        role = "que vous avez proposée" if row.id == contribution.author_id else "sur laquelle vous avez voté"
+        body = (
+            f"Bonjour {row.pseudonym},\n\nL'équipe du projet a répondu à la contribution « {contribution.title} » "
+            f"{role}.\n\nSuite donnée : {outcome}\n\n{contribution.official_answer}\n\n"
+            f"Voir la contribution : {url}{SIGNATURE}"
+        )
+        enqueue_mail(row.email, f"Réponse officielle : {outcome}", body)
+        sent += 1
+    return sent
+
+
+def notify_sanction(action_id):
+    """Mail a user who was suspended, banned or whose sanction was lifted."""
+    action = db.session.get(ModerationAction, action_id)
+    user = db.session.get(User, action.target_id) if action else None
+    if user is None or not user.email:
+        return None
+    if action.action == "suspend":
+        subject = "Votre compte est suspendu"
+        text = f"Votre compte est suspendu jusqu'au {paris_date(user.suspended_until, True)}."
+    elif action.action == "ban":
+        subject = "Votre compte est bloqué"
+        text = "Votre compte ne peut plus publier, voter ni commenter."
+    else:
+        subject = "Votre compte est rétabli"
+        text = "Vous pouvez de nouveau participer à la concertation."
+    if action.reason:
+        text += f"\n\nMotif : {action.reason}"
+    return send_mail(user.email, subject, f"Bonjour {user.pseudonym},\n\n{text}{SIGNATURE}")

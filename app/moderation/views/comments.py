@@ -1,0 +1,50 @@
+"""Comments to moderate: flagged, hidden, published, pending."""
+
+from flask import flash, redirect, render_template, request, url_for
+
+from app.errors import NotFound
+from app.moderation import queries, services
+from app.moderation.queries.inbox import active_reasons, filter_options
+from app.moderation.schemas import CommentArgs
+from app.moderation.services.flags import FLAG_REASONS
+from app.moderation.views import bp
+from app.moderation.views.helpers import form_action, form_int, load_args, me, next_url
+
+DONE = {"hide": "Commentaire masqué.", "unhide": "Commentaire réaffiché.", "approve": "Commentaire conservé."}
+
+
+@bp.get("/commentaires")
+def comments():
+    """Comments by tab (flagged first), across consultations or for one."""
+    args = load_args(CommentArgs)
+    consultations = filter_options()["consultations"]
+    consultation = next((c for c in consultations if c["slug"] == args["consultation"]), None)
+    if args["consultation"] and consultation is None:
+        raise NotFound("Cette concertation n'existe pas.")
+    consultation_id = consultation["id"] if consultation else None
+    counts = queries.comment_counts(consultation_id)
+    items = queries.comment_items(args["tab"], consultation_id, args["page"])
+    return render_template(
+        "moderation/comments.html",
+        args=args,
+        tabs=queries.COMMENT_TABS,
+        counts=counts,
+        items=items,
+        consultations=consultations,
+        consultation=consultation,
+        reasons=active_reasons(),
+        flag_reasons=FLAG_REASONS,
+        pages=max(1, -(-counts[args["tab"]] // 50)),
+    )
+
+
+@bp.post("/commentaires/<int:comment_id>/decision")
+@form_action("moderation.comments")
+def comment_decision(comment_id):
+    """Hide (with a reason), unhide or keep a comment."""
+    comment = queries.get_comment(comment_id)
+    action = request.form.get("action", "")
+    reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
+    services.decide_comment(me(), comment, action, reason)
+    flash(DONE.get(action, "C'est fait."), "success")
+    return redirect(next_url(url_for("moderation.comments")))

@@ -1,0 +1,122 @@
+"""One contribution in the back office: decisions, edit, merge, official answer."""
+
+import json
+
+import folium
+from flask import flash, redirect, render_template, request, url_for
+
+from app.consultations import queries as consultation_queries
+from app.contributions.models import OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS
+from app.errors import Invalid
+from app.maps.builders import base_map, map_html_parts
+from app.moderation import queries, services
+from app.moderation.queries.inbox import active_reasons
+from app.moderation.services.flags import FLAG_REASONS
+from app.moderation.views import bp
+from app.moderation.views.helpers import form_action, form_int, me, next_url
+
+DONE = {
+    "approve": "Contribution publiée.",
+    "reject": "Contribution refusée.",
+    "hide": "Contribution masquée.",
+}
+DONE["unhide"] = "Contribution de nouveau visible."
+
+
+@bp.get("/contributions/<int:contribution_id>")
+def contribution(contribution_id):
+    """Everything about one contribution, with the forms to act on it."""
+    data = queries.contribution_detail(contribution_id)
+    item = data["contribution"]
+    map_parts, map_names = _place_map(item, data["place"])
+    return render_template(
+        "moderation/contribution.html",
+        **data,
+        reasons=active_reasons(),
+        map_parts=map_parts,
+        map_names=map_names,
+        status_labels=STATUS_LABELS,
+        source_labels=SOURCE_LABELS,
+        outcome_labels=OUTCOME_LABELS,
+        flag_reasons=FLAG_REASONS,
+    )
+
+
+def _place_map(contribution, place):
+    consultation = contribution.consultation
+    # Street level around the contribution: is the place plausible? The dashed line is the perimeter + margin.
+    fmap = base_map(location=[place["lat"], place["lon"]], zoom_start=16)
+    folium.GeoJson(
+        consultation_queries.perimeter_geojson(consultation.id, with_buffer=True),
+        name="Périmètre + marge",
+        style_function=lambda f: {"color": "#1d4e89", "weight": 2, "fillOpacity": 0.05, "dashArray": "6 4"},
+    ).add_to(fmap)
+    if place["geometry_type"] != "POINT":
+        folium.GeoJson(place["geometry"], name="Lieu").add_to(fmap)
+    marker = folium.CircleMarker(
+        [place["lat"], place["lon"]], radius=9, color="#a4262c", fill=True, fill_opacity=0.8
+    ).add_to(fmap)
+    return map_html_parts(fmap), {"map": fmap.get_name(), "marker": marker.get_name()}
+
+
+@bp.post("/contributions/<int:contribution_id>/decision")
+@form_action("moderation.contribution")
+def decision(contribution_id):
+    """Approve, reject, hide or unhide from a form."""
+    item = queries.get_contribution(contribution_id)
+    action = request.form.get("action", "")
+    reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
+    services.decide(me(), item, action, reason)
+    flash(DONE.get(action, "C'est fait."), "success")
+    return redirect(next_url(url_for("moderation.contribution", contribution_id=contribution_id)))
+
+
+@bp.post("/contributions/<int:contribution_id>/modifier")
+@form_action("moderation.contribution")
+def edit(contribution_id):
+    """Correct the title, text, theme or place (the previous version is kept)."""
+    item = queries.get_contribution(contribution_id)
+    form = request.form
+    geometry = None
+    if form.get("geometry", "").strip():
+        try:
+            geometry = json.loads(form["geometry"])
+        except ValueError as error:
+            raise Invalid("GeoJSON illisible.", fields={"geometry": ["GeoJSON invalide."]}) from error
+    elif form.get("lon") and form.get("lat"):
+        geometry = services.point(form["lon"], form["lat"])
+    services.edit_contribution(
+        me(),
+        item,
+        title=form.get("title"),
+        body=form.get("body"),
+        theme_slug=form.get("theme_slug"),
+        geometry=geometry,
+        reason=form.get("reason"),
+    )
+    flash("Modification enregistrée ; la version précédente est conservée.", "success")
+    return redirect(url_for("moderation.contribution", contribution_id=contribution_id))
+
+
+@bp.post("/contributions/<int:contribution_id>/fusion")
+@form_action("moderation.contribution")
+def merge(contribution_id):
+    """Merge this contribution into another one of the same consultation."""
+    source = queries.get_contribution(contribution_id)
+    into = form_int("into")
+    if into is None:
+        raise Invalid("Indiquez le numéro de la contribution à garder.", fields={"into": ["Obligatoire."]})
+    target = queries.get_contribution(into)
+    services.merge(me(), source, target, request.form.get("reason"))
+    flash(f"Fusionnée dans la contribution n° {target.id} : votes et commentaires regroupés.", "success")
+    return redirect(next_url(url_for("moderation.contribution", contribution_id=target.id)))
+
+
+@bp.post("/contributions/<int:contribution_id>/reponse")
+@form_action("moderation.contribution")
+def answer(contribution_id):
+    """Publish the official answer and outcome (author and voters are notified)."""
+    item = queries.get_contribution(contribution_id)
+    services.set_official_answer(me(), item, request.form.get("outcome"), request.form.get("official_answer"))
+    flash("Réponse publiée : l'auteur et les votants vont être prévenus par e-mail.", "success")
+    return redirect(url_for("moderation.contribution", contribution_id=contribution_id))

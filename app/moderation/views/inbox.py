@@ -1,0 +1,96 @@
+"""The inbox (all consultations or one), and bulk decisions on a selection."""
+
+from flask import flash, redirect, render_template, request, url_for
+
+from app.contributions.models import SOURCE_LABELS, STATUS_LABELS
+from app.errors import NotFound
+from app.moderation import queries, services
+from app.moderation.schemas import InboxArgs
+from app.moderation.services.flags import FLAG_REASONS
+from app.moderation.views import bp
+from app.moderation.views.helpers import form_action, form_int, load_args, me, next_url
+
+ACTION_DONE = {"approve": "approuvée", "reject": "refusée", "hide": "masquée", "unhide": "réaffichée"}
+
+
+@bp.get("/", strict_slashes=False)
+def inbox():
+    """The inbox across consultations."""
+    return _render_inbox(None)
+
+
+@bp.get("/concertations/<slug>")
+def consultation_inbox(slug):
+    """The inbox of one consultation."""
+    return _render_inbox(slug)
+
+
+def _render_inbox(slug):
+    args = load_args(InboxArgs)
+    options = queries.filter_options()
+    slug = slug or args["consultation"]
+    consultation = next((c for c in options["consultations"] if c["slug"] == slug), None)
+    if slug and consultation is None:
+        raise NotFound("Cette concertation n'existe pas.")
+    filters = queries.InboxFilters(
+        tab=args["tab"],
+        consultation_id=consultation["id"] if consultation else None,
+        qpv=args["qpv"],
+        theme=args["theme"],
+        date_from=args["date_from"],
+        date_to=args["date_to"],
+        author=args["author"],
+        source=args["source"],
+        sort=args["sort"],
+        page=args["page"],
+    )
+    counts = queries.inbox_counts(filters)
+    items = queries.inbox_items(filters)
+    total = counts[filters.tab]
+    pages = max(1, -(-total // filters.per_page))
+    return render_template(
+        "moderation/inbox.html",
+        filters=filters,
+        args=args,
+        consultation=consultation,
+        options=options,
+        counts=counts,
+        items=items,
+        pages=pages,
+        tabs=queries.TABS,
+        status_labels=STATUS_LABELS,
+        source_labels=SOURCE_LABELS,
+        flag_reasons=FLAG_REASONS,
+        inbox_url=_inbox_url_builder(slug, args),
+    )
+
+
+def _inbox_url_builder(slug, args):
+    """A function building the inbox address with the current filters and some overrides."""
+    current = {k: v for k, v in request.args.items() if v and k != "consultation"}
+
+    def build(**overrides):
+        values = {**current, **{k: v for k, v in overrides.items()}}
+        values = {k: v for k, v in values.items() if v not in (None, "")}
+        if values.get("page") in (1, "1"):
+            values.pop("page")
+        if slug:
+            return url_for("moderation.consultation_inbox", slug=slug, **values)
+        return url_for("moderation.inbox", **values)
+
+    return build
+
+
+@bp.post("/actions-groupees")
+@form_action("moderation.inbox")
+def bulk():
+    """Apply one decision to the selected contributions (skipping those in another state)."""
+    action = request.form.get("action", "")
+    reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    result = services.bulk_decide(me(), ids, action, reason)
+    message = f"{len(result['done'])} contribution(s) {ACTION_DONE.get(action, action)}(s)."
+    if result["skipped"]:
+        message += f" {len(result['skipped'])} ignorée(s) : déjà dans un autre état."
+    flash(message, "success")
+    return redirect(next_url(url_for("moderation.inbox")))

@@ -1,0 +1,65 @@
+"""The report page's folium map: perimeter, hotspots and the job's sample of contributions."""
+
+import json
+
+import folium
+
+from app.maps.builders import base_map, map_html_parts
+from app.reports import queries
+from app.reports.spatial import perimeter_geojson
+
+PERIMETER_STYLE = {"color": "#1d4e89", "weight": 3, "fillOpacity": 0.05, "dashArray": "6 4"}
+HOTSPOT_STYLE = {"color": "#c8553d", "weight": 2, "fillColor": "#c8553d", "fillOpacity": 0.18}
+
+
+def report_map(scope, report):
+    """folium map parts (header, html, script); layers from the finished report when there is one."""
+    perimeter, bounds = perimeter_geojson(scope)
+    fmap = base_map(bounds=bounds)
+    if perimeter:
+        folium.GeoJson(perimeter, name="Périmètre", style_function=lambda _: PERIMETER_STYLE).add_to(fmap)
+    if report is not None and report.figures:
+        _add_points(fmap, report)
+        _add_hotspots(fmap, report.figures)
+        folium.LayerControl(collapsed=True).add_to(fmap)
+    return map_html_parts(fmap)
+
+
+def _add_points(fmap, report):
+    path = queries.output_file(report, "points.geojson")
+    if path is None:
+        return
+    themes = report.figures["labels"]["themes"]
+    data = json.loads(path.read_text())
+    for feature in data["features"]:
+        props = feature["properties"]
+        props["theme_label"] = themes.get(props["theme"], {}).get("label", props["theme"])
+        props["color"] = themes.get(props["theme"], {}).get("color", "#1d4e89")
+    folium.GeoJson(
+        data,
+        name=f"Contributions ({len(data['features'])} les plus votées)",
+        marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.8),
+        style_function=lambda f: {"color": "#ffffff", "fillColor": f["properties"]["color"]},
+        tooltip=folium.GeoJsonTooltip(
+            fields=["title", "theme_label", "agree", "disagree"],
+            aliases=["Contribution", "Thème", "Pour", "Contre"],
+        ),
+    ).add_to(fmap)
+
+
+def _add_hotspots(fmap, figures):
+    zones = figures.get("hotspots", {}).get("zones", [])
+    if not zones:
+        return
+    themes = figures["labels"]["themes"]
+    features = []
+    for zone in zones:
+        theme = themes.get(zone["dominant_theme"], {}).get("label", "–")
+        label = f"Zone {zone['rank']} : {zone['count']} contributions, thème dominant : {theme}"
+        features.append({"type": "Feature", "geometry": zone["geometry"], "properties": {"label": label}})
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="Zones de forte contribution",
+        style_function=lambda _: HOTSPOT_STYLE,
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+    ).add_to(fmap)

@@ -1,0 +1,55 @@
+"""The « Bilan de la concertation » PDF: an HTML template rendered by WeasyPrint."""
+
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app, render_template
+
+from app.templating import number_fr, paris_date
+
+CSS_FILE = "css/reports_pdf.css"
+
+
+def iso_date(value, with_time=False):
+    """An ISO date string (as stored in the figures) shown in French, Europe/Paris."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return paris_date(value, with_time=with_time)
+
+
+def decimal_fr(value, digits=1):
+    """1234.5 -> « 1 234,5 »; None -> « – »."""
+    if value is None:
+        return "–"
+    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+    return text[: -digits - 1] if text.endswith("," + "0" * digits) else text
+
+
+def percent(part, whole):
+    return decimal_fr(100 * part / whole) + " %" if whole else "–"
+
+
+def template_helpers():
+    """Functions the report templates (page and PDF) use."""
+    return {"iso_date": iso_date, "decimal_fr": decimal_fr, "percent": percent, "nfr": number_fr}
+
+
+def render_pdf(report, figures, annex, charts, map_file, folder):
+    """Write `folder`/bilan.pdf and return its path."""
+    from weasyprint import CSS, HTML
+
+    html = render_template(
+        "reports/pdf.html",
+        report=report,
+        f=figures,
+        annex=annex,
+        charts=charts,
+        map_file=map_file,
+        **template_helpers(),
+    )
+    css = CSS(filename=str(Path(current_app.static_folder) / CSS_FILE))
+    path = Path(folder) / "bilan.pdf"
+    HTML(string=html, base_url=str(folder)).write_pdf(str(path), stylesheets=[css])
+    return path

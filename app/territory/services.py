@@ -1,0 +1,157 @@
+"""Loading the territory from data files, and importing official QPV perimeter files."""
+
+import csv
+import json
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+
+from app.errors import Invalid
+from app.extensions import db
+
+
+def normalize_name(name):
+    """Accent- and case-insensitive key for commune names (« Éleu » = « Eleu »)."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return plain.lower().replace("'", " ").replace("-", " ").strip()
+
+
+def load_territory(directory):
+    """Upsert communes, themes, QPV 2015 and the 2024 QPV list from a territory folder.
+
+    Idempotent: a second run leaves the same rows (imported perimeters are kept)."""
+    directory = Path(directory)
+    if not (directory / "communes.geojson").exists():
+        raise Invalid(f"Dossier de territoire introuvable ou incomplet : {directory}")
+    names = _load_communes(directory / "communes.geojson")
+    _load_themes(directory / "themes.json")
+    _load_qpv_2015(directory / "qpv_2015.json", names)
+    _load_qpv_2024(directory / "qpv_2024.csv")
+    db.session.flush()
+    return territory_counts()
+
+
+def _load_communes(path):
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    for feature in features:
+        props = feature["properties"]
+        db.session.execute(
+            text(
+                "INSERT INTO communes (insee, name, epci_siren, geom) VALUES (:insee, :name, :siren,"
+                " ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:geom), 4326)))"
+                " ON CONFLICT (insee) DO UPDATE SET name = EXCLUDED.name,"
+                " epci_siren = EXCLUDED.epci_siren, geom = EXCLUDED.geom"
+            ),
+            {
+                "insee": props["insee"],
+                "name": props["name"],
+                "siren": props.get("epci_siren"),
+                "geom": json.dumps(feature["geometry"]),
+            },
+        )
+    return {normalize_name(f["properties"]["name"]): f["properties"]["insee"] for f in features}
+
+
+def _load_themes(path):
+    for theme in json.loads(path.read_text(encoding="utf-8"))["themes"]:
+        db.session.execute(
+            text(
+                "INSERT INTO themes (slug, label, description, enjeu, color, position)"
+                " VALUES (:slug, :label, :description, :enjeu, :color, :position)"
+                " ON CONFLICT (slug) DO UPDATE SET label = EXCLUDED.label,"
+                " description = EXCLUDED.description, enjeu = EXCLUDED.enjeu,"
+                " color = EXCLUDED.color, position = EXCLUDED.position"
+            ),
+            theme,
+        )
+
+
+def _load_qpv_2015(path, commune_keys):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for qpv in data["qpv"]:
+        db.session.execute(
+            text(
+                "INSERT INTO qpv (code, name, population, median_income, npnru, npnru_site,"
+                " communes_outside, source_ref) VALUES (:code, :name, :population, :income,"
+                " :npnru, :site, :outside, :ref) ON CONFLICT (code) DO UPDATE SET"
+                " name = EXCLUDED.name, population = EXCLUDED.population,"
+                " median_income = EXCLUDED.median_income, npnru = EXCLUDED.npnru,"
+                " npnru_site = EXCLUDED.npnru_site, communes_outside = EXCLUDED.communes_outside,"
+                " source_ref = EXCLUDED.source_ref"
+            ),
+            {
+                "code": qpv["code"],
+                "name": qpv["name"],
+                "population": qpv["population"],
+                "income": qpv.get("revenu_fiscal_median_eur"),
+                "npnru": qpv.get("npnru"),
+                "site": qpv.get("npnru_site"),
+                "outside": qpv.get("communes_outside_call") or [],
+                "ref": qpv.get("population_source"),
+            },
+        )
+        for name in qpv["communes"]:
+            insee = commune_keys.get(normalize_name(name))
+            if insee is None:
+                raise Invalid(f"Commune inconnue « {name} » pour le QPV {qpv['code']}.")
+            db.session.execute(
+                text(
+                    "INSERT INTO qpv_communes (qpv_code, commune_insee) VALUES (:code, :insee)"
+                    " ON CONFLICT DO NOTHING"
+                ),
+                {"code": qpv["code"], "insee": insee},
+            )
+
+
+def _qpv_2015_code(code_2024):
+    # The 2024 codes keep the 2015 number: QN06224M <-> QP062024.
+    return f"QP0620{code_2024[5:7]}"
+
+
+def _load_qpv_2024(path):
+    with path.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    known_2015 = {name for (name,) in db.session.execute(text("SELECT code FROM qpv"))}
+    for row in rows:
+        db.session.execute(
+            text(
+                "INSERT INTO qpv_2024 (code, name, communes_insee, communes_outside_insee,"
+                " entirely_in_call) VALUES (:code, :name, :communes, :outside, :entire)"
+                " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
+                " communes_insee = EXCLUDED.communes_insee,"
+                " communes_outside_insee = EXCLUDED.communes_outside_insee,"
+                " entirely_in_call = EXCLUDED.entirely_in_call"
+            ),
+            {
+                "code": row["code"],
+                "name": row["name"],
+                "communes": [c for c in row["communes_insee"].split(";") if c],
+                "outside": [c for c in row["communes_outside_call"].split(";") if c],
+                "entire": row["entirely_in_call"] == "yes",
+            },
+        )
+        old = _qpv_2015_code(row["code"])
+        if old in known_2015:
+            db.session.execute(
+                text("UPDATE qpv SET code_2024 = :new WHERE code = :old AND code_2024 IS DISTINCT FROM :new"),
+                {"new": row["code"], "old": old},
+            )
+
+
+def territory_counts():
+    """Row counts and the QPV population total, for the CLI and tests."""
+    row = db.session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM communes), (SELECT count(*) FROM qpv),"
+            " (SELECT coalesce(sum(population), 0) FROM qpv), (SELECT count(*) FROM qpv_2024),"
+            " (SELECT count(*) FROM themes), (SELECT count(*) FROM qpv WHERE geom IS NOT NULL)"
+        )
+    ).one()
+    keys = ("communes", "qpv", "qpv_population", "qpv_2024", "themes", "qpv_with_perimeter")
+    return dict(zip(keys, row, strict=True))
+
+
+def now_utc():
+    return datetime.now(UTC)

@@ -1,0 +1,41 @@
+"""The territory map page: communes and QPV."""
+
+import folium
+from flask import Blueprint, render_template
+
+from app.maps.builders import base_map, map_html_parts
+from app.territory import queries
+
+bp = Blueprint("territory", __name__)
+
+
+@bp.get("/territoire")
+def territory_map():
+    communes, qpv_perimeters, bounds = queries.territory_geojson()
+    fmap = base_map(bounds=bounds)
+    folium.GeoJson(
+        communes,
+        name="Communes",
+        style_function=lambda f: {
+            "color": "#555",
+            "weight": 1,
+            "fillColor": "#f2b134" if f["properties"]["qpv"] else "#ddd",
+            "fillOpacity": 0.35 if f["properties"]["qpv"] else 0.1,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        popup=folium.GeoJsonPopup(fields=["name", "qpv"], aliases=["Commune", "QPV"]),
+    ).add_to(fmap)
+    if qpv_perimeters["features"]:
+        folium.GeoJson(
+            qpv_perimeters,
+            name="Quartiers prioritaires (périmètres officiels)",
+            style_function=lambda f: {"color": "#b2182b", "weight": 2, "fillOpacity": 0.25},
+            tooltip=folium.GeoJsonTooltip(fields=["name", "code"], labels=False),
+        ).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    return render_template(
+        "territory/map.html",
+        map_parts=map_html_parts(fmap),
+        qpvs=queries.list_qpv(),
+        has_perimeters=bool(qpv_perimeters["features"]),
+    )

@@ -1,0 +1,117 @@
+"""The lettered/numbered reference grid of printed workshop maps (pure maths, Lambert-93 metres).
+
+Columns are letters from the west (A, B, …), rows numbers from the north (1 at the top), as on a
+street map: « A1 » is the north-west cell. The same grid is printed on the A4 and A3 maps and typed
+into the facilitator screen, so it depends only on the consultation's perimeter.
+"""
+
+import math
+import re
+from dataclasses import dataclass
+
+COLUMNS = 8
+ROWS = 6
+# Cell sides are rounded up to a multiple of this many metres (readable scale on paper).
+CELL_STEP_M = 50
+_REF = re.compile(r"^\s*([A-Za-z])\s*[-. ]?\s*(\d{1,2})\s*$")
+
+
+class GridRefError(ValueError):
+    """A reference that does not name a cell of the grid (message in French)."""
+
+
+@dataclass(frozen=True)
+class Grid:
+    minx: float
+    maxy: float
+    cell: float
+    cols: int = COLUMNS
+    rows: int = ROWS
+
+    @classmethod
+    def covering(cls, minx, miny, maxx, maxy, cols=COLUMNS, rows=ROWS, margin=0.03):
+        """The smallest grid of square cells centred on a bbox (plus a small margin)."""
+        width = (maxx - minx) * (1 + 2 * margin)
+        height = (maxy - miny) * (1 + 2 * margin)
+        raw = max(width / cols, height / rows, CELL_STEP_M)
+        cell = math.ceil(raw / CELL_STEP_M) * CELL_STEP_M
+        cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+        # Whole metres: the same corners whatever the floating-point noise of the bbox.
+        return cls(
+            minx=round(cx - cell * cols / 2),
+            maxy=round(cy + cell * rows / 2),
+            cell=cell,
+            cols=cols,
+            rows=rows,
+        )
+
+    @property
+    def maxx(self):
+        return self.minx + self.cell * self.cols
+
+    @property
+    def miny(self):
+        return self.maxy - self.cell * self.rows
+
+    @property
+    def bounds(self):
+        return (self.minx, self.miny, self.maxx, self.maxy)
+
+    def column_labels(self):
+        return [chr(ord("A") + i) for i in range(self.cols)]
+
+    def row_labels(self):
+        return [str(i + 1) for i in range(self.rows)]
+
+    def refs(self):
+        """Every cell reference, row by row from A1."""
+        return [f"{col}{row}" for row in self.row_labels() for col in self.column_labels()]
+
+    def parse(self, ref):
+        """(column index, row index) of a reference such as « C4 », « c 4 » or « C-4 »."""
+        match = _REF.match(ref or "")
+        if not match:
+            raise GridRefError(
+                f"« {ref} » n'est pas une case : tapez une lettre puis un chiffre, par exemple « C4 »."
+            )
+        col = ord(match.group(1).upper()) - ord("A")
+        row = int(match.group(2)) - 1
+        if not (0 <= col < self.cols and 0 <= row < self.rows):
+            last_col = self.column_labels()[-1]
+            raise GridRefError(
+                f"La case {match.group(1).upper()}{row + 1} n'existe pas sur la carte : "
+                f"colonnes A à {last_col}, lignes 1 à {self.rows}."
+            )
+        return col, row
+
+    def normalise(self, ref):
+        col, row = self.parse(ref)
+        return f"{chr(ord('A') + col)}{row + 1}"
+
+    def cell_bounds(self, ref):
+        """(minx, miny, maxx, maxy) of a cell in Lambert-93 metres."""
+        col, row = self.parse(ref)
+        x0 = self.minx + col * self.cell
+        y1 = self.maxy - row * self.cell
+        return (x0, y1 - self.cell, x0 + self.cell, y1)
+
+    def centre(self, ref):
+        """(x, y) of the centre of a cell in Lambert-93 metres."""
+        x0, y0, x1, y1 = self.cell_bounds(ref)
+        return ((x0 + x1) / 2, (y0 + y1) / 2)
+
+    def ref_at(self, x, y):
+        """The reference of the cell containing (x, y), or None outside the grid."""
+        if not (self.minx <= x <= self.maxx and self.miny <= y <= self.maxy):
+            return None
+        col = min(int((x - self.minx) // self.cell), self.cols - 1)
+        row = min(int((self.maxy - y) // self.cell), self.rows - 1)
+        return f"{chr(ord('A') + col)}{row + 1}"
+
+    def corner_points(self):
+        """Every grid line intersection (x, y), row-major from the north-west corner."""
+        return [
+            (self.minx + i * self.cell, self.maxy - j * self.cell)
+            for j in range(self.rows + 1)
+            for i in range(self.cols + 1)
+        ]

@@ -1,0 +1,255 @@
+/* Carte Commune: the resident map (bubbles by theme and score, summary sheet, crosshair proposal). */
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("cc-config").textContent);
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content;
+  var map, layer, pin, ctrl, timer;
+  function $(id) { return document.getElementById(id); }
+  function el(tag, attrs, kids) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { if (attrs[k] != null) node.setAttribute(k, attrs[k]); });
+    (kids || []).forEach(function (kid) {
+      if (kid != null) node.appendChild(typeof kid === "string" || typeof kid === "number" ? document.createTextNode(kid) : kid);
+    });
+    return node;
+  }
+  function say(text) { $("cc-status").textContent = text; }
+  function plural(n, word) { return n.toLocaleString("fr-FR") + " " + word + (n > 1 ? "s" : ""); }
+  function color(theme) { return (cfg.themes[theme] || {}).color || "#555"; }
+  function api(url, options) {
+    options = options || {};
+    options.credentials = "same-origin";
+    options.headers = Object.assign({ Accept: "application/json", "X-CSRFToken": csrf }, options.headers || {});
+    return fetch(url, options).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        if (!r.ok) { var e = new Error((body.error || {}).message || "Erreur " + r.status); e.body = body; e.status = r.status; throw e; }
+        return body;
+      });
+    });
+  }
+
+  /* --- bubbles ------------------------------------------------------------------------------- */
+  function query() {
+    var b = map.getBounds(), f = $("cc-filters");
+    var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -85), Math.min(b.getEast(), 180), Math.min(b.getNorth(), 85)];
+    var q = "bbox=" + box.map(function (n) { return n.toFixed(5); }).join(",");
+    q += "&zoom=" + Math.round(map.getZoom());
+    ["theme", "outcome"].forEach(function (name) {
+      var v = f.elements[name].value;
+      if (v) q += "&" + name + "=" + encodeURIComponent(v);
+    });
+    return q;
+  }
+  function load() {
+    if (ctrl) ctrl.abort();
+    ctrl = window.AbortController ? new AbortController() : null;
+    fetch(cfg.mapUrl + "?" + query(), { credentials: "same-origin", signal: ctrl && ctrl.signal })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(draw)
+      .catch(function (e) { if (e.name !== "AbortError") say("Impossible de charger les idées : vérifiez votre connexion."); });
+  }
+  function draw(data) {
+    var count = 0;
+    layer.clearLayers();
+    (data.features || []).forEach(function (f) {
+      var p = f.properties, c = f.geometry.coordinates, at = [c[1], c[0]];
+      if (p.cluster) { count += p.count; layer.addLayer(cluster(at, p)); } else { count += 1; layer.addLayer(bubble(at, p)); }
+    });
+    if (data.truncated) say(plural(count, "idée") + " affichées : zoomez pour les voir toutes");
+    else say(count ? plural(count, "idée") + " dans cette zone" : "Aucune idée dans cette zone pour l'instant.");
+  }
+  function bubble(at, p) {
+    var score = (p.agree || 0) - (p.disagree || 0);
+    var marker = L.circleMarker(at, {
+      radius: 7 + Math.min(15, 2.2 * Math.sqrt(Math.max(0, score))),
+      color: p.status === "pending" ? "#1b1f24" : "#fff", weight: 2, dashArray: p.status === "pending" ? "3 3" : null,
+      fillColor: color(p.theme), fillOpacity: score < 0 ? 0.55 : 0.9
+    });
+    marker.on("click", function () { summary(p.id); });
+    return marker;
+  }
+  function cluster(at, p) {
+    var size = Math.round(30 + Math.min(26, 5 * Math.log(p.count)));
+    var icon = L.divIcon({
+      className: "cc-cluster", iconSize: [size, size],
+      html: '<span style="background:' + color(p.theme) + '">' + Number(p.count).toLocaleString("fr-FR") + "</span>"
+    });
+    var marker = L.marker(at, { icon: icon, title: plural(p.count, "idée") + " : zoomer", alt: plural(p.count, "idée") });
+    marker.on("click", function () { map.setView(at, Math.min(map.getZoom() + 2, 19)); });
+    return marker;
+  }
+
+  /* --- bottom sheet ----------------------------------------------------------------------------- */
+  function openSheet(title, formMode) {
+    $("cc-sheet").hidden = false;
+    $("cc-sheet-title").textContent = title;
+    $("cc-summary").hidden = formMode;
+    if ($("cc-form-box")) $("cc-form-box").hidden = !formMode;
+    $("cc-sheet-title").focus();
+  }
+  function closeSheet() {
+    $("cc-sheet").hidden = true;
+    if (pin) { map.removeLayer(pin); pin = null; }
+  }
+  function summary(id, focus, thanks) {
+    openSheet("Idée", false);
+    $("cc-summary").replaceChildren(el("p", { class: "meta" }, ["Chargement…"]));
+    api(cfg.contributionUrl + id).then(function (item) {
+      var at = L.latLng(item.anchor[1], item.anchor[0]);
+      if (focus) map.setView(at, Math.max(map.getZoom(), cfg.streetZoom), { animate: false });
+      $("cc-sheet-title").textContent = item.title;
+      $("cc-summary").replaceChildren(card(item, thanks));
+      reveal(at);
+    }).catch(function (e) { $("cc-summary").replaceChildren(el("p", { class: "field-errors" }, [e.message])); });
+  }
+  function reveal(at) {
+    // Keep the idea's bubble in sight above the bottom sheet.
+    var top = $("cc-sheet").getBoundingClientRect().top - map.getContainer().getBoundingClientRect().top;
+    var visible = Math.min(map.getSize().y, top), point = map.latLngToContainerPoint(at);
+    if (point.y > visible - 30 || point.y < 30) map.panBy([0, point.y - visible / 2]);
+  }
+  function tally(item) {
+    if (item.votes.support != null) return plural(item.votes.support, "soutien");
+    return item.votes.agree + " d'accord · " + item.votes.disagree + " pas d'accord";
+  }
+  function card(item, thanks) {
+    var body = item.body.length > 220 ? item.body.slice(0, 220) + "…" : item.body;
+    return el("div", {}, [
+      thanks ? el("p", { class: "flash flash-success", role: "status" }, [thanks]) : null,
+      el("p", { class: "cc-theme" }, [el("span", { class: "swatch", style: "background:" + item.theme_color, "aria-hidden": "true" }), item.theme_label]),
+      item.status === "pending" ? el("p", {}, [el("span", { class: "badge cc-badge-pending" }, ["En attente de validation"])]) : null,
+      item.outcome_label ? el("p", {}, [el("span", { class: "badge cc-outcome" }, ["Suite : " + item.outcome_label])]) : null,
+      item.photos.length ? el("img", { class: "cc-sheet-photo", src: item.photos[0].thumb_url, alt: "" }) : null,
+      body ? el("p", { class: "cc-body" }, [body]) : null,
+      el("p", { class: "meta", id: "cc-tally" }, [tally(item) + " · " + plural(item.comments, "commentaire")]),
+      el("p", { class: "meta" }, [(item.author || item.source_label) + (item.commune ? " · " + item.commune : "")]),
+      quickVotes(item),
+      el("p", {}, [el("a", { class: "button", href: item.url }, ["Voir l'idée, voter et commenter"])])
+    ]);
+  }
+  function quickVotes(item) {
+    if (!cfg.open || !cfg.signedIn || item.status !== "published") return null;
+    var values = cfg.votingMode === "support" ? [[1, "Je soutiens"]] : [[1, "D'accord"], [-1, "Pas d'accord"]];
+    return el("div", { class: "cc-vote-buttons" }, values.map(function (v) {
+      var kind = v[0] === 1 ? "cc-vote-agree" : "cc-vote-disagree";
+      var b = el("button", { type: "button", class: "button cc-vote " + kind, "aria-pressed": String(item.my_vote === v[0]) }, [v[1]]);
+      b.addEventListener("click", function () {
+        var again = item.my_vote === v[0];
+        api(cfg.contributionUrl + item.id + "/vote", again ? { method: "DELETE" } : {
+          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ value: v[0] })
+        }).then(function (r) { item.votes = r.votes; item.my_vote = r.my_vote; summary(item.id, false, "Votre vote est enregistré."); load(); })
+          .catch(function (e) { say(e.message); });
+      });
+      return b;
+    }));
+  }
+
+  /* --- proposing: crosshair, geolocation, form ------------------------------------------------------ */
+  function placing(on) {
+    $("cc-crosshair").hidden = !on;
+    $("cc-place").hidden = !on;
+    if ($("cc-propose")) $("cc-propose").hidden = on;
+    if (on) { closeSheet(); if (map.getZoom() < cfg.streetZoom) map.setZoom(cfg.streetZoom); $("cc-place-help").focus(); }
+  }
+  function propose() {
+    if (!cfg.confirmed) { say("Confirmez d'abord votre adresse e-mail (lien reçu par courriel) pour proposer une idée."); return; }
+    placing(true);
+  }
+  function locate() {
+    if (!navigator.geolocation) { say("La géolocalisation n'est pas disponible sur cet appareil."); return; }
+    say("Recherche de votre position…");
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      map.setView([pos.coords.latitude, pos.coords.longitude], 18);
+      say("Position trouvée : ajustez le viseur si besoin.");
+    }, function () { say("Position introuvable : déplacez la carte à la main."); }, { enableHighAccuracy: true, timeout: 10000 });
+  }
+  function confirmPlace() {
+    var c = map.getCenter();
+    $("cc-lon").value = c.lng.toFixed(6);
+    $("cc-lat").value = c.lat.toFixed(6);
+    placing(false);
+    pin = L.circleMarker(c, { radius: 9, color: "#1b1f24", weight: 3, fillColor: "#f2b134", fillOpacity: 1 }).addTo(map);
+    openSheet("Proposer une idée", true);
+    $("cc-theme").focus();
+  }
+  function showErrors(fields) {
+    ["geometry", "theme", "title", "body", "photos"].forEach(function (name) {
+      var box = $("cc-error-" + name), input = $("cc-" + name);
+      var message = (fields[name] || [])[0] || "";
+      box.textContent = message;
+      if (name === "geometry") box.hidden = !message;
+      if (input) { if (message) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid"); }
+    });
+  }
+  function shrink(file) {
+    // Phone photos are large: send at most 1600 px (the server re-encodes anyway) to save mobile data.
+    if (!window.createImageBitmap || file.size < 600000 || !/^image\/(jpeg|png|webp)$/.test(file.type)) return Promise.resolve(file);
+    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (img) {
+      var s = Math.min(1, 1600 / Math.max(img.width, img.height)), canvas = document.createElement("canvas");
+      canvas.width = Math.round(img.width * s); canvas.height = Math.round(img.height * s);
+      canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (done) {
+        canvas.toBlob(function (blob) {
+          done(blob && blob.size < file.size ? new File([blob], "photo.jpg", { type: "image/jpeg" }) : file);
+        }, "image/jpeg", 0.85);
+      });
+    }).catch(function () { return file; });
+  }
+  function submit(event) {
+    event.preventDefault();
+    var form = event.target, button = $("cc-submit"), files = Array.prototype.slice.call($("cc-photos").files);
+    if (files.length > 3) { showErrors({ photos: ["3 photos au maximum."] }); return; }
+    button.disabled = true;
+    showErrors({});
+    Promise.all(files.map(shrink)).then(function (photos) {
+      var data = new FormData(form);
+      data.delete("photos");
+      photos.forEach(function (p) { data.append("photos", p, p.name || "photo.jpg"); });
+      return api(form.action, { method: "POST", body: data });
+    }).then(function (item) {
+      form.reset();
+      closeSheet();
+      map.setView([item.anchor[1], item.anchor[0]], Math.max(map.getZoom(), cfg.streetZoom));
+      load();
+      summary(item.id, false, item.status === "pending"
+        ? "Merci ! Votre idée est enregistrée : elle sera visible par tous après validation."
+        : "Merci ! Votre idée est publiée sur la carte.");
+    }).catch(function (e) {
+      var fields = (e.body && e.body.error && e.body.error.fields) || {};
+      if (!Object.keys(fields).length) fields = { geometry: [e.status === 413 ? "Photos trop lourdes : 8 Mo au plus chacune." : e.message] };
+      showErrors(fields);
+      (fields.geometry ? $("cc-error-geometry") : form.querySelector("[aria-invalid=true]") || $("cc-error-geometry")).focus();
+    }).then(function () { button.disabled = false; });
+  }
+
+  function bind() {
+    $("cc-filters").addEventListener("change", load);
+    $("cc-close").addEventListener("click", closeSheet);
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape") { closeSheet(); if (!$("cc-place").hidden) placing(false); } });
+    if (!$("cc-propose")) return;
+    $("cc-propose").addEventListener("click", propose);
+    $("cc-cancel").addEventListener("click", function () { placing(false); });
+    $("cc-locate").addEventListener("click", locate);
+    $("cc-confirm").addEventListener("click", confirmPlace);
+    $("cc-replace").addEventListener("click", function () { placing(true); });
+    $("cc-form").addEventListener("submit", submit);
+    $("cc-place-help").setAttribute("tabindex", "-1");
+    $("cc-error-geometry").setAttribute("tabindex", "-1");
+  }
+
+  window.CarteCommune = {
+    start: function (leafletMap) {
+      map = window.CarteCommune.map = leafletMap;
+      layer = L.layerGroup().addTo(map);
+      if (map.zoomControl) {
+        [[map.zoomControl._zoomInButton, "Zoomer"], [map.zoomControl._zoomOutButton, "Dézoomer"]].forEach(function (b) {
+          if (b[0]) { b[0].title = b[1]; b[0].setAttribute("aria-label", b[1]); }
+        });
+      }
+      map.on("moveend", function () { clearTimeout(timer); timer = setTimeout(load, 150); });
+      bind();
+      load();
+      if (cfg.focus) summary(cfg.focus, true);
+    }
+  };
+})();

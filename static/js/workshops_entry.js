@@ -1,0 +1,188 @@
+/* Facilitator entry screen: the map with the reference grid, a form that stays open, theme remembered. */
+(function () {
+  "use strict";
+  var form = document.getElementById("entry-form");
+  var map = window.carteCommune && window.carteCommune.map;
+  if (!form || !map || !window.L) { return; }
+  var L = window.L;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var cells = JSON.parse(document.getElementById("entry-grid").textContent).features;
+  var status = document.getElementById("entry-status");
+  var gridInput = document.getElementById("grid_ref");
+  var title = document.getElementById("entry-title");
+  var body = document.getElementById("entry-body");
+  var recent = document.getElementById("entry-recent");
+  var count = document.getElementById("entry-count");
+  var themeKey = "cc-entry-theme-" + form.dataset.workshop;
+  var marker = null, placedByClick = false, highlight = null;
+
+  function centre(cell) {
+    var ring = cell.geometry.coordinates[0].slice(0, 4), lon = 0, lat = 0;
+    ring.forEach(function (p) { lon += p[0] / 4; lat += p[1] / 4; });
+    return [lat, lon];
+  }
+  function inside(point, ring) {
+    var hit = false, x = point[1], y = point[0];
+    for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+      var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+      if ((yi > y) !== (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) { hit = !hit; }
+    }
+    return hit;
+  }
+  function cellAt(latlng) {
+    for (var i = 0; i < cells.length; i++) {
+      if (inside([latlng.lat, latlng.lng], cells[i].geometry.coordinates[0])) { return cells[i]; }
+    }
+    return null;
+  }
+  function findCell(ref) {
+    var clean = (ref || "").toUpperCase().replace(/[\s.-]/g, "");
+    return cells.filter(function (c) { return c.properties.ref === clean; })[0] || null;
+  }
+
+  L.geoJSON({ type: "FeatureCollection", features: cells }, {
+    interactive: false, style: { color: "#4b5563", weight: 1, fill: false, opacity: 0.55 }
+  }).addTo(map);
+  cells.forEach(function (cell) {
+    L.marker(centre(cell), {
+      interactive: false, keyboard: false,
+      icon: L.divIcon({ className: "grid-label", html: cell.properties.ref, iconSize: [30, 16] })
+    }).addTo(map);
+  });
+
+  function showCell(cell) {
+    if (highlight) { map.removeLayer(highlight); highlight = null; }
+    if (cell) {
+      highlight = L.geoJSON(cell, { interactive: false, style: { color: "#c8553d", weight: 3, fillOpacity: 0.12 } }).addTo(map);
+    }
+  }
+  function place(latlng, byClick) {
+    placedByClick = byClick;
+    if (marker) { marker.setLatLng(latlng); } else {
+      marker = L.circleMarker(latlng, { radius: 9, color: "#fff", weight: 3, fillColor: "#c8553d", fillOpacity: 1 }).addTo(map);
+    }
+  }
+  function clearPlace() {
+    if (marker) { map.removeLayer(marker); marker = null; }
+    placedByClick = false;
+    showCell(null);
+  }
+
+  map.on("click", function (event) {
+    var cell = cellAt(event.latlng);
+    place(event.latlng, true);
+    showCell(cell);
+    gridInput.value = cell ? cell.properties.ref : "";
+    setErrors({});
+    title.focus();
+  });
+  gridInput.addEventListener("input", function () {
+    var cell = findCell(gridInput.value);
+    if (cell) {
+      place(centre(cell), false);
+      showCell(cell);
+      map.panTo(centre(cell));
+    }
+  });
+  gridInput.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && findCell(gridInput.value) && !title.value.trim()) {
+      event.preventDefault();
+      title.focus();
+    }
+  });
+  body.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); form.requestSubmit(); }
+  });
+  var theme = document.getElementById("entry-theme");
+  var swatch = document.getElementById("entry-theme-swatch");
+  function remember() {
+    swatch.style.background = theme.options[theme.selectedIndex].dataset.color;
+    try { localStorage.setItem(themeKey, theme.value); } catch (e) { /* private mode */ }
+  }
+  document.addEventListener("keydown", function (event) {
+    if (!event.altKey || !/^[1-9]$/.test(event.key)) { return; }
+    var option = theme.querySelector('option[data-key="' + event.key + '"]');
+    if (option) { event.preventDefault(); theme.value = option.value; remember(); }
+  });
+  theme.addEventListener("change", remember);
+  try {
+    var saved = localStorage.getItem(themeKey);
+    if (saved && theme.querySelector('option[value="' + saved + '"]')) { theme.value = saved; }
+  } catch (e) { /* private mode */ }
+  remember();
+
+  function setErrors(fields) {
+    form.querySelectorAll("[data-errors-for]").forEach(function (p) {
+      var key = p.dataset.errorsFor, messages = [];
+      Object.keys(fields).forEach(function (name) {
+        if (name === key || name.indexOf(key + ".") === 0) { messages = messages.concat(fields[name]); }
+      });
+      p.textContent = messages.join(" ");
+    });
+  }
+  function payload() {
+    var data = {
+      theme: theme.value,
+      title: title.value, body: body.value
+    };
+    if (marker && placedByClick) {
+      var ll = marker.getLatLng();
+      data.geometry = { type: "Point", coordinates: [ll.lng, ll.lat] };
+    } else if (gridInput.value.trim()) {
+      data.grid_ref = gridInput.value.trim();
+    }
+    var first = document.getElementById("participant-first-name").value.trim();
+    var contact = document.getElementById("participant-contact").value.trim();
+    if (first || contact) {
+      data.participant = { first_name: first, contact: contact, consent: document.getElementById("participant-consent").checked };
+    }
+    return data;
+  }
+  function done(result) {
+    var item = document.createElement("li");
+    item.textContent = "n° " + result.number + " — " + result.title + (result.grid_ref ? " (" + result.grid_ref + ")" : "");
+    recent.insertBefore(item, recent.firstChild);
+    count.textContent = String(parseInt(count.textContent, 10) + 1);
+    var ll = L.latLng(result.geometry.coordinates[1], result.geometry.coordinates[0]);
+    L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#1d4e89", fillOpacity: 0.9 })
+      .bindTooltip("n° " + result.number).addTo(map);
+    status.className = "entry-status ok";
+    status.textContent = "Idée n° " + result.number + " enregistrée" + (result.status === "pending" ? " (publiée après validation)." : ".");
+    title.value = ""; body.value = ""; gridInput.value = "";
+    if (!document.getElementById("participant-keep").checked) {
+      ["participant-first-name", "participant-contact"].forEach(function (id) { document.getElementById(id).value = ""; });
+      document.getElementById("participant-consent").checked = false;
+    }
+    clearPlace();
+    gridInput.focus({ preventScroll: true });
+    status.scrollIntoView({ block: "nearest" });
+  }
+  function failed(error) {
+    var fields = (error && error.fields) || {};
+    setErrors(fields);
+    status.className = "entry-status error";
+    status.setAttribute("role", "alert");
+    status.textContent = (error && error.message) || "L'enregistrement a échoué : réessayez.";
+    var first = form.querySelector("[data-errors-for]:not(:empty)");
+    var target = first && { grid_ref: gridInput, geometry: gridInput, title: title, body: body }[first.dataset.errorsFor];
+    if (target) { target.focus(); }
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var button = document.getElementById("entry-submit");
+    button.disabled = true;
+    setErrors({});
+    status.textContent = "Enregistrement…";
+    fetch(form.dataset.api, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(payload())
+    }).then(function (response) {
+      return response.json().then(function (json) { return { ok: response.ok, json: json }; });
+    }).then(function (r) {
+      if (r.ok) { done(r.json); } else { failed(r.json.error); }
+    }).catch(function () { failed(null); }).then(function () { button.disabled = false; });
+  });
+  gridInput.focus({ preventScroll: true });
+})();

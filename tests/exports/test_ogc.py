@@ -1,0 +1,172 @@
+"""OGC API – Features under /ogc: documents, links, paging, filters, CRS, access rules."""
+
+from datetime import timedelta
+
+import pytest
+
+from app.consultations.models import utcnow
+from app.extensions import db
+from tests.conftest import login
+from tests.exports.conftest import auth, transformed
+
+CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
+CRS_EXT = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"
+L93 = "http://www.opengis.net/def/crs/EPSG/0/2154"
+
+
+def rels(document):
+    return {(link["rel"], link["type"]) for link in document["links"]}
+
+
+def test_landing_conformance_and_api(client):
+    landing = client.get("/ogc", headers={"Accept": "application/json"})
+    assert landing.status_code == 200 and landing.mimetype == "application/json"
+    links = rels(landing.get_json())
+    assert {("self", "application/json"), ("alternate", "text/html"), ("data", "application/json")} <= links
+    assert ("service-desc", "application/vnd.oai.openapi+json;version=3.0") in links
+    assert ("conformance", "application/json") in links
+    assert all(link["title"] for link in landing.get_json()["links"])
+    conformance = client.get("/ogc/conformance").get_json()["conformsTo"]
+    assert CORE in conformance and CRS_EXT in conformance
+    assert any(uri.endswith("/conf/geojson") for uri in conformance)
+    assert any(uri.endswith("/conf/oas30") for uri in conformance)
+    api = client.get("/ogc/api")
+    assert api.mimetype == "application/vnd.oai.openapi+json"
+    document = api.get_json()
+    assert document["openapi"].startswith("3.0") and document["servers"][0]["url"].endswith("/ogc")
+    limit = document["components"]["parameters"]["limit"]["schema"]
+    assert (limit["default"], limit["maximum"]) == (100, 1000)
+    assert "/collections/{collectionId}/items" in document["paths"]
+
+
+def test_html_pages(client, export_data):
+    for url in ("/ogc", "/ogc/conformance", "/ogc/api", "/ogc/collections", "/ogc/collections/cite-12-14"):
+        response = client.get(url, headers={"Accept": "text/html,*/*;q=0.8"})
+        assert response.status_code == 200 and response.mimetype == "text/html", url
+    page = client.get("/ogc/collections/cite-12-14/items?f=html&limit=5")
+    assert page.status_code == 200 and "Contributions publiées" in page.get_data(as_text=True)
+    item = client.get(f"/ogc/collections/cite-12-14/items/{export_data['line'].id}?f=html")
+    assert "Une piste cyclable" in item.get_data(as_text=True)
+
+
+def test_collections_list_public_consultations_with_extent(client, export_data, make_consultation):
+    make_consultation(slug="privee", data_public=False)
+    db.session.commit()
+    collections = client.get("/ogc/collections").get_json()["collections"]
+    ids = {c["id"] for c in collections}
+    assert {"cite-12-14", "vent-de-bise"} <= ids and "privee" not in ids
+    main = next(c for c in collections if c["id"] == "cite-12-14")
+    minx, miny, maxx, maxy = main["extent"]["spatial"]["bbox"][0]
+    assert 2.7 < minx < maxx < 2.9 and 50.3 < miny < maxy < 50.5
+    assert len(main["extent"]["temporal"]["interval"][0]) == 2
+    assert L93 in main["crs"] and main["itemType"] == "feature"
+    assert ("items", "application/geo+json") in rels(main)
+    with_token = client.get("/ogc/collections", headers=auth(export_data["urbanist"])).get_json()
+    assert "privee" in {c["id"] for c in with_token["collections"]}
+
+
+def test_items_page_links_and_counts(client, export_data, count_queries):
+    with count_queries() as statements:
+        response = client.get("/ogc/collections/cite-12-14/items?limit=4")
+    queries = [s for s in statements if "SAVEPOINT" not in s]  # savepoints belong to the test fixture
+    assert len(queries) == 2  # the collection, then the page (count + features in one statement)
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    assert response.headers["Content-Crs"] == "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+    page = response.get_json()
+    published = len(export_data["published"])
+    assert (page["numberMatched"], page["numberReturned"], len(page["features"])) == (published, 4, 4)
+    assert {("self", "application/geo+json"), ("next", "application/geo+json")} <= rels(page)
+    ids, url = [], "/ogc/collections/cite-12-14/items?limit=4"
+    while url:
+        page = client.get(url).get_json()
+        ids += [feature["id"] for feature in page["features"]]
+        url = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
+    assert sorted(ids) == sorted(c.id for c in export_data["published"])
+    last = client.get("/ogc/collections/cite-12-14/items?limit=4&offset=8").get_json()
+    assert "prev" in {link["rel"] for link in last["links"]}
+    feature = page["features"][-1]
+    assert set(feature["properties"]) >= {"titre", "theme", "qpv_code", "votes_pour", "cree_le", "url"}
+    assert feature["properties"]["statut"] == "published"
+
+
+def test_items_filters(client, export_data):
+    line = export_data["line"]
+    bbox = "2.8140,50.4365,2.8155,50.4375"  # around the line's first vertex only
+    in_box = client.get(f"/ogc/collections/cite-12-14/items?bbox={bbox}").get_json()
+    assert line.id in {f["id"] for f in in_box["features"]}
+    assert in_box["numberMatched"] < len(export_data["published"])
+    themed = client.get("/ogc/collections/cite-12-14/items?theme=mobilite-accessibilite").get_json()
+    assert {f["properties"]["theme"] for f in themed["features"]} == {"mobilite-accessibilite"}
+    assert themed["numberMatched"] == 2
+    assert client.get("/ogc/collections/cite-12-14/items?qpv=QP062028").get_json()["numberMatched"] == 0
+    old = export_data["published"][5]
+    cutoff = (utcnow() - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    before = client.get(f"/ogc/collections/cite-12-14/items?datetime=../{cutoff}").get_json()
+    assert [f["id"] for f in before["features"]] == [old.id]
+    after = client.get(f"/ogc/collections/cite-12-14/items?datetime={cutoff}/..").get_json()
+    assert after["numberMatched"] == len(export_data["published"]) - 1
+
+
+def test_lambert93_output_and_bbox_crs(client, export_data):
+    point = export_data["published"][0]
+    x, y = transformed(point.id, 2154)
+    bbox = f"{x - 5},{y - 5},{x + 5},{y + 5}"
+    response = client.get(f"/ogc/collections/cite-12-14/items?crs={L93}&bbox-crs={L93}&bbox={bbox}")
+    assert response.headers["Content-Crs"] == f"<{L93}>"
+    features = response.get_json()["features"]
+    assert [f["id"] for f in features] == [point.id]
+    fx, fy = features[0]["geometry"]["coordinates"]
+    assert abs(fx - x) < 0.01 and abs(fy - y) < 0.01
+
+
+def test_single_item(client, export_data):
+    line = export_data["line"]
+    response = client.get(f"/ogc/collections/cite-12-14/items/{line.id}")
+    assert response.status_code == 200 and response.mimetype == "application/geo+json"
+    feature = response.get_json()
+    assert feature["type"] == "Feature" and feature["geometry"]["type"] == "LineString"
+    assert ("collection", "application/json") in rels(feature)
+    for hidden in (export_data["pending"], export_data["hidden"], export_data["other"]):
+        assert client.get(f"/ogc/collections/cite-12-14/items/{hidden.id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "limit=0",
+        "limit=abc",
+        "offset=-1",
+        "bbox=1,2,3",
+        "bbox=3,2,1,0",
+        "crs=EPSG:3857",
+        "datetime=hier",
+        "foo=1",
+        "f=xml",
+    ],
+)
+def test_invalid_parameters_are_400(client, export_data, query):
+    response = client.get(f"/ogc/collections/cite-12-14/items?{query}")
+    assert response.status_code == 400, query
+    assert response.get_json()["error"]["code"] == "bad_request"
+
+
+def test_limit_above_maximum_is_capped(client, export_data):
+    page = client.get("/ogc/collections/cite-12-14/items?limit=5000").get_json()
+    assert page["numberReturned"] == len(export_data["published"])
+
+
+def test_private_collection_needs_an_urbanist_token(
+    client, export_data, make_consultation, make_contribution, make_user
+):
+    private = make_consultation(slug="privee", data_public=False)
+    make_contribution(private)
+    resident = make_user()
+    db.session.commit()
+    anonymous = client.get("/ogc/collections/privee/items")
+    assert anonymous.status_code == 401 and anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+    assert client.get("/ogc/collections/privee/items", headers=auth(resident)).status_code == 403
+    allowed = client.get("/ogc/collections/privee/items", headers=auth(export_data["urbanist"]))
+    assert allowed.status_code == 200 and allowed.get_json()["numberMatched"] == 1
+    login(client, export_data["urbanist"])
+    assert client.get("/ogc/collections/privee").status_code == 200
+    assert client.get("/ogc/collections/inconnue").status_code == 404

@@ -1,0 +1,105 @@
+"""Fixtures of the workshops tests: a consultation, its workshop and facilitator, points and cells."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from app.consultations.models import utcnow
+from app.extensions import db
+
+
+@pytest.fixture
+def consultation(make_consultation):
+    """An open consultation on the Cité 12/14 (Lens), post-moderated."""
+    return make_consultation(qpv_codes=["QP062024"])
+
+
+@pytest.fixture
+def facilitator(make_user):
+    return make_user(role="facilitator")
+
+
+@pytest.fixture
+def make_workshop():
+    from app.workshops.services import create_workshop
+
+    def factory(consultation, user, days=0, place="Maison du projet de la Cité 12/14", **details):
+        workshop = create_workshop(user, consultation, utcnow() + timedelta(days=days), place, **details)
+        db.session.commit()  # only releases a savepoint: a failing request cannot undo the setup
+        return workshop
+
+    return factory
+
+
+@pytest.fixture
+def workshop(make_workshop, consultation, facilitator):
+    return make_workshop(consultation, facilitator, address="Lens")
+
+
+def point_inside(consultation):
+    """A point inside the perimeter, as a GeoJSON geometry."""
+    lon, lat = db.session.execute(
+        text(
+            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM consultations WHERE id = :id) s"
+        ),
+        {"id": consultation.id},
+    ).one()
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def entry_body(target, **extra):
+    body = {
+        "consultation": target.slug,
+        "theme": "cadre-de-vie-espaces-publics",
+        "title": "Des bancs sur la place",
+        "body": "Pour s'asseoir à l'ombre en attendant le bus.",
+        "geometry": point_inside(target),
+    }
+    body.update(extra)
+    return body
+
+
+def lambert93(lon, lat):
+    """(x, y) in Lambert-93 metres of a lon/lat point (PostGIS does the projection)."""
+    return tuple(
+        db.session.execute(
+            text(
+                "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 4326), 2154) p) s"
+            ),
+            {"x": lon, "y": lat},
+        ).one()
+    )
+
+
+def cell_inside_perimeter(consultation, grid):
+    """A grid cell whose centre lies well inside the perimeter."""
+    for ref in grid.refs():
+        x, y = grid.centre(ref)
+        inside = db.session.execute(
+            text(
+                "SELECT ST_Contains(geom, ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 2154), 4326))"
+                " FROM consultations WHERE id = :id"
+            ),
+            {"x": x, "y": y, "id": consultation.id},
+        ).scalar_one()
+        if inside:
+            return ref
+    raise AssertionError("no cell centre inside the perimeter")
+
+
+def cell_outside_buffer(consultation, grid):
+    """A grid cell whose centre lies outside the perimeter + buffer."""
+    for ref in grid.refs():
+        x, y = grid.centre(ref)
+        near = db.session.execute(
+            text(
+                "SELECT ST_DWithin(geom::geography,"
+                " ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 2154), 4326)::geography, buffer_m)"
+                " FROM consultations WHERE id = :id"
+            ),
+            {"x": x, "y": y, "id": consultation.id},
+        ).scalar_one()
+        if not near:
+            return ref
+    raise AssertionError("every cell centre is near the perimeter")
