@@ -1,7 +1,9 @@
 """The « Bilan de la concertation » PDF: its text holds the figures and every published title."""
 
 import re
+import subprocess
 
+from PIL import Image, ImageStat
 from pypdf import PdfReader
 from sqlalchemy import text
 
@@ -18,7 +20,7 @@ def pdf_text(path):
     return pages, re.sub(r"\s+", " ", " ".join(pages))
 
 
-def test_pdf_holds_figures_and_every_published_title(seed_reports, run_jobs):
+def test_pdf_holds_figures_and_every_published_title(seed_reports, run_jobs, artifacts):
     data = seed_reports()
     report = request_report(None, consultation=data.consultation)
     run_jobs(["reports"])
@@ -53,3 +55,21 @@ def test_pdf_holds_figures_and_every_published_title(seed_reports, run_jobs):
     assert "Hors de la concertation 1" not in body
     # The answers given are quoted.
     assert "Réponse de l'équipe projet : proposition retenue." in body
+
+    # Every page rendered (pdftoppm) for a look: none is blank, the cover and map pages carry colour.
+    for old in artifacts.glob("reports-bilan-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-r", "50", "-png", str(path), str(artifacts / "reports-bilan")], check=True)
+    images = sorted(artifacts.glob("reports-bilan-*.png"))
+    assert len(images) == len(pages)
+    for image in images:
+        grey = ImageStat.Stat(Image.open(image).convert("L"))
+        assert grey.mean[0] < 254, f"{image.name} est blanche"
+    saturation = ImageStat.Stat(Image.open(images[0]).convert("HSV")).mean[1]
+    assert saturation > 5, "la couverture n'a pas de couleur"
+    # No word runs off the page: every word box ends inside the right margin (pdftotext -bbox).
+    boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True)
+    for page_match in re.finditer(r'<page width="([\d.]+)".*?</page>', boxes.stdout, re.S):
+        width = float(page_match.group(1))
+        for x_max, word in re.findall(r'<word [^>]*xMax="([\d.]+)"[^>]*>([^<]*)</word>', page_match.group(0)):
+            assert float(x_max) <= width - 28, f"« {word} » dépasse de la page ({x_max} > {width - 28})"
