@@ -4,6 +4,7 @@ At street zoom, the contributions themselves (published, plus the signed-in auth
 ones), live. Below, the pre-aggregated grid: one aggregate per cell of the chosen level, at the
 cells' weighted centroid, with the cell's dominant theme."""
 
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from sqlalchemy import Engine, text
@@ -105,6 +106,24 @@ def _detail_rows_sql(filters):
     )
 
 
+@contextmanager
+def _prepared(connection):
+    """Lets psycopg prepare the map statement server-side, for this execution only.
+
+    The app's connections do not prepare statements (a generic plan can be ruinous for a raw bbox
+    query, see docs/stack_notes). The map statements are safe to prepare: the grid ones read a
+    primary-key range whatever the parameters, and the street one calls map_street_features(),
+    whose body is planned at each call with the actual viewport. Preparing saves their parsing and
+    planning (about 1 ms, a third of an aggregated viewport's time)."""
+    driver = connection.connection.driver_connection
+    previous = driver.prepare_threshold
+    driver.prepare_threshold = 0
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = previous
+
+
 def _read_connection():
     """The session's connection; in autocommit when the request has not opened a transaction yet.
 
@@ -132,7 +151,9 @@ def map_geojson(req):
         x0, y0, x1, y1 = cell_range(req.bbox, level)
         params.update(req.filters, level=level, x0=x0, y0=y0, x1=x1, y1=y1)
         sql = clusters_sql(req.filters)
-    consultation_id, payload = _read_connection().execute(text(sql), params).one()
+    connection = _read_connection()
+    with _prepared(connection):
+        consultation_id, payload = connection.execute(text(sql), params).one()
     if consultation_id is None:
         raise NotFound("Cette concertation n'existe pas.")
     return payload
