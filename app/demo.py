@@ -21,6 +21,8 @@ NPNRU_CONSULTATIONS = (
         "qpv_codes": ["QP062024"],
         "npnru_qpv_code": "QP062024",
         "moderation_mode": "post",
+        # Routes (a path to school, a bus line) and zones (a square to redesign) as well as places.
+        "geometry_kinds": ("point", "line", "polygon"),
     },
     {
         "slug": "republique-cite-4-avion",

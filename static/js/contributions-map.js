@@ -97,6 +97,10 @@
     api(cfg.contributionUrl + id).then(function (item) {
       var at = L.latLng(item.anchor[1], item.anchor[0]);
       if (focus) map.setView(at, Math.max(map.getZoom(), cfg.streetZoom), { animate: false });
+      if (pin) { map.removeLayer(pin); pin = null; }
+      if (item.geometry && item.geometry.type !== "Point") {  // a route or a zone: drawn while its sheet is open
+        pin = L.geoJSON(item.geometry, { style: { color: item.theme_color, weight: 5, fillOpacity: 0.25 } }).addTo(map);
+      }
       $("cc-sheet-title").textContent = item.title;
       $("cc-summary").replaceChildren(card(item, thanks));
       reveal(at);
@@ -145,11 +149,71 @@
   }
 
   /* --- proposing: crosshair, geolocation, form ------------------------------------------------------ */
+  // A route or a zone is drawn with the same crosshair: each « Ajouter ce point » adds the map's centre.
+  var sketch = { points: [], layer: null };
+  var HELP = {
+    point: "Déplacez la carte pour mettre le viseur sur le lieu de votre idée.",
+    line: "Viseur sur chaque étape du trajet, du départ à l'arrivée, puis « Ajouter ce point ».",
+    polygon: "Viseur sur chaque coin de la zone, puis « Ajouter ce point »."
+  };
+  var MIN_POINTS = { point: 0, line: 2, polygon: 3 };
+  var DONE = { point: "Valider ce lieu", line: "Terminer le trajet", polygon: "Terminer la zone" };
+  var CHOSEN = { point: "Lieu choisi au centre de la carte.", line: "Trajet tracé sur la carte.", polygon: "Zone tracée sur la carte." };
+  function kind() {
+    var checked = document.querySelector('input[name="cc-kind"]:checked');
+    return checked ? checked.value : "point";
+  }
+  function clearSketch() {
+    if (sketch.layer) map.removeLayer(sketch.layer);
+    sketch.layer = null;
+    sketch.points = [];
+  }
+  function refreshSketch() {
+    var k = kind(), n = sketch.points.length, drawing = k !== "point", missing = MIN_POINTS[k] - n;
+    if (sketch.layer) map.removeLayer(sketch.layer);
+    sketch.layer = null;
+    if (n) {
+      var line = { color: "#1b1f24", weight: 4, dashArray: "8 6", fillColor: "#f2b134", fillOpacity: 0.3 };
+      var shape = k === "polygon" && n > 2 ? L.polygon(sketch.points, line) : L.polyline(sketch.points, line);
+      sketch.layer = L.featureGroup([shape].concat(sketch.points.map(function (p) {
+        return L.circleMarker(p, { radius: 6, color: "#1b1f24", weight: 2, fillColor: "#fff", fillOpacity: 1 });
+      }))).addTo(map);
+    }
+    var help = HELP[k];
+    if (drawing) help += " " + (n ? plural(n, "point") + " placé" + (n > 1 ? "s" : "") + "." : "") + (missing > 0 ? " Encore " + missing + " au moins." : "");
+    $("cc-place-help").textContent = help;
+    // The panel keeps its layout while drawing, so that the crosshair above it never jumps.
+    $("cc-add-vertex").hidden = !drawing;
+    $("cc-undo-vertex").hidden = !drawing;
+    $("cc-undo-vertex").disabled = !n;
+    $("cc-confirm").textContent = DONE[k];
+    $("cc-confirm").disabled = missing > 0;
+  }
+  function aimCrosshair() {
+    // The crosshair sits in the middle of the part of the map that the panel leaves visible.
+    var top = map.getContainer().getBoundingClientRect().top;
+    var visible = Math.min(map.getSize().y, $("cc-place").getBoundingClientRect().top - top);
+    $("cc-crosshair").style.top = Math.max(24, Math.round(visible / 2)) + "px";
+  }
+  function aim() {
+    var box = $("cc-crosshair").getBoundingClientRect(), top = map.getContainer().getBoundingClientRect();
+    return map.containerPointToLatLng([box.left + box.width / 2 - top.left, box.top + box.height / 2 - top.top]);
+  }
+  function addPoint() {
+    var c = aim(), last = sketch.points[sketch.points.length - 1];
+    if (last && map.latLngToContainerPoint(last).distanceTo(map.latLngToContainerPoint(c)) < 8) {
+      $("cc-place-help").textContent = "Déplacez d'abord la carte : ce point est déjà placé.";
+      return;
+    }
+    sketch.points.push(c);
+    refreshSketch();
+  }
   function placing(on) {
     $("cc-crosshair").hidden = !on;
     $("cc-place").hidden = !on;
     if ($("cc-propose")) $("cc-propose").hidden = on;
-    if (on) { closeSheet(); if (map.getZoom() < cfg.streetZoom) map.setZoom(cfg.streetZoom); $("cc-place-help").focus(); }
+    clearSketch();
+    if (on) { closeSheet(); refreshSketch(); aimCrosshair(); if (map.getZoom() < cfg.streetZoom) map.setZoom(cfg.streetZoom); $("cc-place-help").focus(); }
   }
   function propose() {
     if (!cfg.confirmed) { say("Confirmez d'abord votre adresse e-mail (lien reçu par courriel) pour proposer une idée."); return; }
@@ -164,11 +228,23 @@
     }, function () { say("Position introuvable : déplacez la carte à la main."); }, { enableHighAccuracy: true, timeout: 10000 });
   }
   function confirmPlace() {
-    var c = map.getCenter();
-    $("cc-lon").value = c.lng.toFixed(6);
-    $("cc-lat").value = c.lat.toFixed(6);
+    var k = kind(), c = aim(), geometry = "", drawn = null;
+    if (k === "point") {
+      drawn = L.circleMarker(c, { radius: 9, color: "#1b1f24", weight: 3, fillColor: "#f2b134", fillOpacity: 1 });
+    } else {
+      var coords = sketch.points.map(function (p) { return [+p.lng.toFixed(6), +p.lat.toFixed(6)]; });
+      geometry = JSON.stringify(k === "line"
+        ? { type: "LineString", coordinates: coords }
+        : { type: "Polygon", coordinates: [coords.concat([coords[0]])] });
+      drawn = sketch.layer;
+      sketch.layer = null;  // kept on the map, under the form, as the pin
+    }
+    $("cc-lon").value = k === "point" ? c.lng.toFixed(6) : "";
+    $("cc-lat").value = k === "point" ? c.lat.toFixed(6) : "";
+    $("cc-geometry").value = geometry;
+    $("cc-place-what").textContent = CHOSEN[k];
     placing(false);
-    pin = L.circleMarker(c, { radius: 9, color: "#1b1f24", weight: 3, fillColor: "#f2b134", fillOpacity: 1 }).addTo(map);
+    pin = drawn.addTo(map);
     openSheet("Proposer une idée", true);
     $("cc-theme").focus();
   }
@@ -231,6 +307,10 @@
     $("cc-cancel").addEventListener("click", function () { placing(false); });
     $("cc-locate").addEventListener("click", locate);
     $("cc-confirm").addEventListener("click", confirmPlace);
+    $("cc-add-vertex").addEventListener("click", addPoint);
+    $("cc-undo-vertex").addEventListener("click", function () { sketch.points.pop(); refreshSketch(); });
+    if ($("cc-kinds")) $("cc-kinds").addEventListener("change", function () { clearSketch(); refreshSketch(); aimCrosshair(); });
+    window.addEventListener("resize", function () { if (!$("cc-place").hidden) aimCrosshair(); });
     $("cc-replace").addEventListener("click", function () { placing(true); });
     $("cc-form").addEventListener("submit", submit);
     $("cc-place-help").setAttribute("tabindex", "-1");

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from sqlalchemy import text
 
 from app.contributions.demo import seed_demo
 from app.extensions import db
@@ -175,4 +176,104 @@ def test_resident_proposes_on_the_map_then_votes_and_comments(
     page.goto(f"{base}/consultations/{consultation.slug}/proposer?lon={anchor[0]}&lat={anchor[1]}")
     _shot(page, artifacts, "09-formulaire-sans-carte")
     _serious(page, "formulaire (page)")
+    assert page.outside == []
+
+
+def _drag_map(page, dx, dy):
+    box = page.locator(".folium-map").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 5  # above the drawing panel
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + dx, y + dy, steps=5)
+    page.mouse.up()
+
+
+def _publish(page):
+    page.get_by_role("button", name="Publier mon idée").click()
+    page.locator(".flash-success, #cc-error-geometry:not([hidden])").first.wait_for()
+    assert page.locator("#cc-error-geometry").is_hidden(), page.locator("#cc-error-geometry").inner_text()
+    page.get_by_text("Merci ! Votre idée est publiée sur la carte.").wait_for()
+    return int(page.locator("#cc-summary a.button").get_attribute("href").rsplit("/", 1)[1])
+
+
+def _draw(page, artifacts, kind, moves, name, inside):
+    page.get_by_role("button", name="+ Proposer une idée").click()
+    page.get_by_label(kind).check()
+    # Bring the place to draw under the crosshair (which sits above the panel, not at the centre).
+    page.evaluate(
+        """([lat, lon]) => {
+          const map = CarteCommune.map, aim = document.getElementById("cc-crosshair").getBoundingClientRect();
+          const box = map.getContainer().getBoundingClientRect(), at = map.latLngToContainerPoint([lat, lon]);
+          map.panBy([at.x - (aim.left + aim.width / 2 - box.left), at.y - (aim.top + aim.height / 2 - box.top)],
+                    {animate: false});
+        }""",
+        inside,
+    )
+    done = page.locator("#cc-confirm")
+    assert done.is_disabled()  # nothing drawn yet
+    for dx, dy in moves:
+        _drag_map(page, dx, dy)
+        page.get_by_role("button", name="Ajouter ce point").click()
+    _shot(page, artifacts, name)
+    return done
+
+
+def test_resident_draws_a_route_then_a_zone(live_server, phone, make_consultation, run_jobs, artifacts):
+    consultation = make_consultation(
+        slug="cite-12-14-lens",
+        qpv_codes=["QP062024"],
+        npnru_qpv_code="QP062024",
+        geometry_kinds=["point", "line", "polygon"],
+    )
+    page, base = phone, live_server.url
+    _sign_up_and_confirm(page, base, run_jobs, artifacts)
+    inside = db.session.execute(
+        text(
+            "SELECT ST_Y(p), ST_X(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM consultations WHERE id = :id) s"
+        ),
+        {"id": consultation.id},
+    ).one()
+    page.goto(f"{base}/consultations/{consultation.slug}/carte")
+    page.get_by_text(re.compile(r"idées? dans cette zone|Aucune idée")).wait_for()
+    # The map opens with an animated fit to the perimeter: let it end before moving the map.
+    page.wait_for_function("() => !CarteCommune.map._animatingZoom")
+    page.evaluate("([lat, lon]) => CarteCommune.map.setView([lat, lon], 17, {animate: false})", list(inside))
+    inside = list(inside)
+
+    # A route: two points are enough; the sketch follows each « Ajouter ce point ».
+    done = _draw(page, artifacts, "Un trajet", [(0, 0), (-60, 40), (-40, -50)], "10-trajet", inside)
+    assert page.locator("#cc-place-help").inner_text().endswith("3 points placés.")
+    _serious(page, "tracé d'un trajet")
+    assert done.inner_text() == "Terminer le trajet"
+    done.click()
+    assert page.locator("#cc-place-what").inner_text() == "Trajet tracé sur la carte."
+    page.locator("#cc-theme").select_option("mobilite-accessibilite")
+    page.locator("#cc-title").fill("Un chemin sûr vers l'école")
+    route_id = _publish(page)
+    route = page.evaluate(f"fetch('/api/contributions/{route_id}').then(r => r.json())")
+    assert route["geometry"]["type"] == "LineString" and len(route["geometry"]["coordinates"]) == 3
+    drawn = page.evaluate(  # the route is drawn on the map while its sheet is open
+        "() => { let n = 0; CarteCommune.map.eachLayer(l => { if (l instanceof L.Polyline"
+        " && !(l instanceof L.Polygon) && l.getLatLngs().length === 3) n++; }); return n; }"
+    )
+    assert drawn == 1
+    _shot(page, artifacts, "11-trajet-publie")
+    page.get_by_role("button", name="Fermer").click()
+
+    # A zone: three corners at least; the last one can be taken back.
+    done = _draw(page, artifacts, "Une zone", [(0, 0), (70, 0), (0, 60)], "12-zone", inside)
+    page.get_by_role("button", name="Ajouter ce point").click()  # the map has not moved: refused
+    assert "ce point est déjà placé" in page.locator("#cc-place-help").inner_text()
+    page.get_by_role("button", name="Retirer un point").click()
+    assert done.is_disabled() and "Encore 1 au moins." in page.locator("#cc-place-help").inner_text()
+    _drag_map(page, 10, 60)
+    page.get_by_role("button", name="Ajouter ce point").click()
+    done.click()
+    page.locator("#cc-theme").select_option("cadre-de-vie-espaces-publics")
+    page.locator("#cc-title").fill("Réaménager la place du marché")
+    zone_id = _publish(page)
+    zone = page.evaluate(f"fetch('/api/contributions/{zone_id}').then(r => r.json())")
+    ring = zone["geometry"]["coordinates"][0]
+    assert zone["geometry"]["type"] == "Polygon" and len(ring) == 4 and ring[0] == ring[-1]
+    _shot(page, artifacts, "13-zone-publiee")
     assert page.outside == []
