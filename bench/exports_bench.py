@@ -18,14 +18,12 @@ from pathlib import Path
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parent.parent
-DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgresql://cartecommune@127.0.0.1:5432/cartecommune_bench"
-)
+from bench import _data as data
+from bench._data import DATABASE_NAME, DATABASE_URL, ROOT
+
 REDIS_URL = os.environ.get("BENCH_EXPORTS_REDIS_URL", "redis://127.0.0.1:6379/12")
 EXPORT_DIR = ROOT / "var" / "bench" / "exports"
 FORMATS = ("csv", "gpkg")
-VOTES_FOR = {100_000: 1_000_000, 1_000_000: 5_000_000}
 STATUSES = ["published", "pending", "rejected", "hidden"]
 WORKER = [
     str(ROOT / ".venv" / "bin" / "python"),
@@ -47,18 +45,18 @@ def run(args):
     """Run the exports benchmark at each size of args.sizes; returns the figures."""
     started = time.monotonic()
     results = {
-        "database": DATABASE_URL.rsplit("/", 1)[-1],
+        "database": DATABASE_NAME,
         "worker": " ".join(WORKER[1:]),
         "sizes": {},
     }
     try:
-        _prepare_database()
+        data.prepare(ENV)
     except (subprocess.SubprocessError, OSError) as error:
         return {**results, "error": f"préparation de la base impossible : {error}"}
-    for size in _order(getattr(args, "sizes", None) or [100_000, 1_000_000]):
+    for size in data.in_stored_order(getattr(args, "sizes", None) or [100_000, 1_000_000]):
         figures = results["sizes"].setdefault(str(size), {})
         try:
-            figures["data"] = _ensure_size(size)
+            figures["data"] = data.ensure_size(ENV, size)
             for fmt in FORMATS:
                 figures[fmt] = _bench_export(size, fmt)
                 print(f"[exports_bench] {size} {fmt}: {figures[fmt]}", flush=True)
@@ -66,53 +64,6 @@ def run(args):
             figures["error"] = f"{type(error).__name__}: {error}"
     results["seconds"] = round(time.monotonic() - started, 1)
     return results
-
-
-def _flask(*arguments, timeout=900):
-    command = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", *arguments]
-    return subprocess.run(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **ENV},
-        check=True,
-        timeout=timeout,
-        capture_output=True,
-        text=True,
-    )
-
-
-def _prepare_database():
-    name = DATABASE_URL.rsplit("/", 1)[-1]
-    subprocess.run(["bash", "scripts/ensure_db.sh", "cartecommune", name], cwd=ROOT, check=False, timeout=60)
-    _flask("db", "upgrade", "heads", timeout=300)
-    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
-        seeded = conn.execute("SELECT count(*) FROM consultations").fetchone()[0]
-    if not seeded:  # the demo's own ideas would change the count synth left behind
-        _flask("demo", "seed", timeout=300)
-
-
-def _count():
-    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
-        return conn.execute(
-            "SELECT (SELECT count(*) FROM contributions), (SELECT count(*) FROM votes),"
-            " (SELECT count(*) FROM comments WHERE status = 'published')"
-        ).fetchone()
-
-
-def _order(sizes):
-    # The size already in the database first: regenerating 1 000 000 rows takes minutes.
-    have = _count()[0]
-    return sorted(sizes, key=lambda size: size != have)
-
-
-def _ensure_size(size):
-    votes = VOTES_FOR.get(size, size * 5)
-    contributions, have_votes, _ = _count()
-    if contributions == size and abs(have_votes - votes) <= votes // 100:
-        return {"generated": False, "contributions": size}
-    began = time.monotonic()
-    _flask("dev", "synth", "--contributions", str(size), "--votes", str(votes), "--reset", timeout=1800)
-    return {"generated": True, "contributions": size, "seconds": round(time.monotonic() - began, 1)}
 
 
 def _request_export(fmt):

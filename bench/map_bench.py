@@ -10,19 +10,15 @@ import os
 import statistics
 import subprocess
 import time
-from pathlib import Path
 
 import psycopg
 
+from bench import _data as data
 from bench import _map_http as web
+from bench._data import DATABASE_NAME, DATABASE_URL
 from bench._map_checks import in_process_checks
 
-ROOT = Path(__file__).resolve().parent.parent
-DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgresql://cartecommune@127.0.0.1:5432/cartecommune_bench"
-)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-VOTES_FOR = {100_000: 1_000_000, 1_000_000: 5_000_000}
 ZOOMS = range(12, 18)
 ROUNDS = 5
 BARE_SQL = (
@@ -37,15 +33,15 @@ def run(args):
     started = time.monotonic()
     # The machine may be shared: its load average says how much the timings can be trusted.
     results = {
-        "database": DATABASE_URL.rsplit("/", 1)[-1],
+        "database": DATABASE_NAME,
         "load_average_before": os.getloadavg(),
         "sizes": {},
     }
     try:
-        _prepare_database()
+        data.prepare(ENV)
     except (subprocess.SubprocessError, OSError) as error:
         return {**results, "error": f"préparation de la base impossible : {error}"}
-    for size in getattr(args, "sizes", None) or [100_000, 1_000_000]:
+    for size in data.in_stored_order(getattr(args, "sizes", None) or [100_000, 1_000_000]):
         try:
             results["sizes"][str(size)] = _bench_size(size)
         except Exception as error:  # noqa: BLE001 - one failing size must not hide the others
@@ -56,34 +52,9 @@ def run(args):
     return results
 
 
-def _flask(*arguments, timeout=900):
-    command = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", *arguments]
-    return subprocess.run(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **ENV},
-        check=True,
-        timeout=timeout,
-        capture_output=True,
-        text=True,
-    )
-
-
-def _prepare_database():
-    name = DATABASE_URL.rsplit("/", 1)[-1]
-    subprocess.run(["bash", "scripts/ensure_db.sh", "cartecommune", name], cwd=ROOT, check=False, timeout=60)
-    _flask("db", "upgrade", "heads", timeout=300)
-    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
-        sites = conn.execute(
-            "SELECT count(*) FROM consultations WHERE npnru_qpv_code IS NOT NULL"
-        ).fetchone()[0]
-    if sites < 3:  # only once: demo content added later would change the sizes measured
-        _flask("demo", "seed", timeout=300)
-
-
 def _bench_size(size):
-    votes = VOTES_FOR.get(size, size * 5)
-    generated = _ensure_size(size, votes)
+    votes = data.votes_for(size)
+    generated = data.ensure_size(ENV, size)
     with psycopg.connect(DATABASE_URL, prepare_threshold=None, autocommit=True) as conn:
         viewports = _viewports(conn)
         server = web.Server(ENV)
@@ -97,24 +68,6 @@ def _bench_size(size):
     figures = _figures(size, votes, generated, viewports, sequential, load, checks)
     figures["load_average"] = os.getloadavg()
     return figures
-
-
-def _ensure_size(size, votes):
-    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
-        have = conn.execute(
-            "SELECT (SELECT count(*) FROM contributions), (SELECT count(*) FROM votes)"
-        ).fetchone()
-    if have[0] == size and abs(have[1] - votes) <= votes // 100:
-        return {"generated": False, "seconds": 0}
-    started = time.monotonic()
-    output = _flask(
-        "dev", "synth", "--contributions", str(size), "--votes", str(votes), "--reset", timeout=900
-    )
-    return {
-        "generated": True,
-        "seconds": round(time.monotonic() - started, 1),
-        "output": output.stdout.strip(),
-    }
 
 
 def _viewports(conn):
