@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from app.config import Config, check_secret
 from app.errors import register_error_handlers, render_error
 from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+from app.ids import IdConverter
 
 # Each feature package exposes init_app(app): blueprints, API blueprints, CLI commands.
 FEATURES = (
@@ -28,6 +29,7 @@ FEATURES = (
 def create_app(config=None):
     """Build the Flask application; `config` is a class or a mapping overriding Config."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.from_object(Config)
     if isinstance(config, type):
         app.config.from_object(config)

@@ -1,6 +1,7 @@
 """Typed errors and the one handler that renders them as an HTML page or a JSON envelope."""
 
 from flask import jsonify, render_template, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 
@@ -125,6 +126,17 @@ def register_error_handlers(app):
         return render_error(error.status, error.code, error.message, error.fields)
 
     app.register_error_handler(HTTPException, handle_http_exception)
+
+    @app.errorhandler(DataError)
+    def _data_error(error):
+        # A value PostgreSQL refuses (NUL character, number beyond a column's range) that slipped
+        # past validation: the request's transaction is rolled back (status ≥ 400), the caller told why.
+        app.logger.warning("Valeur refusée par PostgreSQL : %s", error.orig)
+        return render_error(
+            422,
+            "invalid",
+            "Une valeur envoyée n'est pas acceptée (caractère nul, nombre trop grand ou format inattendu).",
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(error):

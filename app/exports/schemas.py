@@ -1,5 +1,7 @@
 """Marshmallow schemas of the exports API."""
 
+from collections.abc import Mapping
+
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
 from app.exports.models import EXPORT_CRS, EXPORT_FORMATS
@@ -54,7 +56,9 @@ class ExportRequestSchema(FrenchSchema):
     @pre_load
     def _drop_empty(self, data, **kwargs):
         # HTML forms send empty strings for untouched optional fields.
-        return {key: value for key, value in dict(data).items() if value not in ("", None)}
+        if not isinstance(data, Mapping):
+            return data  # not an object: marshmallow answers « Invalid input type »
+        return {key: value for key, value in data.items() if value not in ("", None)}
 
     @post_load
     def _merge_consultation(self, data, **kwargs):

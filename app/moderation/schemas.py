@@ -3,6 +3,7 @@
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from app.contributions.models import OUTCOMES, SOURCES
+from app.ids import ID_RANGE
 from app.moderation.queries.inbox import TABS
 from app.moderation.queries.lists import COMMENT_TABS
 from app.moderation.services import ACTIONS, COMMENT_ACTIONS, FLAG_REASONS
@@ -12,12 +13,17 @@ class DecisionSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
     reason_id = fields.Integer(
-        load_default=None, allow_none=True, metadata={"description": "id of a reject reason"}
+        load_default=None,
+        allow_none=True,
+        validate=ID_RANGE,
+        metadata={"description": "id of a reject reason"},
     )
 
 
 class BulkDecisionSchema(DecisionSchema):
-    ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
+    ids = fields.List(
+        fields.Integer(validate=ID_RANGE), required=True, validate=validate.Length(min=1, max=500)
+    )
 
 
 class CommentDecisionSchema(Schema):
@@ -26,7 +32,9 @@ class CommentDecisionSchema(Schema):
 
 
 class MergeSchema(Schema):
-    into = fields.Integer(required=True, metadata={"description": "id of the contribution that is kept"})
+    into = fields.Integer(
+        required=True, validate=ID_RANGE, metadata={"description": "id of the contribution that is kept"}
+    )
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -134,7 +142,7 @@ class AuditArgs(Schema):
     target_type = fields.String(
         load_default=None, validate=validate.OneOf(("contribution", "comment", "user", "reject_reason"))
     )
-    target_id = fields.Integer(load_default=None)
+    target_id = fields.Integer(load_default=None, validate=ID_RANGE)
     consultation = fields.String(load_default=None, validate=validate.Length(max=80))
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)

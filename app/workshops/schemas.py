@@ -6,9 +6,10 @@ from zoneinfo import ZoneInfo
 from flask import url_for
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from app.ids import ID_RANGE
+
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 PARIS = ZoneInfo("Europe/Paris")
-ID_RANGE = validate.Range(min=1, max=2**31 - 1, error="Identifiant invalide.")
 MESSAGES = {
     "required": "Ce champ est obligatoire.",
     "null": "Ce champ ne peut pas être vide.",
