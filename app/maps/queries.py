@@ -113,8 +113,9 @@ def _prepared(connection):
     The app's connections do not prepare statements (a generic plan can be ruinous for a raw bbox
     query, see docs/stack_notes). The map statements are safe to prepare: the grid ones read a
     primary-key range whatever the parameters, and the street one calls map_street_features(),
-    whose body is planned at each call with the actual viewport. Preparing saves their parsing and
-    planning (about 1 ms, a third of an aggregated viewport's time)."""
+    whose planner settings leave the GiST nearest-neighbour scan as its only plan (migration 0007).
+    Preparing saves their parsing and planning (about 1 ms, a third of an aggregated viewport's
+    time on 1 000 000 contributions)."""
     driver = connection.connection.driver_connection
     previous = driver.prepare_threshold
     driver.prepare_threshold = 0
