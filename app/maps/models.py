@@ -23,7 +23,20 @@ class MapGridCell(db.Model):
     sum_y = db.Column(db.Float(precision=53), nullable=False)
     top_theme = db.Column(db.String(64), nullable=False)
 
-    __table_args__ = (db.Index("ix_map_grid_cells_cells", "consultation_id", "level", "cell_x", "cell_y"),)
+    __table_args__ = (
+        db.Index("ix_map_grid_cells_cells", "consultation_id", "level", "cell_x", "cell_y"),
+        # What the map reads without a QPV or outcome filter, index-only whatever the plan (migration 0008).
+        db.Index(
+            "ix_map_grid_cells_totals",
+            "consultation_id",
+            "level",
+            "theme_slug",
+            "cell_x",
+            "cell_y",
+            postgresql_include=["count", "sum_x", "sum_y", "top_theme"],
+            postgresql_where=db.text("outcome = '*' AND qpv_code = '*'"),
+        ),
+    )
 
 
 class MapGridState(db.Model):
