@@ -183,6 +183,7 @@
     if (drawing) help += " " + (n ? plural(n, "point") + " placé" + (n > 1 ? "s" : "") + "." : "") + (missing > 0 ? " Encore " + missing + " au moins." : "");
     $("cc-place-help").textContent = help;
     // The panel keeps its layout while drawing, so that the crosshair above it never jumps.
+    $("cc-place").classList.toggle("cc-drawing", drawing);
     $("cc-add-vertex").hidden = !drawing;
     $("cc-undo-vertex").hidden = !drawing;
     $("cc-undo-vertex").disabled = !n;
