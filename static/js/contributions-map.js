@@ -149,7 +149,7 @@
   }
 
   /* --- proposing: crosshair, geolocation, form ------------------------------------------------------ */
-  // A route or a zone is drawn with the same crosshair: each « Ajouter ce point » adds the map's centre.
+  // A route or a zone is drawn with the same crosshair: each « Ajouter ce point » adds the point under it.
   var sketch = { points: [], layer: null };
   var HELP = {
     point: "Déplacez la carte pour mettre le viseur sur le lieu de votre idée.",
