@@ -7,6 +7,7 @@ from flask import Flask, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from app import dbpool
 from app.config import Config, check_secret
 from app.errors import register_error_handlers, render_error
 from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
@@ -62,6 +63,7 @@ def _init_extensions(app):
     importlib.import_module("app.accounts.auth")  # registers the login loaders
 
     db.init_app(app)
+    dbpool.init_app(app, db)
     from geoalchemy2 import alembic_helpers
 
     migrate.init_app(

@@ -21,7 +21,9 @@ class Config:
         "DATABASE_URL", "postgresql://cartecommune@127.0.0.1:5432/cartecommune"
     )
     # Map queries must not fall back to generic plans (stack notes): no server-side prepare.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "connect_args": {"prepare_threshold": None}}
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"prepare_threshold": None}}
+    # Liveness check of pooled connections idle for longer than this (seconds; 0: at every checkout).
+    DB_PING_AFTER_IDLE = float(os.environ.get("DB_PING_AFTER_IDLE", 5))
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RQ_QUEUES = ["default", "mail", "exports", "reports"]

@@ -119,5 +119,6 @@ def test_login_is_rate_limited_per_ip_with_a_french_429(client, make_user):
     assert response.status_code == 429
     assert "Trop de requêtes" in unescape(response.get_data(as_text=True))
     assert client.get("/api/me").status_code == 401
+    assert client.get("/connexion").status_code == 200  # reading the form is never limited
     other_ip = client.post("/connexion", data={"email": user.email}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert other_ip.status_code == 400  # another address is not limited (only the CSRF check fails)

@@ -1,0 +1,86 @@
+"""Pooled connections: pinged after an idle time only, replaced when the server dropped them."""
+
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, exc
+
+from app.dbpool import install
+
+
+@pytest.fixture
+def engine(app):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    engine = create_engine(url, connect_args={"prepare_threshold": None}, pool_size=1, max_overflow=0)
+    pings = []
+    ping = engine.dialect.do_ping
+
+    def counted_ping(dbapi_connection):
+        pings.append(time.monotonic())
+        return ping(dbapi_connection)
+
+    engine.dialect.do_ping = counted_ping
+    engine.pings = pings
+    yield engine
+    engine.dispose()
+
+
+def backend_pid(engine):
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+
+
+def terminate(app, pid):
+    url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url, autocommit=True) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
+        for _ in range(50):  # the backend exits asynchronously
+            if not admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone():
+                break
+            time.sleep(0.02)
+
+
+def test_a_connection_in_use_moments_ago_is_not_pinged(engine):
+    install(engine, idle_seconds=60)
+    first = backend_pid(engine)
+    assert backend_pid(engine) == backend_pid(engine) == first
+    assert engine.pings == []
+
+
+def test_an_idle_connection_is_pinged_and_replaced_when_the_server_dropped_it(app, engine):
+    install(engine, idle_seconds=0.2)
+    first = backend_pid(engine)
+    terminate(app, first)
+    time.sleep(0.3)
+    second = backend_pid(engine)  # no error: the dead connection was found before use
+    assert second != first
+    assert len(engine.pings) == 1
+
+
+def test_an_idle_connection_that_is_alive_is_kept(engine):
+    install(engine, idle_seconds=0.1)
+    first = backend_pid(engine)
+    time.sleep(0.2)
+    assert backend_pid(engine) == first
+    assert len(engine.pings) == 1
+
+
+def test_a_connection_dropped_moments_ago_fails_once_then_the_pool_reconnects(app, engine):
+    install(engine, idle_seconds=60)
+    first = backend_pid(engine)
+    terminate(app, first)
+    with pytest.raises(exc.OperationalError):
+        backend_pid(engine)
+    assert backend_pid(engine) != first
+
+
+def test_the_app_engine_has_the_check_and_no_ping_at_every_checkout(app):
+    from app.extensions import db
+
+    with app.app_context():
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        assert not options.get("pool_pre_ping")
+        assert app.config["DB_PING_AFTER_IDLE"] > 0
+        pool = db.engine.pool
+    assert pool.dispatch.checkout and pool.dispatch.checkin
