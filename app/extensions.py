@@ -37,6 +37,8 @@ def _reads_are_not_limited():
     # Every limit guards a write (sign-in, sign-up, contributions, votes, comments, flags, kiosk):
     # reads skip the limiter's per-request bookkeeping (about 0.15 ms of each map viewport).
     return request.method in ("GET", "HEAD", "OPTIONS")
+
+
 api = Api()
 
 
