@@ -201,6 +201,7 @@
     return map.containerPointToLatLng([box.left + box.width / 2 - top.left, box.top + box.height / 2 - top.top]);
   }
   function addPoint() {
+    map.stop();  // a tap while the map still glides places the point there, and the map stays on it
     var c = aim(), last = sketch.points[sketch.points.length - 1];
     if (last && map.latLngToContainerPoint(last).distanceTo(map.latLngToContainerPoint(c)) < 8) {
       $("cc-place-help").textContent = "Déplacez d'abord la carte : ce point est déjà placé.";
@@ -229,6 +230,7 @@
     }, function () { say("Position introuvable : déplacez la carte à la main."); }, { enableHighAccuracy: true, timeout: 10000 });
   }
   function confirmPlace() {
+    map.stop();
     var k = kind(), c = aim(), geometry = "", drawn = null;
     if (k === "point") {
       drawn = L.circleMarker(c, { radius: 9, color: "#1b1f24", weight: 3, fillColor: "#f2b134", fillOpacity: 1 });

@@ -182,10 +182,16 @@ def test_resident_proposes_on_the_map_then_votes_and_comments(
 def _drag_map(page, dx, dy):
     box = page.locator(".folium-map").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 5  # above the drawing panel
+    if dx or dy:
+        # A drag ends with « moveend », after Leaflet's inertia when the finger is flicked: wait for
+        # it, or the next « Ajouter ce point » takes a place the map is still gliding through.
+        page.evaluate("() => { window.ccMoved = new Promise(r => CarteCommune.map.once('moveend', r)); }")
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x + dx, y + dy, steps=5)
     page.mouse.up()
+    if dx or dy:
+        page.evaluate("() => window.ccMoved")
 
 
 def _publish(page):
@@ -262,8 +268,16 @@ def test_resident_draws_a_route_then_a_zone(live_server, phone, make_consultatio
 
     # A zone: three corners at least; the last one can be taken back.
     done = _draw(page, artifacts, "Une zone", [(0, 0), (70, 0), (0, 60)], "12-zone", inside)
-    page.get_by_role("button", name="Ajouter ce point").click()  # the map has not moved: refused
-    assert "ce point est déjà placé" in page.locator("#cc-place-help").inner_text()
+    add, help_ = page.get_by_role("button", name="Ajouter ce point"), page.locator("#cc-place-help")
+    # A tap while the map still glides (a flick) stops it there: the point stays under the crosshair.
+    page.evaluate("() => CarteCommune.map.panBy([150, 0], {duration: 1.5})")
+    add.click()
+    assert help_.inner_text().endswith("4 points placés.")
+    page.wait_for_timeout(1700)
+    add.click()  # the map has not moved since: refused
+    assert "ce point est déjà placé" in help_.inner_text()
+    page.get_by_role("button", name="Retirer un point").click()
+    assert help_.inner_text().endswith("3 points placés.")
     page.get_by_role("button", name="Retirer un point").click()
     assert done.is_disabled() and "Encore 1 au moins." in page.locator("#cc-place-help").inner_text()
     _drag_map(page, 10, 60)
