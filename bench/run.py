@@ -6,6 +6,7 @@ are written to var/bench/results.json so notes can quote them."""
 import argparse
 import importlib
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -31,7 +32,33 @@ def main(argv=None):
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False))
     print(f"Résultats écrits dans {RESULTS}")
+    missed = failures(results)
+    if missed:
+        print("Objectifs non tenus :\n" + "\n".join(f"  - {line}" for line in missed), file=sys.stderr)
+        return 1
+    print("Tous les objectifs sont tenus.")
+    return 0
+
+
+def failures(results, path=()):
+    """Every budget that is not met: a false entry of a `budgets` dict, a false `within_target`, an `error`."""
+    missed = []
+    if isinstance(results, dict):
+        for key, value in results.items():
+            where = "/".join(str(part) for part in (*path, key))
+            if key == "budgets" and isinstance(value, dict):
+                missed += [f"{where}/{name}" for name, ok in value.items() if not ok]
+            elif key == "within_target" and value is False:
+                missed.append(where)
+            elif key == "error" and value:
+                missed.append(f"{where} : {value}")
+            else:
+                missed += failures(value, (*path, key))
+    elif isinstance(results, list):
+        for index, value in enumerate(results):
+            missed += failures(value, (*path, index))
+    return missed
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
