@@ -107,9 +107,20 @@
     }).catch(function (e) { $("cc-summary").replaceChildren(el("p", { class: "field-errors" }, [e.message])); });
   }
   function reveal(at) {
-    // Keep the idea's bubble in sight above the bottom sheet.
+    // Keep the idea's bubble, or the whole route or zone, in sight above the bottom sheet.
     var top = $("cc-sheet").getBoundingClientRect().top - map.getContainer().getBoundingClientRect().top;
-    var visible = Math.min(map.getSize().y, top), point = map.latLngToContainerPoint(at);
+    var size = map.getSize(), visible = Math.min(size.y, top), point = map.latLngToContainerPoint(at);
+    if (pin) {
+      var bounds = pin.getBounds(), ne = map.latLngToContainerPoint(bounds.getNorthEast()), sw = map.latLngToContainerPoint(bounds.getSouthWest());
+      if (ne.y < 12 || sw.y > visible - 12 || sw.x < 12 || ne.x > size.x - 12) {
+        // Centred in the part left visible, zoomed out when it does not fit, but not below the
+        // street zoom (below it the map shows counts, refreshed a few seconds after a new idea).
+        var zoom = Math.max(cfg.streetZoom, Math.min(map.getZoom(), map.getBoundsZoom(bounds, false, L.point(48, size.y - visible + 48))));
+        var middle = map.project(bounds.getCenter(), zoom).add([0, (size.y - visible) / 2]);
+        map.setView(map.unproject(middle, zoom), zoom);
+      }
+      return;
+    }
     if (point.y > visible - 30 || point.y < 30) map.panBy([0, point.y - visible / 2]);
   }
   function tally(item) {

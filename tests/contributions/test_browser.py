@@ -288,7 +288,7 @@ def test_resident_draws_a_route_then_a_zone(live_server, phone, make_consultatio
     assert help_.inner_text().endswith("3 points placés.")
     page.get_by_role("button", name="Retirer un point").click()
     assert done.is_disabled() and "Encore 1 au moins." in page.locator("#cc-place-help").inner_text()
-    _drag_map(page, 10, 60)
+    _drag_map(page, 10, 100)  # a tall zone: more than the map shows above the sheet
     page.get_by_role("button", name="Ajouter ce point").click()
     done.click()
     page.locator("#cc-theme").select_option("cadre-de-vie-espaces-publics")
@@ -297,5 +297,18 @@ def test_resident_draws_a_route_then_a_zone(live_server, phone, make_consultatio
     zone = page.evaluate(f"fetch('/api/contributions/{zone_id}').then(r => r.json())")
     ring = zone["geometry"]["coordinates"][0]
     assert zone["geometry"]["type"] == "Polygon" and len(ring) == 4 and ring[0] == ring[-1]
+    page.wait_for_timeout(400)  # the map pans (animated) to bring the zone above the sheet
+    seen = page.evaluate(  # the whole zone lies in the part of the map the sheet leaves visible
+        """() => { const map = CarteCommune.map; let shape = null;
+          map.eachLayer(l => { if (l instanceof L.Polygon && l.getLatLngs()[0].length === 3) shape = l; });
+          const b = shape.getBounds(), ne = map.latLngToContainerPoint(b.getNorthEast()),
+                sw = map.latLngToContainerPoint(b.getSouthWest()),
+                top = document.getElementById("cc-sheet").getBoundingClientRect().top
+                      - map.getContainer().getBoundingClientRect().top;
+          return {top: ne.y, bottom: sw.y, left: sw.x, right: ne.x, visible: top, width: map.getSize().x, zoom: map.getZoom()}; }"""
+    )
+    assert 0 <= seen["top"] and seen["bottom"] <= seen["visible"], seen
+    assert 0 <= seen["left"] and seen["right"] <= seen["width"], seen
+    assert seen["zoom"] >= 16, seen  # still at street zoom, where the new idea is shown at once
     _shot(page, artifacts, "13-zone-publiee")
     assert page.outside == []
