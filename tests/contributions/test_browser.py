@@ -297,7 +297,10 @@ def test_resident_draws_a_route_then_a_zone(live_server, phone, make_consultatio
     zone = page.evaluate(f"fetch('/api/contributions/{zone_id}').then(r => r.json())")
     ring = zone["geometry"]["coordinates"][0]
     assert zone["geometry"]["type"] == "Polygon" and len(ring) == 4 and ring[0] == ring[-1]
-    page.wait_for_timeout(400)  # the map pans (animated) to bring the zone above the sheet
+    # The map moves (animated) to bring the zone above the sheet: let it end.
+    page.wait_for_function(
+        "() => !CarteCommune.map._animatingZoom && !(CarteCommune.map._panAnim && CarteCommune.map._panAnim._inProgress)"
+    )
     seen = page.evaluate(  # the whole zone lies in the part of the map the sheet leaves visible
         """() => { const map = CarteCommune.map; let shape = null;
           map.eachLayer(l => { if (l instanceof L.Polygon && l.getLatLngs()[0].length === 3) shape = l; });
