@@ -109,7 +109,7 @@
   function reveal(at) {
     // Keep the idea's bubble, or the whole route or zone, in sight above the bottom sheet.
     var top = $("cc-sheet").getBoundingClientRect().top - map.getContainer().getBoundingClientRect().top;
-    var size = map.getSize(), visible = Math.min(size.y, top), point = map.latLngToContainerPoint(at);
+    var size = map.getSize(), visible = Math.min(size.y, top);
     if (pin) {
       var bounds = pin.getBounds(), ne = map.latLngToContainerPoint(bounds.getNorthEast()), sw = map.latLngToContainerPoint(bounds.getSouthWest());
       if (ne.y < 12 || sw.y > visible - 12 || sw.x < 12 || ne.x > size.x - 12) {
@@ -121,6 +121,7 @@
       }
       return;
     }
+    var point = map.latLngToContainerPoint(at);
     if (point.y > visible - 30 || point.y < 30) map.panBy([0, point.y - visible / 2]);
   }
   function tally(item) {

@@ -187,6 +187,13 @@ def test_resident_proposes_on_the_map_then_votes_and_comments(
     assert page.outside == []
 
 
+def _map_still(page):
+    """Wait for the end of the map's zoom or pan animation."""
+    page.wait_for_function(
+        "() => !CarteCommune.map._animatingZoom && !(CarteCommune.map._panAnim && CarteCommune.map._panAnim._inProgress)"
+    )
+
+
 def _drag_map(page, dx, dy):
     box = page.locator(".folium-map").bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 5  # above the drawing panel
@@ -250,7 +257,7 @@ def test_resident_draws_a_route_then_a_zone(live_server, phone, make_consultatio
     page.goto(f"{base}/consultations/{consultation.slug}/carte")
     page.get_by_text(re.compile(r"idées? dans cette zone|Aucune idée")).wait_for()
     # The map opens with an animated fit to the perimeter: let it end before moving the map.
-    page.wait_for_function("() => !CarteCommune.map._animatingZoom")
+    _map_still(page)
     page.evaluate("([lat, lon]) => CarteCommune.map.setView([lat, lon], 17, {animate: false})", list(inside))
     inside = list(inside)
 
@@ -297,10 +304,7 @@ def test_resident_draws_a_route_then_a_zone(live_server, phone, make_consultatio
     zone = page.evaluate(f"fetch('/api/contributions/{zone_id}').then(r => r.json())")
     ring = zone["geometry"]["coordinates"][0]
     assert zone["geometry"]["type"] == "Polygon" and len(ring) == 4 and ring[0] == ring[-1]
-    # The map moves (animated) to bring the zone above the sheet: let it end.
-    page.wait_for_function(
-        "() => !CarteCommune.map._animatingZoom && !(CarteCommune.map._panAnim && CarteCommune.map._panAnim._inProgress)"
-    )
+    _map_still(page)  # the map moves (animated) to bring the zone above the sheet
     seen = page.evaluate(  # the whole zone lies in the part of the map the sheet leaves visible
         """() => { const map = CarteCommune.map; let shape = null;
           map.eachLayer(l => { if (l instanceof L.Polygon && l.getLatLngs()[0].length === 3) shape = l; });
