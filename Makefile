@@ -15,10 +15,11 @@ export DATABASE_URL ?= postgresql://$(DB_USER)@127.0.0.1:5432/$(DB_NAME)
 export TEST_DATABASE_URL ?= postgresql://$(DB_USER)@127.0.0.1:5432/$(TEST_DB_NAME)
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 export PYTHONDONTWRITEBYTECODE ?= 1
+SECRET_KEY_FILE ?= var/secret_key
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run test lint format bench deps system services venv db db-test web-check clean-var
+.PHONY: help run test lint format bench deps system services venv db db-test web-check clean-var secret-key
 
 help:
 	@echo "make run    install what is missing, migrate, seed the demo, serve http://$(HOST):$(PORT) (web + worker)"
@@ -55,8 +56,13 @@ db: deps
 db-test: deps
 	@bash scripts/ensure_db.sh $(DB_USER) $(TEST_DB_NAME)
 
+# A random SECRET_KEY per install, created once (mode 0600, var/ is outside git), then reused.
+secret-key:
+	@bash scripts/ensure_secret_key.sh $(SECRET_KEY_FILE)
+
 ## --- the two commands ------------------------------------------------------------------------
-run: db
+run bench: export SECRET_KEY ?= $(shell cat $(SECRET_KEY_FILE) 2>/dev/null)
+run: db secret-key
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	@mkdir -p var/log
@@ -76,7 +82,7 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: db
+bench: db secret-key
 	$(PY) -m bench.run
 
 clean-var:

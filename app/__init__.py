@@ -7,8 +7,8 @@ from flask import Flask, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from app import dbpool
-from app.config import Config, check_secret
+from app import dbpool, security
+from app.config import Config, check_secret, load_secret
 from app.errors import register_error_handlers, render_error
 from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from app.ids import IdConverter
@@ -36,6 +36,7 @@ def create_app(config=None):
         app.config.from_object(config)
     elif isinstance(config, dict):
         app.config.update(config)
+    load_secret(app.config)
     check_secret(app.config)
     app.config.setdefault("API_TITLE", "Carte Commune API")
     app.config.setdefault("API_VERSION", "1.0")
@@ -49,6 +50,7 @@ def create_app(config=None):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    security.init_app(app)  # first: its nonce exists before any other hook can render a page
     _init_extensions(app)
     for name in FEATURES:
         module = importlib.import_module(f"app.{name}")

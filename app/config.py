@@ -1,10 +1,13 @@
 """Configuration: everything comes from the environment."""
 
 import os
+import secrets
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_SECRET = "dev-not-secret"
+# Keys that were public at some point (old defaults, examples): never accepted, in any mode.
+PUBLIC_SECRETS = frozenset({"dev-not-secret", "change-me", "changeme", "test-secret-key", "secret", "dev"})
+MIN_SECRET_LENGTH = 32
 
 
 def _bool(name, default=False):
@@ -14,9 +17,23 @@ def _bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+PUBLIC_BASE_URL_IS_HTTPS = os.environ.get("PUBLIC_BASE_URL", "").lower().startswith("https://")
+
+
 class Config:
     ENV_NAME = os.environ.get("CARTE_ENV", "development")
-    SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET)
+    # No default: `make run` writes a random key per install to SECRET_KEY_FILE (development only).
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SECRET_KEY_FILE = os.environ.get("SECRET_KEY_FILE", str(BASE_DIR / "var" / "secret_key"))
+    # Cookies: Secure when the public address is https (overridable), SameSite=Lax always.
+    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", PUBLIC_BASE_URL_IS_HTTPS)
+    REMEMBER_COOKIE_SECURE = _bool("REMEMBER_COOKIE_SECURE", PUBLIC_BASE_URL_IS_HTTPS)
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    # Redirect http to https (only behind a TLS front; never in tests or `make run`).
+    FORCE_HTTPS = _bool("FORCE_HTTPS")
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", "postgresql://cartecommune@127.0.0.1:5432/cartecommune"
     )
@@ -63,7 +80,11 @@ TEST_VAR_DIR = Path(os.environ.get("TEST_VAR_DIR", str(BASE_DIR / "var" / "test"
 class TestConfig(Config):
     ENV_NAME = "test"
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    SECRET_KEY = secrets.token_hex(32)  # random per test run, never a constant
+    SECRET_KEY_FILE = ""
+    SESSION_COOKIE_SECURE = False  # the live test server speaks plain http
+    REMEMBER_COOKIE_SECURE = False
+    FORCE_HTTPS = False
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "TEST_DATABASE_URL", "postgresql://cartecommune@127.0.0.1:5432/cartecommune_test"
     )
@@ -78,13 +99,24 @@ class TestConfig(Config):
     MAIL_SERVER = ""
 
 
-def check_secret(config):
-    """Refuse to run outside development/test with a missing or default SECRET_KEY."""
-    if config.get("ENV_NAME") in {"development", "test"}:
+def load_secret(config):
+    """Without SECRET_KEY: the install's key file in development, a random key per process in tests."""
+    if config.get("SECRET_KEY"):
         return
+    env = config.get("ENV_NAME")
+    path = config.get("SECRET_KEY_FILE")
+    if env == "development" and path and os.path.isfile(path):
+        config["SECRET_KEY"] = Path(path).read_text(encoding="utf-8").strip()
+    elif env == "test":
+        config["SECRET_KEY"] = secrets.token_hex(32)
+
+
+def check_secret(config):
+    """Refuse to start, in any mode, with a missing, short or once-public SECRET_KEY."""
     key = config.get("SECRET_KEY") or ""
-    if key in {"", DEFAULT_SECRET, "change-me"} or len(key) < 16:
+    if key in PUBLIC_SECRETS or len(key) < MIN_SECRET_LENGTH or len(set(key)) < 8:
         raise RuntimeError(
-            "SECRET_KEY manquante ou par défaut : définissez une clé secrète d'au moins 16 "
-            "caractères (variable d'environnement SECRET_KEY) avant de démarrer en production."
+            "SECRET_KEY manquante, trop courte ou connue : définissez une clé secrète aléatoire d'au "
+            f"moins {MIN_SECRET_LENGTH} caractères (variable d'environnement SECRET_KEY ; `make run` "
+            "en crée une dans var/secret_key) avant de démarrer."
         )

@@ -2,7 +2,7 @@
 
 import folium
 
-from app.maps.builders import base_map, map_html_parts
+from app.maps.builders import SafeGeoJsonTooltip, base_map, map_html_parts
 
 
 def _bounds(row):
@@ -24,6 +24,6 @@ def items_map(row, features):
             {"type": "FeatureCollection", "features": features},
             name="Contributions",
             marker=folium.CircleMarker(radius=6, color="#c8553d", fill=True, fill_opacity=0.8),
-            tooltip=folium.GeoJsonTooltip(fields=["titre", "theme_libelle"], aliases=["", ""]),
+            tooltip=SafeGeoJsonTooltip(fields=["titre", "theme_libelle"], aliases=["", ""]),
         ).add_to(fmap)
     return map_html_parts(fmap)

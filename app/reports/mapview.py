@@ -4,7 +4,7 @@ import json
 
 import folium
 
-from app.maps.builders import base_map, map_html_parts
+from app.maps.builders import SafeGeoJsonTooltip, base_map, map_html_parts
 from app.reports import queries
 from app.reports.spatial import perimeter_geojson
 
@@ -40,7 +40,7 @@ def _add_points(fmap, report):
         name=f"Contributions ({len(data['features'])} les plus votées)",
         marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.8),
         style_function=lambda f: {"color": "#ffffff", "fillColor": f["properties"]["color"]},
-        tooltip=folium.GeoJsonTooltip(
+        tooltip=SafeGeoJsonTooltip(
             fields=["title", "theme_label", "agree", "disagree"],
             aliases=["Contribution", "Thème", "Pour", "Contre"],
         ),
@@ -61,5 +61,5 @@ def _add_hotspots(fmap, figures):
         {"type": "FeatureCollection", "features": features},
         name="Zones de forte contribution",
         style_function=lambda _: HOTSPOT_STYLE,
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        tooltip=SafeGeoJsonTooltip(fields=["label"], labels=False),
     ).add_to(fmap)

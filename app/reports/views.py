@@ -9,6 +9,7 @@ from app.reports import queries, services
 from app.reports.mapview import report_map
 from app.reports.pdf import template_helpers
 from app.reports.scope import Scope
+from app.security import add_nonce
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
 READERS = ("urbanist", "moderator")
@@ -68,11 +69,20 @@ def _scope_page(scope, title, consultation=None, qpv=None):
         f=latest.figures if latest else None,
         running=_running(versions),
         map_parts=report_map(scope, latest),
-        charts=queries.chart_svgs(latest, CHART_NAMES, CHART_CAPTIONS) if latest else {},
+        charts=_charts(latest),
         captions=CHART_CAPTIONS,
         state=queries.state,
         **template_helpers(),
     )
+
+
+def _charts(latest):
+    """The report's SVG charts; their <style> element (matplotlib's) gets this request's CSP nonce."""
+    if latest is None:
+        return {}
+    return {
+        name: add_nonce(svg) for name, svg in queries.chart_svgs(latest, CHART_NAMES, CHART_CAPTIONS).items()
+    }
 
 
 def _running(versions):

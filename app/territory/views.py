@@ -3,7 +3,7 @@
 import folium
 from flask import Blueprint, render_template
 
-from app.maps.builders import base_map, map_html_parts
+from app.maps.builders import SafeGeoJsonPopup, SafeGeoJsonTooltip, base_map, map_html_parts
 from app.territory import queries
 
 bp = Blueprint("territory", __name__)
@@ -22,15 +22,15 @@ def territory_map():
             "fillColor": "#f2b134" if f["properties"]["qpv"] else "#ddd",
             "fillOpacity": 0.35 if f["properties"]["qpv"] else 0.1,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-        popup=folium.GeoJsonPopup(fields=["name", "qpv"], aliases=["Commune", "QPV"]),
+        tooltip=SafeGeoJsonTooltip(fields=["name"], labels=False),
+        popup=SafeGeoJsonPopup(fields=["name", "qpv"], aliases=["Commune", "QPV"]),
     ).add_to(fmap)
     if qpv_perimeters["features"]:
         folium.GeoJson(
             qpv_perimeters,
             name="Quartiers prioritaires (périmètres officiels)",
             style_function=lambda f: {"color": "#b2182b", "weight": 2, "fillOpacity": 0.25},
-            tooltip=folium.GeoJsonTooltip(fields=["name", "code"], labels=False),
+            tooltip=SafeGeoJsonTooltip(fields=["name", "code"], labels=False),
         ).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return render_template(

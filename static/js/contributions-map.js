@@ -68,11 +68,17 @@
     marker.on("click", function () { summary(p.id); });
     return marker;
   }
+  function clusterLabel(p) {
+    // DOM nodes, not an HTML string (Leaflet would parse a string as HTML).
+    var label = el("span", {}, [Number(p.count).toLocaleString("fr-FR")]);
+    label.style.background = color(p.theme);
+    return label;
+  }
   function cluster(at, p) {
     var size = Math.round(30 + Math.min(26, 5 * Math.log(p.count)));
     var icon = L.divIcon({
       className: "cc-cluster", iconSize: [size, size],
-      html: '<span style="background:' + color(p.theme) + '">' + Number(p.count).toLocaleString("fr-FR") + "</span>"
+      html: clusterLabel(p)
     });
     var marker = L.marker(at, { icon: icon, title: plural(p.count, "idée") + " : zoomer", alt: plural(p.count, "idée") });
     marker.on("click", function () { map.setView(at, Math.min(map.getZoom() + 2, 19)); });

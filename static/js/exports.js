@@ -50,7 +50,11 @@
     fetch(form.dataset.list, { credentials: "same-origin" }).then(function (response) {
       return response.ok ? response.text() : null;
     }).then(function (html) {
-      if (html !== null) document.getElementById("export-list").innerHTML = html;
+      if (html === null) return;
+      // Parsed as an inert document (no script runs), then its nodes moved in.
+      var parsed = new DOMParser().parseFromString(html, "text/html");
+      document.getElementById("export-list").replaceChildren.apply(
+        document.getElementById("export-list"), Array.prototype.slice.call(parsed.body.childNodes));
     });
   }
 

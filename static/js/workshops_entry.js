@@ -16,6 +16,12 @@
   var themeKey = "cc-entry-theme-" + form.dataset.workshop;
   var marker = null, placedByClick = false, highlight = null;
 
+  function textNode(text) {
+    // Leaflet parses string content as HTML: give it an element holding text.
+    var span = document.createElement("span");
+    span.textContent = String(text);
+    return span;
+  }
   function centre(cell) {
     var ring = cell.geometry.coordinates[0].slice(0, 4), lon = 0, lat = 0;
     ring.forEach(function (p) { lon += p[0] / 4; lat += p[1] / 4; });
@@ -46,7 +52,7 @@
   cells.forEach(function (cell) {
     L.marker(centre(cell), {
       interactive: false, keyboard: false,
-      icon: L.divIcon({ className: "grid-label", html: cell.properties.ref, iconSize: [30, 16] })
+      icon: L.divIcon({ className: "grid-label", html: textNode(cell.properties.ref), iconSize: [30, 16] })
     }).addTo(map);
   });
 
@@ -145,7 +151,7 @@
     count.textContent = String(parseInt(count.textContent, 10) + 1);
     var ll = L.latLng(result.geometry.coordinates[1], result.geometry.coordinates[0]);
     L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#1d4e89", fillOpacity: 0.9 })
-      .bindTooltip("n° " + result.number).addTo(map);
+      .bindTooltip(textNode("n° " + result.number)).addTo(map);
     status.className = "entry-status ok";
     status.textContent = "Idée n° " + result.number + " enregistrée" + (result.status === "pending" ? " (publiée après validation)." : ".");
     title.value = ""; body.value = ""; gridInput.value = "";

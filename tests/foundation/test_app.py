@@ -1,3 +1,4 @@
+import secrets
 from html import unescape
 
 import pytest
@@ -34,8 +35,9 @@ def test_production_refuses_a_missing_or_default_secret(secret):
 
 
 def test_production_starts_with_a_real_secret():
-    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 40})
-    assert app.config["SECRET_KEY"] == "x" * 40
+    key = secrets.token_hex(32)
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": key})
+    assert app.config["SECRET_KEY"] == key
 
 
 def test_errors_are_french_json_envelopes_on_the_api(client):

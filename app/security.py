@@ -1,0 +1,88 @@
+"""HTTP security headers: a strict Content-Security-Policy with per-request nonces (Flask-Talisman)."""
+
+import re
+from urllib.parse import urlsplit
+
+from flask import request
+from flask_talisman import Talisman
+
+# Opening <script …> and <style …> tags that do not carry a nonce yet.
+_TAG_WITHOUT_NONCE = re.compile(r"<(script|style)\b(?![^>]*\bnonce=)", re.I)
+_PLACEHOLDER = re.compile(r"\{[^}]*\}")
+NONCE_DIRECTIVES = ["script-src", "style-src"]
+
+
+def tile_source(tiles_url):
+    """The CSP source of a Leaflet tile URL: `https://{s}.tile.x.fr/{z}/…` -> `https://*.tile.x.fr`."""
+    if not tiles_url:
+        return None
+    parts = urlsplit(tiles_url)
+    host = parts.netloc
+    if not parts.scheme or not host:
+        return None
+    if _PLACEHOLDER.search(host):
+        labels = host.split(".")
+        if _PLACEHOLDER.search(labels[0]) and not _PLACEHOLDER.search(".".join(labels[1:])):
+            host = "*." + ".".join(labels[1:])
+        else:
+            return None  # a placeholder elsewhere in the host cannot be expressed: tiles stay blocked
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(config):
+    """The policy of every page; Talisman appends the request's nonce to script-src and style-src."""
+    images = ["'self'", "data:"]  # data: for the blank favicon and Leaflet's inline icons
+    tiles = tile_source(config.get("MAP_TILES_URL"))
+    if tiles:
+        images.append(tiles)
+    return {
+        "default-src": "'self'",
+        "script-src": "'self'",
+        "style-src": "'self'",
+        # Inline style attributes (theme colours in templates) cannot run code; <style> needs the nonce.
+        "style-src-attr": "'unsafe-inline'",
+        "img-src": " ".join(images),
+        "connect-src": "'self'",
+        "font-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+
+
+def csp_nonce():
+    """This request's nonce ('' outside a request)."""
+    try:
+        return getattr(request, "csp_nonce", "")
+    except RuntimeError:
+        return ""
+
+
+def add_nonce(html):
+    """Give this request's nonce to every <script>/<style> tag of trusted, generated HTML (folium's head)."""
+    nonce = csp_nonce()
+    if not nonce:
+        return html
+    return _TAG_WITHOUT_NONCE.sub(lambda m: f'<{m.group(1)} nonce="{nonce}"', html)
+
+
+def init_app(app):
+    """Headers on every response; cookies SameSite=Lax, Secure from the config; HTTPS redirect if asked."""
+    session_samesite = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    # One Talisman per app: it keeps its options on the instance (tests build several apps).
+    app.extensions["talisman"] = Talisman(
+        app,
+        force_https=bool(app.config.get("FORCE_HTTPS")),
+        strict_transport_security=True,  # Talisman sends HSTS only on https requests
+        frame_options="DENY",
+        content_security_policy=content_security_policy(app.config),
+        content_security_policy_nonce_in=NONCE_DIRECTIVES,
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=False,  # Talisman would force it on: our config decides (https only)
+        session_cookie_samesite=session_samesite,
+        x_xss_protection=False,  # obsolete header; CSP replaces it
+    )
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
+    app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("REMEMBER_COOKIE_SECURE"))
+    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
