@@ -17,7 +17,8 @@ def _bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-PUBLIC_BASE_URL_IS_HTTPS = os.environ.get("PUBLIC_BASE_URL", "").lower().startswith("https://")
+def _bool_or_none(name):
+    return None if os.environ.get(name) is None else _bool(name)
 
 
 class Config:
@@ -25,9 +26,9 @@ class Config:
     # No default: `make run` writes a random key per install to SECRET_KEY_FILE (development only).
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SECRET_KEY_FILE = os.environ.get("SECRET_KEY_FILE", str(BASE_DIR / "var" / "secret_key"))
-    # Cookies: Secure when the public address is https (overridable), SameSite=Lax always.
-    SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", PUBLIC_BASE_URL_IS_HTTPS)
-    REMEMBER_COOKIE_SECURE = _bool("REMEMBER_COOKIE_SECURE", PUBLIC_BASE_URL_IS_HTTPS)
+    # Cookies: Secure when unset and PUBLIC_BASE_URL is https (app/security.py), SameSite=Lax always.
+    SESSION_COOKIE_SECURE = _bool_or_none("SESSION_COOKIE_SECURE")
+    REMEMBER_COOKIE_SECURE = _bool_or_none("REMEMBER_COOKIE_SECURE")
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True

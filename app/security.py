@@ -83,6 +83,8 @@ def init_app(app):
         session_cookie_samesite=session_samesite,
         x_xss_protection=False,  # obsolete header; CSP replaces it
     )
-    app.config["SESSION_COOKIE_SECURE"] = bool(app.config.get("SESSION_COOKIE_SECURE"))
-    app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config.get("REMEMBER_COOKIE_SECURE"))
-    app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    https = str(app.config.get("PUBLIC_BASE_URL") or "").lower().startswith("https://")
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if app.config.get(name) is None:
+            app.config[name] = https
+    app.config["REMEMBER_COOKIE_SAMESITE"] = app.config.get("REMEMBER_COOKIE_SAMESITE") or "Lax"
