@@ -1,15 +1,26 @@
 """RQ jobs of the exports queue: produce one export, purge the expired ones."""
 
+import shutil
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import current_app, has_app_context
+from redis.exceptions import RedisError
 from rq import get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from sqlalchemy import select
 
 from app.exports import services
 from app.exports.models import Export
-from app.extensions import db
+from app.extensions import db, redis_connection
 
 FAILURE_MESSAGE = "L'export a échoué. Réessayez ; si le problème persiste, prévenez l'administrateur."
+KILLED_MESSAGE = (
+    "L'export a été interrompu (le processus de traitement s'est arrêté) ; ses fichiers partiels ont été "
+    "supprimés. Relancez-le ; si le problème persiste, prévenez l'administrateur."
+)
+DEAD_STATUSES = ("failed", "stopped", "canceled")
 
 
 @contextmanager
@@ -57,3 +68,40 @@ def purge_expired_exports():
         count = services.purge_expired_exports()
         db.session.commit()
         return count
+
+
+def fail_dead_export(export_id, message=KILLED_MESSAGE):
+    """Mark an export whose job died failed, remove its partial files (its slot is free); True if done."""
+    export = db.session.execute(
+        select(Export).where(Export.id == export_id).with_for_update()
+    ).scalar_one_or_none()
+    if export is None or export.status not in ("queued", "started"):
+        db.session.commit()
+        return False
+    services.mark_failed(export, message)
+    db.session.commit()
+    shutil.rmtree(Path(current_app.config["EXPORT_DIR"]) / str(export_id), ignore_errors=True)
+    current_app.logger.warning("Export %s: job mort, marqué en échec et fichiers supprimés", export_id)
+    return True
+
+
+def reap_dead_exports(limit=100):
+    """Running exports whose RQ job died (work horse killed, job failed or stopped): failed; ids."""
+    running = db.session.execute(
+        select(Export.id, Export.job_id)
+        .where(Export.status.in_(("queued", "started")), Export.job_id.is_not(None))
+        .order_by(Export.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    reaped = []
+    for export_id, job_id in running:
+        try:
+            status = Job.fetch(job_id, connection=redis_connection()).get_status()
+        except NoSuchJobError:
+            continue  # not handed to RQ yet (outbox), or forgotten: the outbox relay hands it again
+        except RedisError:
+            return reaped
+        if status in DEAD_STATUSES and fail_dead_export(export_id):
+            reaped.append(export_id)
+    return reaped
