@@ -66,6 +66,7 @@ class Config:
     KIOSK_RATE_LIMIT = os.environ.get("KIOSK_RATE_LIMIT", "20 per 10 minutes")
     FLAG_THRESHOLD = int(os.environ.get("FLAG_THRESHOLD", 3))
     EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", 7))
+    EXPORT_TEST_SLOW_SECONDS = float(os.environ.get("EXPORT_TEST_SLOW_SECONDS", 0))  # tests only
 
 
 TEST_VAR_DIR = Path(os.environ.get("TEST_VAR_DIR", str(BASE_DIR / "var" / "test")))

@@ -1,6 +1,8 @@
 """RQ jobs of the exports queue: produce one export, purge the expired ones."""
 
+import os
 import shutil
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -47,6 +49,7 @@ def run_export(export_id):
             job.meta["progress"] = 0
             job.save_meta()
         db.session.commit()
+        _pause_for_tests(export_id)
         try:
             services.produce_export(export)
         except Exception:
@@ -60,6 +63,19 @@ def run_export(export_id):
             job.meta["progress"] = 100
             job.save_meta()
         return {"rows": export.row_count, "size": export.file_size}
+
+
+def _pause_for_tests(export_id):
+    # Test hook (EXPORT_TEST_SLOW_SECONDS, off by default): the job leaves a partial file, writes
+    # its work horse's pid and sleeps, so that a test can kill the horse half-way through.
+    seconds = current_app.config.get("EXPORT_TEST_SLOW_SECONDS") or 0
+    if not seconds:
+        return
+    folder = Path(current_app.config["EXPORT_DIR"]) / str(export_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"export-{export_id}.part.csv").write_text("id;titre\n1;Un banc\n")
+    (folder / "horse.pid").write_text(str(os.getpid()))
+    time.sleep(seconds)
 
 
 def purge_expired_exports():
