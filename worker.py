@@ -82,7 +82,21 @@ class AppWorker(Worker):
         if super().should_run_maintenance_tasks:
             super().run_maintenance_tasks()
         self._last_relay = time.monotonic()
+        self.ensure_registered()
         relay_and_reap()
+
+    def ensure_registered(self):
+        """Register again after Redis restarted without its data (else nothing sees this worker)."""
+        from rq import worker_registration
+
+        if self.connection.sismember(self.redis_workers_keys, self.key):
+            return
+        log.warning("Worker %s absent de Redis (redémarré ?) : nouvel enregistrement", self.name)
+        with self.connection.pipeline() as pipeline:
+            pipeline.hset(self.key, mapping=self.serialize())
+            worker_registration.register(self, pipeline)
+            pipeline.expire(self.key, self.worker_ttl + 60)
+            pipeline.execute()
 
     stop_signalled = False
 
@@ -147,14 +161,15 @@ def run_worker(app, names, burst=False, with_scheduler=True, sleep=time.sleep):
     delay = BACKOFF_START
     while True:
         relay_and_reap()
-        worker = AppWorker([get_queue(name) for name in names], connection=redis_connection())
-        worker.relay_interval = app.config["WORKER_RELAY_INTERVAL"]
-        started = time.monotonic()
+        worker, started = None, time.monotonic()
         try:
+            worker = AppWorker([get_queue(name) for name in names], connection=redis_connection())
+            worker.relay_interval = app.config["WORKER_RELAY_INTERVAL"]
             worker.work(burst=burst, with_scheduler=with_scheduler and not burst)
-        except RedisError as error:  # raised while registering or tearing down
+        except RedisError as error:  # raised while connecting, registering or tearing down
             log.warning("Redis injoignable (%s)", error)
-        if worker.stop_signalled or worker._stop_requested or (burst and _redis_alive()):
+        stopping = worker is not None and (worker.stop_signalled or worker._stop_requested)
+        if stopping or (burst and _redis_alive()):
             return worker
         if time.monotonic() - started > 60:
             delay = BACKOFF_START  # it ran a while: this is a new outage
@@ -163,7 +178,7 @@ def run_worker(app, names, burst=False, with_scheduler=True, sleep=time.sleep):
             sleep(delay)
         except StopRequested:  # SIGTERM/SIGINT while waiting
             return worker
-        if worker.stop_signalled:
+        if worker is not None and worker.stop_signalled:
             return worker
         delay = min(delay * 2, BACKOFF_MAX)
 

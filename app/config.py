@@ -42,6 +42,9 @@ class Config:
     WORKER_ABSENT_AFTER = int(os.environ.get("WORKER_ABSENT_AFTER", 60))
     # How often the worker hands undispatched outbox rows to RQ and reaps dead jobs (seconds).
     WORKER_RELAY_INTERVAL = int(os.environ.get("WORKER_RELAY_INTERVAL", 5))
+    # A job handed to RQ that Redis no longer knows (restarted without its data) and that has not
+    # ended after this many seconds is handed over again by the relay.
+    OUTBOX_LOST_AFTER = int(os.environ.get("OUTBOX_LOST_AFTER", 30))
     # Retry-After of the 503 answered while PostgreSQL or Redis is unreachable (seconds).
     OUTAGE_RETRY_AFTER = int(os.environ.get("OUTAGE_RETRY_AFTER", 10))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 12 * 1024 * 1024))

@@ -1,6 +1,9 @@
 """Typed errors and the one handler that renders them as an HTML page or a JSON envelope."""
 
+import logging
+
 from flask import current_app, jsonify, render_template, request
+from flask.logging import default_handler
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, PendingRollbackError
@@ -180,6 +183,11 @@ def outage_response(error):
 
 def register_outage_handlers(app):
     """PostgreSQL or Redis unreachable: 503 + Retry-After, French message, JSON or HTML."""
+    # Flask-Limiter says when it falls back to memory (Redis away) on a logger with a NullHandler:
+    # give it Flask's handler so that the operator sees it in the server's log.
+    limiter_log = logging.getLogger("flask-limiter")
+    if default_handler not in limiter_log.handlers:
+        limiter_log.addHandler(default_handler)
     for error_class in OUTAGE_ERRORS:
         app.register_error_handler(error_class, outage_response)
 

@@ -8,7 +8,7 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
-from flask import has_app_context
+from flask import current_app, has_app_context
 from redis.exceptions import RedisError
 from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
@@ -21,7 +21,6 @@ from app.extensions import db, redis_connection
 from app.outbox.models import OutboxJob
 
 log = logging.getLogger("carte_commune.outbox")
-LOST_AFTER = timedelta(seconds=60)  # dispatched, unknown to Redis and not ended: handed over again
 RESULT_TTL = 24 * 3600  # a finished job stays known to Redis for a day (dedupe by id)
 ENDED = ("finished", "failed", "stopped", "canceled")
 
@@ -93,13 +92,14 @@ def relay(limit=500):
 def redispatch_lost(limit=200):
     """Rows handed to RQ that Redis forgot (restarted without its data) before they ended: again."""
     handed = 0
+    lost_after = timedelta(seconds=current_app.config.get("OUTBOX_LOST_AFTER", 30))
     try:
         rows = db.session.scalars(
             select(OutboxJob)
             .where(
                 OutboxJob.dispatched_at.is_not(None),
                 OutboxJob.completed_at.is_(None),
-                OutboxJob.dispatched_at < utcnow() - LOST_AFTER,
+                OutboxJob.dispatched_at < utcnow() - lost_after,
             )
             .order_by(OutboxJob.dispatched_at)
             .limit(limit)

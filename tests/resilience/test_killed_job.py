@@ -52,7 +52,9 @@ def test_killed_work_horse_fails_the_export_removes_its_files_and_frees_the_slot
     try:
         folder = Path(app.config["EXPORT_DIR"]) / str(ids[0])
         pid_file = folder / "horse.pid"
-        wait_until(pid_file.exists, 60, lambda: f"the export job never started ({_jobs()}):\n" + worker.output())
+        wait_until(
+            pid_file.exists, 60, lambda: f"the export job never started ({_jobs()}):\n" + worker.output()
+        )
         horse = int(pid_file.read_text())
         assert horse != worker.pid
         assert list(folder.glob("*.part.*")), "the job left no partial file"
