@@ -165,7 +165,7 @@ def run_worker(app, names, burst=False, with_scheduler=True, sleep=time.sleep):
         try:
             worker = AppWorker([get_queue(name) for name in names], connection=redis_connection())
             worker.relay_interval = app.config["WORKER_RELAY_INTERVAL"]
-            worker.work(burst=burst, with_scheduler=with_scheduler and not burst)
+            worker.work(burst=burst, with_scheduler=with_scheduler)
         except RedisError as error:  # raised while connecting, registering or tearing down
             log.warning("Redis injoignable (%s)", error)
         stopping = worker is not None and (worker.stop_signalled or worker._stop_requested)
@@ -190,12 +190,13 @@ def _redis_alive():
         return False
 
 
-def supervise(argv, sleep=time.sleep, max_restarts=None):
-    """Run `worker.py argv` in a child process; restart it with back-off whenever it exits."""
+def supervise(argv, sleep=time.sleep, max_restarts=None, command=None):
+    """Run `worker.py argv` (or `command`) in a child process; restart it with back-off when it exits."""
     delay, restarts = BACKOFF_START, 0
+    command = command or [sys.executable, os.path.abspath(__file__), *argv]
     while max_restarts is None or restarts <= max_restarts:
         started = time.monotonic()
-        child = subprocess.Popen([sys.executable, os.path.abspath(__file__), *argv])
+        child = subprocess.Popen(command)
         try:
             code = child.wait()
         except (KeyboardInterrupt, SystemExit):

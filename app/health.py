@@ -52,7 +52,7 @@ def queue_status(names):
     for name in names:
         queue = Queue(name, connection=redis_connection())
         queued += queue.count
-        job_id = queue.get_job_ids(0, 0)
+        job_id = queue.get_job_ids(0, 1)
         job = queue.fetch_job(job_id[0]) if job_id else None
         if job is not None and job.enqueued_at is not None:
             enqueued = (
