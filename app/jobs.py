@@ -60,11 +60,6 @@ def commit_and_dispatch():
     return dispatch_pending()
 
 
-def flush_pending_jobs():
-    """Kept for callers of the former API: hand this session's committed jobs to RQ."""
-    return dispatch_pending()
-
-
 def _dotted(func):
     if isinstance(func, str):
         return func
