@@ -19,13 +19,14 @@ SECRET_KEY_FILE ?= var/secret_key
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run test lint format bench deps system services venv db db-test web-check clean-var secret-key
+.PHONY: help run test lint format bench drill deps system services venv db db-test web-check clean-var secret-key
 
 help:
 	@echo "make run    install what is missing, migrate, seed the demo, serve http://$(HOST):$(PORT) (web + worker)"
 	@echo "make test   install what is missing, lint, run the whole test suite on PostGIS + Redis"
 	@echo "make bench  benchmarks (synthetic data at 100k and 1M contributions)"
 	@echo "make lint   ruff check + ruff format --check"
+	@echo "make drill  restart PostgreSQL (a cluster of its own) during a burst of writes: lost/duplicated writes"
 
 ## --- installation (idempotent: a second run installs nothing) -------------------------------
 system:
@@ -67,7 +68,8 @@ run: db secret-key
 	$(FLASK) demo seed
 	@mkdir -p var/log
 	@echo "Carte Commune: http://$(HOST):$(PORT)  (worker log: var/log/worker.log, Ctrl-C stops both)"
-	@$(PY) worker.py >> var/log/worker.log 2>&1 & worker=$$!; \
+	@# The worker runs under its supervisor: restarted with back-off whenever it exits.
+	@$(PY) worker.py --supervise >> var/log/worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
 
@@ -84,6 +86,10 @@ format: venv
 
 bench: db secret-key
 	$(PY) -m bench.run
+
+# Not in `make test`: creates a PostgreSQL cluster of its own (root), restarts it mid-burst, drops it.
+drill: deps
+	PYTHONPATH=. $(PY) scripts/pg_drill.py
 
 clean-var:
 	rm -rf var/test

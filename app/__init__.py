@@ -6,6 +6,7 @@ import os
 from flask import Flask, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import dbpool, security
 from app.config import Config, check_secret, load_secret
@@ -103,14 +104,17 @@ def _register_core(app):
 
     @app.after_request
     def _commit_request(response):
-        # One commit per request (services only flush); jobs are queued once their rows exist.
-        from app.jobs import discard_pending_jobs, flush_pending_jobs
+        # One commit per request (services only flush); the jobs it recorded (outbox) go to RQ after it.
+        from app.jobs import discard_pending_jobs, dispatch_pending
 
         if response.status_code < 400:
             db.session.commit()
-            flush_pending_jobs()
+            dispatch_pending()
         else:
-            db.session.rollback()
+            try:
+                db.session.rollback()
+            except SQLAlchemyError:  # the connection died with PostgreSQL: drop it, answer anyway
+                db.session.remove()
             discard_pending_jobs()
         return response
 

@@ -51,6 +51,20 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis away: limits are counted in memory (per process) rather than every write failing.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
+    # Seconds before a Redis call gives up (a hung Redis must not hang the requests).
+    REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", 5))
+    # /healthz answers 503 when no RQ worker has sent a heartbeat for this long (seconds).
+    WORKER_ABSENT_AFTER = int(os.environ.get("WORKER_ABSENT_AFTER", 60))
+    # How often the worker hands undispatched outbox rows to RQ and reaps dead jobs (seconds).
+    WORKER_RELAY_INTERVAL = int(os.environ.get("WORKER_RELAY_INTERVAL", 5))
+    # A job handed to RQ that Redis no longer knows (restarted without its data) and that has not
+    # ended after this many seconds is handed over again by the relay.
+    OUTBOX_LOST_AFTER = int(os.environ.get("OUTBOX_LOST_AFTER", 30))
+    # Retry-After of the 503 answered while PostgreSQL or Redis is unreachable (seconds).
+    OUTAGE_RETRY_AFTER = int(os.environ.get("OUTAGE_RETRY_AFTER", 10))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 12 * 1024 * 1024))
     MEDIA_DIR = os.environ.get("MEDIA_DIR", str(BASE_DIR / "var" / "media"))
     EXPORT_DIR = os.environ.get("EXPORT_DIR", str(BASE_DIR / "var" / "exports"))
@@ -73,6 +87,7 @@ class Config:
     KIOSK_RATE_LIMIT = os.environ.get("KIOSK_RATE_LIMIT", "20 per 10 minutes")
     FLAG_THRESHOLD = int(os.environ.get("FLAG_THRESHOLD", 3))
     EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", 7))
+    EXPORT_TEST_SLOW_SECONDS = float(os.environ.get("EXPORT_TEST_SLOW_SECONDS", 0))  # tests only
 
 
 TEST_VAR_DIR = Path(os.environ.get("TEST_VAR_DIR", str(BASE_DIR / "var" / "test")))
@@ -98,6 +113,7 @@ class TestConfig(Config):
     REPORT_DIR = str(TEST_VAR_DIR / "reports")
     MAIL_OUTBOX_DIR = str(TEST_VAR_DIR / "outbox")
     MAIL_SERVER = ""
+    WORKER_ABSENT_AFTER = 0  # no worker runs behind most tests: the worker check is tested on its own
 
 
 def load_secret(config):

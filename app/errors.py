@@ -1,7 +1,12 @@
 """Typed errors and the one handler that renders them as an HTML page or a JSON envelope."""
 
-from flask import jsonify, render_template, request
-from sqlalchemy.exc import DataError
+import logging
+
+from flask import current_app, jsonify, render_template, request
+from flask.logging import default_handler
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from werkzeug.exceptions import HTTPException
 
 
@@ -138,7 +143,58 @@ def register_error_handlers(app):
             "Une valeur envoyée n'est pas acceptée (caractère nul, nombre trop grand ou format inattendu).",
         )
 
+    register_outage_handlers(app)
+
     @app.errorhandler(Exception)
     def _unexpected(error):
         app.logger.exception("Unhandled error")
+        return render_error(500, "server_error", HTTP_MESSAGES[500])
+
+
+OUTAGE_MESSAGE = (
+    "Le service est momentanément indisponible (maintenance ou incident technique). "
+    "Votre dernière action n'a pas été enregistrée : réessayez dans quelques instants."
+)
+OUTAGE_PAGE = (
+    '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>Service momentanément indisponible — Carte Commune</title></head>"
+    "<body><main><h1>Service momentanément indisponible</h1><p>" + OUTAGE_MESSAGE + "</p>"
+    '<p><a href="/">Réessayer</a></p></main></body></html>'
+)
+OUTAGE_ERRORS = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    OperationalError,
+    InterfaceError,
+    PendingRollbackError,
+)
+
+
+def outage_response(error):
+    """503 with Retry-After for an unreachable PostgreSQL or Redis (never a 500)."""
+    current_app.logger.warning("Panne d'un service (%s) : %s", type(error).__name__, error)
+    headers = {"Retry-After": str(current_app.config.get("OUTAGE_RETRY_AFTER", 10))}
+    if wants_json():
+        return render_error(503, "unavailable", OUTAGE_MESSAGE, headers=headers)
+    # A page of its own: the site layout reads the signed-in user, which may need the database.
+    return OUTAGE_PAGE, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}
+
+
+def register_outage_handlers(app):
+    """PostgreSQL or Redis unreachable: 503 + Retry-After, French message, JSON or HTML."""
+    # Flask-Limiter says when it falls back to memory (Redis away) on a logger with a NullHandler:
+    # give it Flask's handler so that the operator sees it in the server's log.
+    limiter_log = logging.getLogger("flask-limiter")
+    if default_handler not in limiter_log.handlers:
+        limiter_log.addHandler(default_handler)
+    for error_class in OUTAGE_ERRORS:
+        app.register_error_handler(error_class, outage_response)
+
+    @app.errorhandler(DBAPIError)
+    def _dbapi_error(error):
+        # A connection dropped mid-statement (PostgreSQL restarting) is an outage; anything else a bug.
+        if error.connection_invalidated:
+            return outage_response(error)
+        app.logger.exception("Unhandled database error")
         return render_error(500, "server_error", HTTP_MESSAGES[500])

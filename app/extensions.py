@@ -46,7 +46,10 @@ def redis_connection():
     """The app's Redis connection (one per app, created lazily)."""
     conn = current_app.extensions.get("redis")
     if conn is None:
-        conn = Redis.from_url(current_app.config["REDIS_URL"])
+        timeout = current_app.config.get("REDIS_SOCKET_TIMEOUT", 5)
+        conn = Redis.from_url(
+            current_app.config["REDIS_URL"], socket_connect_timeout=min(timeout, 2), socket_timeout=timeout
+        )
         current_app.extensions["redis"] = conn
     return conn
 

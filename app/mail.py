@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 
 from app.consultations.models import utcnow
-from app.extensions import get_queue
+from app.extensions import db, get_queue
 
 
 def build_message(to, subject, body):
@@ -27,7 +27,37 @@ def build_message(to, subject, body):
 
 
 def send_mail(to, subject, body):
-    """Send one plain-text mail now (SMTP relay, or a .eml file in the outbox folder)."""
+    """Send one plain-text mail now (SMTP relay, or a .eml file in the outbox folder).
+
+    Run by an RQ job, the mail is recorded (sent_mails, by job id): the same job run again
+    (handed to RQ twice, retried after a crash) does not send it twice."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is not None and already_sent(job.id):
+        current_app.logger.info("Mail of job %s already sent: skipped", job.id)
+        return None
+    sent = _deliver(to, subject, body)
+    if job is not None:
+        record_sent(job.id, to)
+    return sent
+
+
+def already_sent(job_id):
+    from app.outbox.models import SentMail
+
+    return db.session.get(SentMail, job_id) is not None
+
+
+def record_sent(job_id, to):
+    """Remember that the mail of this job left (committed at once: the mail is gone, whatever follows)."""
+    from app.outbox.models import SentMail
+
+    db.session.add(SentMail(job_id=job_id, recipient=to, sent_at=utcnow()))
+    db.session.commit()
+
+
+def _deliver(to, subject, body):
     config = current_app.config
     message = build_message(to, subject, body)
     if not config["MAIL_SERVER"]:
@@ -46,13 +76,21 @@ def send_mail(to, subject, body):
     return message["Message-ID"]
 
 
-def enqueue_mail(to, subject, body):
-    """Queue a mail for the worker; returns the RQ job."""
+def enqueue_mail(to, subject, body, job_id=None):
+    """Queue a mail for the worker; returns the RQ job (None when `job_id` was already queued)."""
     from rq import Retry
+    from rq.exceptions import DuplicateJobError
 
-    return get_queue("mail").enqueue(
-        "app.mail.send_mail", to, subject, body, retry=Retry(max=3, interval=[10, 60, 300])
-    )
+    try:
+        return get_queue("mail").enqueue_call(
+            "app.mail.send_mail",
+            args=(to, subject, body),
+            retry=Retry(max=3, interval=[10, 60, 300]),
+            job_id=job_id,
+            unique=job_id is not None,
+        )
+    except DuplicateJobError:
+        return None
 
 
 def outbox_messages():

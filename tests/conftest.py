@@ -344,6 +344,9 @@ def run_jobs(app):
     from app.extensions import get_queue
 
     def runner(queues=None):
+        from app.jobs import commit_and_dispatch
+
+        commit_and_dispatch()  # the test's pending writes commit: their outbox jobs go to RQ
         names = queues or app.config["RQ_QUEUES"]
         worker = SimpleWorker([get_queue(name) for name in names], connection=redis_connection())
         worker.work(burst=True)

@@ -1,6 +1,7 @@
 """Reads on exports: a user's download list, one export with its live progress, form choices."""
 
 from flask import current_app
+from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import select
@@ -36,11 +37,11 @@ def live_state(export):
         return export.status, export.progress
     try:
         job = Job.fetch(export.job_id, connection=redis_connection())
-    except NoSuchJobError:
+        if job.get_status() == "failed":
+            return "failed", export.progress
+        progress = job.get_meta(refresh=True).get("progress", export.progress)
+    except (NoSuchJobError, RedisError):  # not handed to RQ yet, or Redis away: the row says it
         return export.status, export.progress
-    if job.get_status() == "failed":
-        return "failed", export.progress
-    progress = job.get_meta(refresh=True).get("progress", export.progress)
     return export.status, max(int(progress or 0), export.progress)
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from app.consultations.models import Consultation, utcnow
@@ -129,7 +130,11 @@ def _check_active_exports(user):
 
 def _schedule_purge():
     # At most one clean-up job per hour, piggybacking on export requests (the worker's cron also runs it).
-    if redis_connection().set("exports:purge-scheduled", 1, nx=True, ex=3600):
+    try:
+        due = redis_connection().set("exports:purge-scheduled", 1, nx=True, ex=3600)
+    except RedisError:  # Redis away: the export itself is recorded (outbox), the purge can wait
+        return
+    if due:
         enqueue_after_commit("exports", "app.exports.tasks.purge_expired_exports")
 
 

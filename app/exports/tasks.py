@@ -1,15 +1,28 @@
 """RQ jobs of the exports queue: produce one export, purge the expired ones."""
 
+import os
+import shutil
+import time
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import current_app, has_app_context
+from redis.exceptions import RedisError
 from rq import get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+from sqlalchemy import select
 
 from app.exports import services
 from app.exports.models import Export
-from app.extensions import db
+from app.extensions import db, redis_connection
 
 FAILURE_MESSAGE = "L'export a échoué. Réessayez ; si le problème persiste, prévenez l'administrateur."
+KILLED_MESSAGE = (
+    "L'export a été interrompu (le processus de traitement s'est arrêté) ; ses fichiers partiels ont été "
+    "supprimés. Relancez-le ; si le problème persiste, prévenez l'administrateur."
+)
+DEAD_STATUSES = ("failed", "stopped", "canceled")
 
 
 @contextmanager
@@ -36,6 +49,7 @@ def run_export(export_id):
             job.meta["progress"] = 0
             job.save_meta()
         db.session.commit()
+        _pause_for_tests(export_id)
         try:
             services.produce_export(export)
         except Exception:
@@ -51,9 +65,59 @@ def run_export(export_id):
         return {"rows": export.row_count, "size": export.file_size}
 
 
+def _pause_for_tests(export_id):
+    # Test hook (EXPORT_TEST_SLOW_SECONDS, off by default): the job leaves a partial file, writes
+    # its work horse's pid and sleeps, so that a test can kill the horse half-way through.
+    seconds = current_app.config.get("EXPORT_TEST_SLOW_SECONDS") or 0
+    if not seconds:
+        return
+    folder = Path(current_app.config["EXPORT_DIR"]) / str(export_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"export-{export_id}.part.csv").write_text("id;titre\n1;Un banc\n")
+    (folder / "horse.pid").write_text(str(os.getpid()))
+    time.sleep(seconds)
+
+
 def purge_expired_exports():
     """Delete the files of exports past their retention period."""
     with _app_context():
         count = services.purge_expired_exports()
         db.session.commit()
         return count
+
+
+def fail_dead_export(export_id, message=KILLED_MESSAGE):
+    """Mark an export whose job died failed, remove its partial files (its slot is free); True if done."""
+    export = db.session.execute(
+        select(Export).where(Export.id == export_id).with_for_update()
+    ).scalar_one_or_none()
+    if export is None or export.status not in ("queued", "started"):
+        db.session.commit()
+        return False
+    services.mark_failed(export, message)
+    db.session.commit()
+    shutil.rmtree(Path(current_app.config["EXPORT_DIR"]) / str(export_id), ignore_errors=True)
+    current_app.logger.warning("Export %s: job mort, marqué en échec et fichiers supprimés", export_id)
+    return True
+
+
+def reap_dead_exports(limit=100):
+    """Running exports whose RQ job died (work horse killed, job failed or stopped): failed; ids."""
+    running = db.session.execute(
+        select(Export.id, Export.job_id)
+        .where(Export.status.in_(("queued", "started")), Export.job_id.is_not(None))
+        .order_by(Export.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    reaped = []
+    for export_id, job_id in running:
+        try:
+            status = Job.fetch(job_id, connection=redis_connection()).get_status()
+        except NoSuchJobError:
+            continue  # not handed to RQ yet (outbox), or forgotten: the outbox relay hands it again
+        except RedisError:
+            return reaped
+        if status in DEAD_STATUSES and fail_dead_export(export_id):
+            reaped.append(export_id)
+    return reaped

@@ -109,7 +109,10 @@ def notify_answer(action_id, batch_size=500):
             f"{role}.\n\nSuite donnée : {outcome}\n\n{contribution.official_answer}\n\n"
             f"Voir la contribution : {url}{SIGNATURE}"
         )
-        enqueue_mail(row.email, f"Réponse officielle : {outcome}", body)
+        # One job id per (answer, recipient): this job run twice does not queue the mails twice.
+        enqueue_mail(
+            row.email, f"Réponse officielle : {outcome}", body, job_id=f"answer-{action_id}-{row.id}"
+        )
         sent += 1
     return sent
 

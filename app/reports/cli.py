@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
+from app.jobs import commit_and_dispatch
 
 reports_cli = AppGroup("reports", help="Rapports et bilans de la concertation.")
 
@@ -14,9 +15,9 @@ def refresh_open_command():
     from app.reports.services import enqueue_report, refresh_open
 
     reports = refresh_open()
-    db.session.commit()
     for report in reports:
-        enqueue_report(report)
+        enqueue_report(report)  # recorded in the outbox, in the same transaction
+    commit_and_dispatch()
     click.echo(f"{len(reports)} rapport(s) mis en file d'attente (file « reports »).")
 
 
@@ -46,4 +47,5 @@ def generate_command(slug, qpv_code, now):
         )
         return
     enqueue_report(report)
+    commit_and_dispatch()
     click.echo(f"Rapport {report.id} (version {report.version}) mis en file d'attente.")

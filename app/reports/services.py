@@ -60,7 +60,7 @@ def _request(user, consultation, qpv, enqueue):
 
 
 def enqueue_report(report):
-    """Queue the job building `report` (after the commit inside a request, at once elsewhere)."""
+    """Queue the job building `report` once the caller's transaction commits (job outbox)."""
     config = current_app.config
     return enqueue_after_commit(
         "reports",
@@ -86,7 +86,7 @@ def mark_if_dead(report):
 def refresh_open():
     """A new report version (not yet queued) for each open consultation and for the territory.
 
-    The caller commits, then calls `enqueue_report` on each returned report."""
+    The caller calls `enqueue_report` on each returned report, then commits."""
     now = utcnow()
     consultations = db.session.scalars(
         select(Consultation)

@@ -211,10 +211,11 @@ def _pause_for_tests(report_id, attempt):
 def refresh_open_consultations():
     """Nightly: a new report version for every open consultation, and the territory dashboard."""
     with app_context():
+        from app.jobs import commit_and_dispatch
         from app.reports.services import enqueue_report, refresh_open
 
         reports = refresh_open()
-        db.session.commit()
         for report in reports:
-            enqueue_report(report)
+            enqueue_report(report)  # recorded in the outbox, in the same transaction
+        commit_and_dispatch()
         return [report.id for report in reports]

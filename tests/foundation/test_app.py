@@ -11,7 +11,10 @@ from app.config import TestConfig
 def test_healthz_reports_database_and_redis(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"database": "ok", "redis": "ok"}
+    body = response.get_json()
+    assert (body["database"], body["redis"]) == ("ok", "ok")
+    assert body["outbox"] == {"undispatched": 0, "oldest_age_seconds": None}
+    assert body["queues"]["queued"] == 0
 
 
 def test_healthz_is_503_when_redis_is_down(app):

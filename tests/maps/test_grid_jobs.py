@@ -1,9 +1,9 @@
 import time
 
-from flask import g
 from sqlalchemy import text
 
 from app.extensions import db, get_queue, redis_connection
+from app.jobs import PENDING_KEY, commit_and_dispatch, discard_pending_jobs
 from app.maps.services import schedule_grid_refresh
 from app.maps.tasks import STARTED_KEY
 from tests.maps.conftest import bbox_arg
@@ -31,6 +31,7 @@ def test_street_zoom_is_live_and_aggregates_follow_after_the_refresh_job(
     assert len(street.get_json(force=True)["features"]) == 1  # live, before any refresh
     assert _cluster_total(client, consultation) == 50  # the grid is not refreshed yet
     schedule_grid_refresh(consultation.id)
+    commit_and_dispatch()  # outside a request the caller commits, then the outbox hands the job over
     assert get_queue("default").count == 1
     run_jobs(["default"])
     assert _cluster_total(client, consultation) == 51
@@ -59,14 +60,15 @@ def test_one_refresh_per_consultation_and_request(app, make_consultation):
     with app.test_request_context("/"):
         schedule_grid_refresh(consultation.id)
         schedule_grid_refresh(consultation.id)
-        assert len(g.pending_jobs) == 1  # queued after the commit, once
-        g.pop("pending_jobs")
+        assert len(db.session.info[PENDING_KEY]) == 1  # recorded once, queued after the commit
+        discard_pending_jobs()
     assert get_queue("default").count == 0
 
 
 def test_a_job_queued_before_a_rebuild_started_is_skipped(make_consultation, run_jobs):
     consultation = make_consultation()
     schedule_grid_refresh(consultation.id)
+    commit_and_dispatch()
     job = get_queue("default").jobs[0]
     # Another worker started a rebuild after this job was queued: it saw every committed row.
     redis_connection().set(STARTED_KEY.format(consultation.id), repr(time.time() + 5))

@@ -14,6 +14,7 @@ from rq.job import Job
 from sqlalchemy import text
 
 from app.extensions import db, redis_connection
+from app.jobs import commit_and_dispatch
 from app.reports.models import Report
 from app.reports.services import enqueue_report, request_report
 
@@ -40,6 +41,7 @@ def queue_report(data):
     report = request_report(None, consultation=data.consultation, enqueue=False)
     db.session.commit()
     enqueue_report(report)
+    commit_and_dispatch()  # the outbox row commits with the caller's transaction, then goes to RQ
     return report.id
 
 

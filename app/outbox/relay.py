@@ -1,0 +1,173 @@
+"""Handing outbox rows to RQ: right after the commit, and by the relay for what Redis missed.
+
+Rows are claimed with `SELECT … FOR UPDATE SKIP LOCKED` (two relays never take the same row) and
+enqueued with the row's job_id and RQ's `unique=True` (an atomic check in Redis): a row handed over
+twice — Redis took it but PostgreSQL lost the `dispatched_at` — is only marked, never run twice."""
+
+import logging
+from contextlib import contextmanager
+from datetime import timedelta
+
+from flask import current_app, has_app_context
+from redis.exceptions import RedisError
+from rq import Callback, Queue, Retry
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.consultations.models import utcnow
+from app.extensions import db, redis_connection
+from app.outbox.models import OutboxJob
+
+log = logging.getLogger("carte_commune.outbox")
+RESULT_TTL = 24 * 3600  # a finished job stays known to Redis for a day (dedupe by id)
+ENDED = ("finished", "failed", "stopped", "canceled")
+
+
+def dispatch(ids=None, limit=500):
+    """Hand undispatched rows (these ids, or the oldest `limit`) to RQ; returns how many were handed.
+
+    Commits its own transaction; an outage of Redis or PostgreSQL leaves the rows for later."""
+    handed = 0
+    try:
+        query = (
+            select(OutboxJob)
+            .where(OutboxJob.dispatched_at.is_(None))
+            .order_by(OutboxJob.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        if ids is not None:
+            query = query.where(OutboxJob.id.in_(ids))
+        for row in db.session.scalars(query).all():
+            row.attempts += 1
+            try:
+                enqueue_row(row)
+            except RedisError as error:
+                row.last_error = f"{type(error).__name__}: {error}"[:500]
+                log.warning("Redis indisponible, les jobs restent dans l'outbox : %s", error)
+                break
+            row.dispatched_at = utcnow()
+            row.last_error = None
+            handed += 1
+        db.session.commit()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.warning("Outbox : PostgreSQL indisponible, les jobs attendront (%s)", error)
+        return 0
+    return handed
+
+
+def enqueue_row(row):
+    """Enqueue one outbox row on RQ under its own job id; False when RQ already had it."""
+    options = {
+        "job_id": row.job_id,
+        "unique": True,
+        "result_ttl": RESULT_TTL,
+        "on_success": Callback("app.outbox.relay.job_completed"),
+    }
+    if row.retry_max:
+        options["retry"] = Retry(max=row.retry_max, interval=row.retry_intervals or 0)
+    if row.timeout:
+        options["timeout"] = row.timeout
+    queue = Queue(row.queue, connection=redis_connection())
+    try:
+        queue.enqueue_call(row.func, args=list(row.args or []), kwargs=dict(row.kwargs or {}), **options)
+    except DuplicateJobError:
+        return False
+    return True
+
+
+def relay(limit=500):
+    """Hand every undispatched row to RQ, batch after batch; returns how many (the worker runs it)."""
+    total = 0
+    while True:
+        handed = dispatch(limit=limit)
+        total += handed
+        if handed < limit:
+            return total
+
+
+def redispatch_lost(limit=200):
+    """Rows handed to RQ that Redis forgot (restarted without its data) before they ended: again."""
+    handed = 0
+    lost_after = timedelta(seconds=current_app.config.get("OUTBOX_LOST_AFTER", 30))
+    try:
+        rows = db.session.scalars(
+            select(OutboxJob)
+            .where(
+                OutboxJob.dispatched_at.is_not(None),
+                OutboxJob.completed_at.is_(None),
+                OutboxJob.dispatched_at < utcnow() - lost_after,
+            )
+            .order_by(OutboxJob.dispatched_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for row in rows:
+            status = _rq_status(row.job_id)
+            if status in ENDED:
+                row.completed_at = utcnow()
+            elif status is None:
+                log.warning("Job %s perdu par Redis : remis en file", row.job_id)
+                row.attempts += 1
+                enqueue_row(row)
+                row.dispatched_at = utcnow()
+                handed += 1
+        db.session.commit()
+    except (RedisError, SQLAlchemyError) as error:
+        db.session.rollback()
+        log.warning("Outbox : reprise des jobs perdus remise à plus tard (%s)", error)
+    return handed
+
+
+def _rq_status(job_id):
+    try:
+        return Job.fetch(job_id, connection=redis_connection()).get_status()
+    except NoSuchJobError:
+        return None
+
+
+@contextmanager
+def _app_context():
+    # Callbacks run inside worker.py's app context; a bare `rq worker` has none.
+    if has_app_context():
+        yield
+        return
+    from app import create_app
+
+    with create_app().app_context():
+        yield
+
+
+def job_completed(job, connection, result, *args, **kwargs):
+    """RQ success callback of outbox jobs: the row's job has ended (never fails the job)."""
+    try:
+        with _app_context():
+            db.session.execute(
+                update(OutboxJob)
+                .where(OutboxJob.job_id == job.id, OutboxJob.completed_at.is_(None))
+                .values(completed_at=utcnow())
+            )
+            db.session.commit()
+    except SQLAlchemyError as error:  # the relay will see the job finished in Redis
+        log.warning("Outbox : fin du job %s non enregistrée (%s)", job.id, error)
+
+
+def purge_completed(older_than=timedelta(days=7)):
+    """Delete rows whose job ended long ago; returns how many."""
+    deleted = db.session.execute(
+        delete(OutboxJob).where(OutboxJob.completed_at < utcnow() - older_than)
+    ).rowcount
+    db.session.commit()
+    return deleted
+
+
+def stats():
+    """{"undispatched": n, "oldest_age_seconds": s or None} of the outbox."""
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(OutboxJob.created_at)).where(OutboxJob.dispatched_at.is_(None))
+    ).one()
+    age = (utcnow() - oldest).total_seconds() if oldest is not None else None
+    return {"undispatched": count, "oldest_age_seconds": round(age, 1) if age is not None else None}

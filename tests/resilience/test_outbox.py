@@ -1,0 +1,138 @@
+"""The job outbox: jobs recorded with the write, handed to RQ after the commit or by the relay,
+never queued twice, handed over again when Redis forgot them; mail jobs send once."""
+
+from datetime import timedelta
+
+import pytest
+from redis import Redis
+from sqlalchemy import select, update
+
+from app.consultations.models import utcnow
+from app.extensions import db, get_queue, redis_connection
+from app.jobs import commit_and_dispatch, dispatch_pending, enqueue_after_commit
+from app.mail import outbox_messages
+from app.outbox.models import OutboxJob
+from app.outbox.relay import enqueue_row, redispatch_lost, relay
+from tests.conftest import bearer
+
+
+@pytest.fixture(autouse=True)
+def empty_mail_outbox(app, tmp_path):
+    previous = app.config["MAIL_OUTBOX_DIR"]
+    app.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "mails")
+    yield
+    app.config["MAIL_OUTBOX_DIR"] = previous
+
+
+@pytest.fixture
+def redis_down(app):
+    """The app's Redis connection pointed at a closed port (what the web sees when Redis stops)."""
+
+    def stop():
+        app.extensions["redis"] = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+
+    yield stop
+    app.extensions.pop("redis", None)
+
+
+def _rows():
+    db.session.expire_all()
+    return db.session.scalars(select(OutboxJob).order_by(OutboxJob.id)).all()
+
+
+def _pending_decision(make_user, make_consultation, make_contribution):
+    consultation = make_consultation(moderation_mode="pre")
+    item = make_contribution(consultation, author=make_user(), status="pending", title="Un terrain de boules")
+    return item, bearer(make_user(role="moderator"))
+
+
+def test_a_decision_records_its_jobs_and_hands_them_to_rq_after_the_commit(
+    client, make_user, make_consultation, make_contribution
+):
+    item, headers = _pending_decision(make_user, make_consultation, make_contribution)
+    response = client.post(
+        f"/api/moderation/contributions/{item.id}/decision", json={"action": "approve"}, headers=headers
+    )
+    assert response.status_code == 200
+    rows = {row.func: row for row in _rows()}
+    assert set(rows) == {"app.moderation.tasks.notify_decision", "app.maps.tasks.refresh_grid"}
+    assert all(row.dispatched_at is not None for row in rows.values())
+    mail = get_queue("mail").jobs
+    assert [job.id for job in mail] == [rows["app.moderation.tasks.notify_decision"].job_id]
+    assert get_queue("default").job_ids == [rows["app.maps.tasks.refresh_grid"].job_id]
+
+
+def test_with_redis_down_the_write_succeeds_and_the_relay_hands_its_jobs_over_once(
+    app, client, make_user, make_consultation, make_contribution, redis_down, run_jobs
+):
+    item, headers = _pending_decision(make_user, make_consultation, make_contribution)
+    redis_down()
+    response = client.post(
+        f"/api/moderation/contributions/{item.id}/decision", json={"action": "approve"}, headers=headers
+    )
+    assert response.status_code == 200, response.get_json()
+    rows = _rows()
+    assert len(rows) == 2 and all(row.dispatched_at is None for row in rows)
+    assert "Connection" in rows[0].last_error  # the first refused; the others wait behind it
+    assert relay() == 0  # still down: nothing handed, nothing lost
+    app.extensions.pop("redis")  # Redis is back
+    assert redis_connection().ping()
+    assert relay() == 2
+    assert relay() == 0
+    assert get_queue("mail").count == 1 and get_queue("default").count == 1
+    run_jobs()
+    [message] = outbox_messages()
+    assert message["Subject"] == "Votre contribution est publiée"
+    assert all(row.completed_at is not None for row in _rows())
+
+
+def test_a_row_redis_took_but_postgresql_did_not_mark_is_not_queued_twice(app):
+    job_id = enqueue_after_commit("default", "app.health.check_health")
+    db.session.commit()
+    row = db.session.scalar(select(OutboxJob).where(OutboxJob.job_id == job_id))
+    assert enqueue_row(row) is True  # Redis has it; the transaction marking it was lost
+    assert dispatch_pending() == 1  # handed again: RQ refuses the duplicate id, the row is marked
+    assert get_queue("default").job_ids == [job_id]
+    assert _rows()[0].dispatched_at is not None
+
+
+def test_outside_a_request_the_job_exists_only_once_the_caller_commits(app):
+    enqueue_after_commit("default", "app.health.check_health")
+    db.session.rollback()
+    assert dispatch_pending() == 0 and _rows() == []
+    job_id = enqueue_after_commit("default", "app.health.check_health")
+    assert get_queue("default").count == 0  # not before the commit
+    assert commit_and_dispatch() == 1
+    assert get_queue("default").job_ids == [job_id]
+
+
+def test_a_job_redis_forgot_is_handed_over_again_and_a_finished_one_is_not(app, run_jobs):
+    finished = enqueue_after_commit("default", "app.health.check_health")
+    commit_and_dispatch()
+    run_jobs(["default"])
+    lost = enqueue_after_commit("default", "app.health.check_health")
+    commit_and_dispatch()
+    redis_connection().flushdb()  # Redis restarted without its data
+    db.session.execute(update(OutboxJob).values(dispatched_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    assert redispatch_lost() == 1
+    assert get_queue("default").job_ids == [lost]
+    rows = {row.job_id: row for row in _rows()}
+    assert rows[finished].completed_at is not None and rows[lost].completed_at is None
+    run_jobs(["default"])
+    assert _rows()[1].completed_at is not None
+    assert redispatch_lost() == 0
+
+
+def test_a_mail_job_run_twice_sends_one_mail(app, run_jobs):
+    job_id = enqueue_after_commit("mail", "app.mail.send_mail", "a@exemple.fr", "Objet", "Corps du message")
+    commit_and_dispatch()
+    run_jobs(["mail"])
+    redis_connection().flushdb()  # the job's record in Redis is gone: it is handed over again
+    row = _rows()[0]
+    row.completed_at = None
+    db.session.commit()
+    enqueue_row(row)
+    run_jobs(["mail"])
+    assert [m["Subject"] for m in outbox_messages()] == ["Objet"]
+    assert job_id
