@@ -14,7 +14,7 @@ from flask import current_app, send_from_directory
 from flask_login import current_user
 from sqlalchemy import text
 
-from app.errors import NotFound
+from app.errors import NotFound, render_error
 from app.extensions import db
 
 # Why a short max-age with revalidation rather than a URL that changes with visibility: a hidden
@@ -48,11 +48,9 @@ def may_see_unpublished(user, author_id):
 def serve(path):
     """The response for /media/<path>: public with a short cache, private without cache, or NotFound."""
     owner = photo_owner(path)
-    if owner is None:
-        raise NotFound(NOT_VISIBLE)
-    public = owner.status == "published"
-    if not public and not may_see_unpublished(current_user, owner.author_id):
-        raise NotFound(NOT_VISIBLE)
+    public = owner is not None and owner.status == "published"
+    if owner is None or (not public and not may_see_unpublished(current_user, owner.author_id)):
+        return _not_visible()
     response = _file_response(path)
     if public:
         response.cache_control.public = True
@@ -62,6 +60,11 @@ def serve(path):
         response.cache_control.private = True
         response.cache_control.no_store = True
     return response
+
+
+def _not_visible():
+    # Not stored by any cache: a photo hidden now may be published again, and its author may ask next.
+    return render_error(404, NotFound.code, NOT_VISIBLE, headers={"Cache-Control": "no-store"})
 
 
 def _file_response(path):
