@@ -269,3 +269,22 @@ def test_saturated_image_slots_answer_503_with_retry_after_and_nothing_written(
     assert count_contributions() == 0 and _media_files() == files_before
     with photos.image_slot():  # the slot is free again
         pass
+
+
+def test_pixels_are_handled_by_the_image_threads_only(monkeypatch):
+    """Request threads only wait: the memory an image frees stays in one thread's malloc arena."""
+    import threading
+
+    from app.contributions import photos
+
+    real, seen = photos._decode, []
+
+    def spy(data, limit):
+        seen.append(threading.current_thread().name)
+        return real(data, limit)
+
+    monkeypatch.setattr(photos, "_decode", spy)
+    photos.process_photo(jpeg_bytes())
+    photos.process_photo(jpeg_bytes())
+    assert len(seen) == 2 and all(name.startswith("images") for name in seen)
+    assert threading.current_thread().name not in seen
