@@ -67,6 +67,13 @@ class Config:
     OUTAGE_RETRY_AFTER = int(os.environ.get("OUTAGE_RETRY_AFTER", 10))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 12 * 1024 * 1024))
     MEDIA_DIR = os.environ.get("MEDIA_DIR", str(BASE_DIR / "var" / "media"))
+    # Behind nginx: /media/ answers X-Accel-Redirect to this internal location (empty: Flask sends files).
+    MEDIA_ACCEL_REDIRECT = os.environ.get("MEDIA_ACCEL_REDIRECT", "")
+    MEDIA_MAX_AGE = int(os.environ.get("MEDIA_MAX_AGE", 300))  # public photos: seconds before revalidation
+    # Uploads: most pixels decoded per photo, images in work at once per process, wait for a slot.
+    PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", 24_000_000))
+    PHOTO_CONCURRENCY = int(os.environ.get("PHOTO_CONCURRENCY", 1))
+    PHOTO_WAIT_SECONDS = float(os.environ.get("PHOTO_WAIT_SECONDS", 10))
     EXPORT_DIR = os.environ.get("EXPORT_DIR", str(BASE_DIR / "var" / "exports"))
     REPORT_DIR = os.environ.get("REPORT_DIR", str(BASE_DIR / "var" / "reports"))
     MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(BASE_DIR / "var" / "outbox"))

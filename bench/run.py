@@ -11,12 +11,17 @@ import time
 from pathlib import Path
 
 MODULES = ("map_bench", "exports_bench", "reports_bench")
+OPTIONAL_MODULES = ("uploads_bench",)  # run with --only uploads_bench (memory of parallel photo uploads)
 RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench" / "results.json"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Carte Commune benchmarks")
-    parser.add_argument("--only", nargs="*", help="module names to run (default: all)")
+    parser.add_argument(
+        "--only",
+        nargs="*",
+        help=f"module names to run (default: {', '.join(MODULES)}; optional: {', '.join(OPTIONAL_MODULES)})",
+    )
     parser.add_argument("--sizes", nargs="*", type=int, default=[100_000, 1_000_000])
     args = parser.parse_args(argv)
     results = {}

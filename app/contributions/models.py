@@ -60,6 +60,8 @@ class Contribution(db.Model):
     answered_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     moderation_reason = db.Column(db.Text)
     merged_into_id = db.Column(db.Integer, db.ForeignKey("contributions.id"))
+    # What a merged contribution was before its merge: only a published one stays public (migration 0011).
+    status_before_merge = db.Column(db.String(12))
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
     published_at = db.Column(db.DateTime(timezone=True))
@@ -109,8 +111,8 @@ class Photo(db.Model):
         db.Integer, db.ForeignKey("contributions.id", ondelete="CASCADE"), nullable=False, index=True
     )
     position = db.Column(db.SmallInteger, nullable=False, default=0)
-    path = db.Column(db.String(300), nullable=False)  # relative to MEDIA_DIR
-    thumb_path = db.Column(db.String(300), nullable=False)
+    path = db.Column(db.String(300), nullable=False, index=True)  # relative to MEDIA_DIR
+    thumb_path = db.Column(db.String(300), nullable=False, index=True)
     width = db.Column(db.Integer, nullable=False)
     height = db.Column(db.Integer, nullable=False)
     size_bytes = db.Column(db.Integer, nullable=False)

@@ -1,30 +1,54 @@
-"""Photos: verified and re-encoded with Pillow (EXIF and GPS stripped), resized, thumbnailed, stored."""
+"""Photos: verified and re-encoded with Pillow (EXIF and GPS stripped), resized, thumbnailed, stored.
+
+Memory stays bounded whatever arrives: the pixel count is read from the header before anything is
+decoded, JPEGs are decoded at a reduced scale (`draft`), other formats are reduced to the target size
+right after decoding, and each process works on a bounded number of images at a time."""
 
 import io
+import threading
 import uuid
-import warnings
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import current_app
-from PIL import Image, ImageOps, UnidentifiedImageError
+from flask import current_app, has_app_context
+from PIL import Image, UnidentifiedImageError
+
+from app.errors import AppError
 
 MAX_PHOTOS = 3
 MAX_BYTES = 8 * 1024 * 1024
-MAX_PIXELS = 50_000_000  # a 50 Mpx phone photo; beyond that, refuse (decompression bombs)
+# Pixels decoded in memory for one photo (PHOTO_MAX_PIXELS): ~4 bytes each, so 24 Mpx ≈ 96 MB at most.
+# JPEGs count the pixels decoded at reduced scale (a 48 Mpx phone photo decodes as 3 Mpx).
+DEFAULT_MAX_PIXELS = 24_000_000
 MAX_SIDE = 1600
 THUMB_SIDE = 320
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF"}
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+DRAFT_FORMATS = {"JPEG", "MPO"}
 
 NOT_AN_IMAGE = "Ce fichier n'est pas une image lisible : envoyez une photo JPEG, PNG ou WebP."
 TOO_BIG = "La photo dépasse 8 Mo : choisissez une photo plus légère."
-TOO_MANY_PIXELS = "L'image est trop grande (plus de 50 millions de pixels)."
+TOO_MANY_PIXELS = (
+    "L'image est trop grande ({mpx} millions de pixels au plus) : réduisez sa taille et envoyez-la à nouveau."
+)
 
 
 class PhotoError(ValueError):
     """A French message explaining why a photo is refused."""
+
+
+class PhotosBusy(AppError):
+    """Every image slot of this process stayed busy: 503 with Retry-After, nothing written."""
+
+    status = 503
+    code = "unavailable"
+    message = (
+        "Le serveur traite beaucoup de photos en ce moment : votre idée n'a pas été enregistrée, "
+        "réessayez dans quelques secondes."
+    )
+    retry_after = 5
 
 
 @dataclass
@@ -33,6 +57,42 @@ class ProcessedPhoto:
     thumb: bytes
     width: int
     height: int
+
+
+def _setting(name, default):
+    return current_app.config.get(name, default) if has_app_context() else default
+
+
+def max_pixels():
+    """Most pixels decoded for one photo (config PHOTO_MAX_PIXELS)."""
+    return int(_setting("PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+
+
+def _too_many(limit):
+    return TOO_MANY_PIXELS.format(mpx=limit // 1_000_000)
+
+
+_gates_lock = threading.Lock()
+_gates = {}
+_executors = {}
+
+
+def _gate():
+    size = max(1, int(_setting("PHOTO_CONCURRENCY", 1)))
+    with _gates_lock:
+        return _gates.setdefault(size, threading.BoundedSemaphore(size))
+
+
+@contextmanager
+def image_slot():
+    """One of the PHOTO_CONCURRENCY image slots of this process; PhotosBusy after PHOTO_WAIT_SECONDS."""
+    gate = _gate()
+    if not gate.acquire(timeout=float(_setting("PHOTO_WAIT_SECONDS", 10))):
+        raise PhotosBusy()
+    try:
+        yield
+    finally:
+        gate.release()
 
 
 def read_upload(upload):
@@ -51,18 +111,33 @@ def read_upload(upload):
 
 def process_photo(data):
     """Verify, re-encode to JPEG (≤ 1600 px, no metadata) and thumbnail (320 px) an image."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            _verify(data)
-            image = _decode(data)
-        except PhotoError:
-            raise
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-            raise PhotoError(TOO_MANY_PIXELS) from error
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
-            raise PhotoError(NOT_AN_IMAGE) from error
-    image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    limit = max_pixels()
+    with image_slot():
+        # The pixels are handled by this process's image threads only: glibc keeps the memory freed
+        # by a thread in that thread's malloc arena, so decoding in every request thread (4 per
+        # worker) would leave each of them holding an image's worth of memory (measured: +735 MB
+        # for one worker instead of +225 MB, bench/uploads_bench.py).
+        return _image_threads().submit(_process, data, limit).result()
+
+
+def _image_threads():
+    size = max(1, int(_setting("PHOTO_CONCURRENCY", 1)))
+    with _gates_lock:
+        if size not in _executors:
+            _executors[size] = ThreadPoolExecutor(max_workers=size, thread_name_prefix="images")
+        return _executors[size]
+
+
+def _process(data, limit):
+    try:
+        _verify(data)
+        image = _decode(data, limit)
+    except PhotoError:
+        raise
+    except Image.DecompressionBombError as error:
+        raise PhotoError(_too_many(limit)) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+        raise PhotoError(NOT_AN_IMAGE) from error
     thumb = image.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
     return ProcessedPhoto(_jpeg(image, 82), _jpeg(thumb, 75), image.width, image.height)
@@ -72,26 +147,71 @@ def _verify(data):
     with Image.open(io.BytesIO(data)) as probe:
         if probe.format not in ACCEPTED_FORMATS:
             raise PhotoError(NOT_AN_IMAGE)
-        if probe.width * probe.height > MAX_PIXELS:
-            raise PhotoError(TOO_MANY_PIXELS)
         probe.verify()
 
 
-def _decode(data):
-    """Reopen after verify(); apply the EXIF rotation, then copy the pixels into a bare RGB image."""
-    with Image.open(io.BytesIO(data)) as source:
-        if source.format in ("JPEG", "MPO"):
-            source.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at a reduced scale: less memory
-        source.seek(0)
-        oriented = ImageOps.exif_transpose(source)
-        if oriented.mode in ("RGBA", "LA", "P"):
-            oriented = oriented.convert("RGBA")
-            rgb = Image.new("RGB", oriented.size, (255, 255, 255))
-            rgb.paste(oriented, mask=oriented.getchannel("A"))
-        else:
-            rgb = Image.new("RGB", oriented.size)
-            rgb.paste(oriented.convert("RGB"))
-    return rgb  # a new image: no EXIF, GPS, XMP, ICC or comment carried over
+def _fit(size, side):
+    """`size` scaled down (aspect kept) so that its longer side is at most `side`."""
+    width, height = size
+    ratio = min(1.0, side / max(width, height))
+    return max(1, round(width * ratio)), max(1, round(height * ratio))
+
+
+def open_bounded(data, limit=None):
+    """The image opened but not decoded: JPEG set to decode at reduced scale; PhotoError if too many pixels."""
+    limit = limit or max_pixels()
+    source = Image.open(io.BytesIO(data))
+    if source.format not in ACCEPTED_FORMATS:
+        source.close()
+        raise PhotoError(NOT_AN_IMAGE)
+    if source.format in DRAFT_FORMATS:
+        # The DCT decoder scales by 1/2, 1/4 or 1/8 while decoding: the full-size image never exists.
+        source.draft(None, _fit(source.size, MAX_SIDE))
+    if source.width * source.height > limit:
+        source.close()
+        raise PhotoError(_too_many(limit))
+    return source
+
+
+def _decode(data, limit):
+    """Decode (bounded), reduce to ≤ MAX_SIDE at once, apply the EXIF rotation, copy into a bare RGB image."""
+    source = open_bounded(data, limit)
+    try:
+        source.load()
+        exif = source.getexif()
+        image = source
+        if source.mode not in ("RGB", "RGBA", "L"):  # palette, LA, CMYK, 16-bit…: before resampling
+            has_alpha = source.mode in ("LA", "PA") or "transparency" in source.info
+            image = source.convert("RGBA" if has_alpha else "RGB")
+            source.close()  # frees the decoded pixels now: only the converted copy is used
+        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        return _bare_rgb(_oriented(image, exif))
+    finally:
+        source.close()
+
+
+def _bare_rgb(image):
+    """A new RGB image (transparency on white): no EXIF, GPS, XMP, ICC or comment carried over."""
+    if image.mode == "RGBA":
+        rgb = Image.new("RGB", image.size, (255, 255, 255))
+        rgb.paste(image, mask=image.getchannel("A"))
+    else:
+        rgb = Image.new("RGB", image.size)
+        rgb.paste(image.convert("RGB"))
+    return rgb
+
+
+def _oriented(image, exif):
+    method = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }.get(exif.get(0x0112) if exif else None)
+    return image.transpose(method) if method is not None else image
 
 
 def _jpeg(image, quality):

@@ -54,12 +54,17 @@ def visible_filter(user):
 
 
 def _detail_filter(user):
-    """Visible, or merged (the page redirects), or anything for moderators."""
+    """Visible, or merged from a published one (the page redirects), or anything for moderators.
+
+    A merge never widens visibility: one that was pending, hidden or rejected stays unknown to the public."""
     if user is not None and getattr(user, "is_authenticated", False) and user.is_staff:
         return literal(True)
-    return or_(
-        visible_filter(user), and_(Contribution.status == "merged", Contribution.merged_into_id.isnot(None))
+    merged_public = and_(
+        Contribution.status == "merged",
+        Contribution.merged_into_id.isnot(None),
+        Contribution.status_before_merge == "published",
     )
+    return or_(visible_filter(user), merged_public)
 
 
 def get_contribution(contribution_id, user):

@@ -2,23 +2,23 @@
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_login import current_user
 
+from app.contributions import media as media_files
 from app.contributions import queries, services
 from app.contributions.api import published_consultation
 from app.contributions.limits import comment_limit, contribution_limit, vote_limit
 from app.contributions.mapping import build_map, map_config
 from app.contributions.models import OUTCOME_LABELS
-from app.errors import AppError, Invalid, Unauthorized
+from app.contributions.photos import PhotosBusy
+from app.errors import AppError, Invalid, Unauthorized, render_error
 from app.extensions import db
 from app.maps.builders import map_html_parts
 from app.templating import url_if
@@ -35,8 +35,16 @@ FALLBACK_FLAG_REASONS = {
 
 @bp.get("/media/<path:path>")
 def media(path):
-    """Uploaded photos (re-encoded JPEG, no metadata), cached by browsers."""
-    return send_from_directory(current_app.config["MEDIA_DIR"], path, max_age=30 * 24 * 3600)
+    """Uploaded photos (re-encoded JPEG, no metadata), as far as their contribution is visible."""
+    return media_files.serve(path)
+
+
+@bp.app_errorhandler(PhotosBusy)
+def photos_busy(error):
+    """Too many images in work in this process: 503 with Retry-After (nothing was written)."""
+    return render_error(
+        error.status, error.code, error.message, headers={"Retry-After": str(error.retry_after)}
+    )
 
 
 def _login_redirect():

@@ -160,3 +160,131 @@ def test_api_adds_photos_to_ones_own_idea_only(client, consultation, make_contri
     assert too_many.status_code == 422 and "déjà 2" in too_many.json["error"]["message"]
     assert upload(mine, jpeg_bytes()).status_code == 201
     assert client.post(url, headers=mine).status_code == 422
+
+
+# --- bounded image work (issue 11, point 10) -------------------------------------------------------
+def _png_1bit(width, height):
+    """A valid, tiny (~10 KB) black-and-white PNG of width × height pixels."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    compressor = zlib.compressobj(9)
+    rows = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
+
+
+def test_a_49_megapixel_png_is_refused_before_decoding_with_nothing_written(
+    consultation, resident, inside_point
+):
+    bomb = _png_1bit(7000, 7000)  # 49 Mpx in ~10 KB: the file that cost ~430 MB and 15 s
+    assert len(bomb) < 200_000 and Image.open(io.BytesIO(bomb)).size == (7000, 7000)
+    files_before = _media_files()
+    with pytest.raises(Invalid) as error:
+        _create(resident, consultation, inside_point, [jpeg_bytes(), bomb])
+    assert "trop grande" in error.value.fields["photos"][0]
+    assert "24 millions de pixels" in error.value.fields["photos"][0]
+    assert count_contributions() == 0 and _media_files() == files_before
+
+
+def test_the_pixel_bound_is_configurable(app, consultation, resident, inside_point, monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_MAX_PIXELS", 1_000_000)
+    with pytest.raises(Invalid) as error:
+        _create(resident, consultation, inside_point, [jpeg_bytes(size=(1200, 1000))])
+    assert "1 millions de pixels" in error.value.fields["photos"][0]
+
+
+def test_a_large_jpeg_is_decoded_at_reduced_scale_and_accepted(consultation, resident, inside_point):
+    from app.contributions import photos
+
+    buffer = io.BytesIO()
+    Image.linear_gradient("L").resize((8000, 6000)).save(buffer, "JPEG", quality=80)  # 48 Mpx
+    large = buffer.getvalue()
+    with photos.open_bounded(large) as image:
+        assert image.decoderconfig == (4, 0)  # the DCT decoder works at 1/4 scale
+        assert image.size == (2000, 1500)  # 3 Mpx decoded instead of 48
+    contribution = _create(resident, consultation, inside_point, [large])
+    assert (contribution.photos[0].width, contribution.photos[0].height) == (1600, 1200)
+
+
+@pytest.mark.parametrize("mode, budget_mb", [("L", 100), ("RGBA", 250)])
+def test_peak_memory_of_the_largest_allowed_png_stays_bounded(tmp_path, mode, budget_mb):
+    """In a fresh process, decoding a 24 Mpx PNG adds at most: L ~30 MB (old code ~230), RGBA ~215 (~300)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    source = tmp_path / "big.png"
+    Image.linear_gradient("L").resize((6000, 4000)).convert(mode).save(source)
+    script = textwrap.dedent(
+        f"""
+        from app.contributions import photos
+        def peak_kb():  # this process's own high-water mark (ru_maxrss would count the forking parent's)
+            status = open("/proc/self/status").read()
+            return int(status.split("VmHWM:")[1].split()[0])
+        data = open({str(source)!r}, "rb").read()
+        before = peak_kb()
+        photos.process_photo(data)
+        print((peak_kb() - before) // 1024)
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip()) < budget_mb, done.stdout
+
+
+def test_saturated_image_slots_answer_503_with_retry_after_and_nothing_written(
+    app, client, consultation, resident, monkeypatch
+):
+    from app.contributions import photos
+    from tests.conftest import bearer
+
+    monkeypatch.setitem(app.config, "PHOTO_CONCURRENCY", 1)
+    monkeypatch.setitem(app.config, "PHOTO_WAIT_SECONDS", 0.2)
+    lon, lat = inside_lonlat(consultation)
+    headers = bearer(resident)
+    files_before = _media_files()
+    with photos.image_slot():  # another request holds this process's only slot
+        response = client.post(
+            f"/consultations/{consultation.slug}/proposer",
+            data={
+                "lon": str(lon),
+                "lat": str(lat),
+                "theme": "cadre-de-vie-espaces-publics",
+                "title": "Un banc",
+                "photos": (io.BytesIO(jpeg_bytes()), "banc.jpg"),
+            },
+            headers={**headers, "Accept": "application/json"},
+            content_type="multipart/form-data",
+        )
+    assert response.status_code == 503, response.get_data(as_text=True)
+    # At least our 5 s (Flask-Limiter raises it to the end of the route's rate-limit window).
+    assert int(response.headers["Retry-After"]) >= 5
+    assert "réessayez dans quelques secondes" in response.json["error"]["message"]
+    assert count_contributions() == 0 and _media_files() == files_before
+    with photos.image_slot():  # the slot is free again
+        pass
+
+
+def test_pixels_are_handled_by_the_image_threads_only(monkeypatch):
+    """Request threads only wait: the memory an image frees stays in one thread's malloc arena."""
+    import threading
+
+    from app.contributions import photos
+
+    real, seen = photos._decode, []
+
+    def spy(data, limit):
+        seen.append(threading.current_thread().name)
+        return real(data, limit)
+
+    monkeypatch.setattr(photos, "_decode", spy)
+    photos.process_photo(jpeg_bytes())
+    photos.process_photo(jpeg_bytes())
+    assert len(seen) == 2 and all(name.startswith("images") for name in seen)
+    assert threading.current_thread().name not in seen

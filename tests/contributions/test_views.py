@@ -203,9 +203,16 @@ def test_pending_idea_is_shown_to_its_author_only_and_marked(
 
 def test_merged_idea_redirects_to_the_one_it_was_merged_into(client, consultation, make_contribution):
     target = make_contribution(consultation, title="L'idée principale")
-    merged = make_contribution(consultation, status="merged", merged_into_id=target.id)
+    merged = make_contribution(
+        consultation, status="merged", merged_into_id=target.id, status_before_merge="published"
+    )
     response = client.get(f"/idees/{merged.id}")
     assert response.status_code == 301 and response.headers["Location"].endswith(f"/idees/{target.id}")
+    # Merged from an idea that was never public: it stays unknown (a merge never widens visibility).
+    hidden = make_contribution(
+        consultation, status="merged", merged_into_id=target.id, status_before_merge="hidden"
+    )
+    assert client.get(f"/idees/{hidden.id}").status_code == 404
 
 
 def test_author_sees_why_the_idea_was_rejected_others_do_not(

@@ -241,3 +241,81 @@ def test_resident_gets_403_with_a_session_or_a_token_and_moderator_200(client, m
     assert client.get("/moderation/").status_code == 403
     login(client, moderator)
     assert client.get("/moderation").status_code == 200
+
+
+# --- media visibility (issue 11, point 9): a photo follows its contribution ------------------------
+MEDIA_STATUSES = ("published", "pending", "hidden", "rejected", "merged", "deleted")
+MEDIA_ROLES = ("anonymous", "author", "other resident", "moderator", "urbanist")
+MAY_SEE_UNPUBLISHED = {"author", "moderator", "urbanist"}
+
+
+def expected_media(role, status):
+    """(status code, cache) of GET /media/<photo> for `role` when the contribution is `status`."""
+    if status == "deleted":
+        return 404, None
+    if status == "published":
+        return 200, "public"
+    return (200, "private") if role in MAY_SEE_UNPUBLISHED else (404, None)
+
+
+@pytest.fixture
+def media_photos(consultation, make_contribution, make_user, moderator):
+    """{status: media path} of one photo per contribution status; the file exists for every one."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from app.contributions.models import Photo
+    from app.moderation import services
+    from tests.contributions.conftest import jpeg_bytes
+
+    author, root = make_user(pseudonym="auteur-photos"), Path(current_app.config["MEDIA_DIR"])
+    target = make_contribution(consultation, author=make_user(), title="Idée gardée")
+    paths = {}
+    for status in MEDIA_STATUSES:
+        initial = "hidden" if status in ("merged", "deleted") else status
+        contribution = make_contribution(consultation, author=author, status=initial, title=f"Idée {status}")
+        paths[status] = f"contributions/matrix/{status}-{contribution.id}.jpg"
+        (root / paths[status]).parent.mkdir(parents=True, exist_ok=True)
+        (root / paths[status]).write_bytes(jpeg_bytes())
+        db.session.add(
+            Photo(
+                contribution_id=contribution.id,
+                path=paths[status],
+                thumb_path=paths[status],
+                width=8,
+                height=6,
+                size_bytes=9,
+            )
+        )
+        db.session.flush()
+        if status == "merged":  # merged from a hidden one: its photo must not become public
+            services.merge(moderator, contribution, target)
+        if status == "deleted":  # the row is gone, the file is still on disk
+            db.session.delete(contribution)
+    db.session.commit()
+    return {"author": author, "paths": paths}
+
+
+def test_media_visibility_matrix(app, make_user, moderator, media_photos):
+    from tests.moderation.conftest import FreshUserClient
+
+    users = {
+        "anonymous": None,
+        "author": media_photos["author"],
+        "other resident": make_user(),
+        "moderator": moderator,
+        "urbanist": make_user(role="urbanist"),
+    }
+    results, wanted = {}, {}
+    for role in MEDIA_ROLES:
+        client = FreshUserClient(app, app.response_class, use_cookies=True)
+        if users[role] is not None:
+            login(client, users[role])
+        for status, path in media_photos["paths"].items():
+            response = client.get(f"/media/{path}")
+            cache = response.cache_control
+            kind = "public" if cache.public and cache.max_age else "private" if cache.no_store else None
+            results[(role, status)] = (response.status_code, kind if response.status_code == 200 else None)
+            wanted[(role, status)] = expected_media(role, status)
+    assert results == wanted

@@ -11,7 +11,7 @@ from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.moderation import services
 from app.workshops.models import Workshop, WorkshopTally
-from tests.conftest import bearer
+from tests.conftest import bearer, login
 from tests.moderation.conftest import actions_of
 
 
@@ -145,3 +145,84 @@ def test_earlier_merges_follow_and_bad_merges_are_refused(
     elsewhere = make_contribution(make_consultation(), title="Ailleurs")
     with pytest.raises(Invalid):
         services.merge(moderator, elsewhere, c)
+
+
+# --- a merge never widens visibility (issue 11, point 7) --------------------------------------------
+def _photo_file(contribution, name):
+    """A real photo file under MEDIA_DIR and its row (position 0)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from tests.contributions.conftest import jpeg_bytes
+
+    relative = f"contributions/test/{name}-{contribution.id}.jpg"
+    target = Path(current_app.config["MEDIA_DIR"]) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(jpeg_bytes())
+    photo = Photo(
+        contribution_id=contribution.id,
+        position=0,
+        path=relative,
+        thumb_path=relative,
+        width=8,
+        height=6,
+        size_bytes=9,
+    )
+    db.session.add(photo)
+    db.session.commit()
+    return relative
+
+
+@pytest.mark.parametrize("status", ["pending", "hidden"])
+def test_merging_a_non_public_contribution_publishes_nothing_of_it(
+    client, consultation, make_contribution, make_comment, make_user, moderator, status
+):
+    author, voter = make_user(pseudonym="auteur-secret"), make_user()
+    target = make_contribution(consultation, author=make_user(), title="Des bancs rue Basly")
+    source = make_contribution(
+        consultation, author=author, status=status, title="Texte jamais publié", body="Corps confidentiel"
+    )
+    comment = make_comment(source, voter, "Commentaire sous une idée masquée")
+    secret_photo = _photo_file(source, "secret")
+    services.merge(moderator, source, target)
+    db.session.commit()
+    db.session.expire_all()
+
+    # The public: the merged contribution stays unknown, nothing of it appears on the kept one.
+    assert client.get(f"/api/contributions/{source.id}").status_code == 404
+    assert client.get(f"/idees/{source.id}").status_code == 404
+    kept = client.get(f"/api/contributions/{target.id}").get_json()
+    assert kept["photos"] == []
+    page = client.get(f"/idees/{target.id}").get_data(as_text=True)
+    for secret in ("Texte jamais publié", "Corps confidentiel", "auteur-secret", comment.body, secret_photo):
+        assert secret not in page
+    comments = client.get(f"/api/contributions/{target.id}/comments").get_json()
+    assert comment.id not in [c["id"] for c in comments]
+    assert client.get(f"/media/{secret_photo}").status_code == 404
+    # Votes are merged (counts only), the source remembers what it was.
+    assert db.session.get(type(source), source.id).status_before_merge == status
+    # Its author and the moderators still see it.
+    login(client, author)
+    assert client.get(f"/api/contributions/{source.id}").status_code == 200
+    assert client.get(f"/media/{secret_photo}").status_code == 200
+    login(client, moderator)
+    assert client.get(f"/media/{secret_photo}").status_code == 200
+
+
+def test_merging_a_published_contribution_keeps_what_was_public(
+    client, consultation, make_contribution, make_comment, make_user, moderator
+):
+    target = make_contribution(consultation, author=make_user(), title="Des bancs rue Basly")
+    source = make_contribution(consultation, author=make_user(pseudonym="auteur-public"), title="Bancs svp")
+    comment = make_comment(source, make_user(), "Oui !")
+    photo = _photo_file(source, "public")
+    services.merge(moderator, source, target)
+    db.session.commit()
+    merged = client.get(f"/api/contributions/{source.id}")
+    assert merged.status_code == 200 and merged.get_json()["merged_into"] == target.id
+    assert client.get(f"/idees/{source.id}").status_code == 301
+    kept = client.get(f"/api/contributions/{target.id}").get_json()
+    assert [p["url"] for p in kept["photos"]] == [f"/media/{photo}"]
+    assert comment.id in [c["id"] for c in client.get(f"/api/contributions/{target.id}/comments").get_json()]
+    assert client.get(f"/media/{photo}").status_code == 200

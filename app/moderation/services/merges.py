@@ -16,15 +16,20 @@ from app.moderation.services.decisions import expire_counters
 
 MERGEABLE = {"pending", "published", "hidden"}
 
+# A merge never widens visibility: comments and photos follow only a source that was public (published);
+# those of a pending, hidden or rejected source stay with it, where only its author and staff see them.
+MOVE_PUBLIC_CONTENT = (
+    "UPDATE comments SET contribution_id = :target WHERE contribution_id = :source",
+    "UPDATE photos SET contribution_id = :target,"
+    " position = position + 1 + (SELECT coalesce(max(position), -1) FROM photos WHERE contribution_id = :target)"
+    " WHERE contribution_id = :source",
+)
+
 # Each statement works on rows only: a person who voted on both keeps the vote on the target.
 MERGE_STATEMENTS = (
     "DELETE FROM votes s USING votes t"
     " WHERE s.contribution_id = :source AND t.contribution_id = :target AND t.user_id = s.user_id",
     "UPDATE votes SET contribution_id = :target WHERE contribution_id = :source",
-    "UPDATE comments SET contribution_id = :target WHERE contribution_id = :source",
-    "UPDATE photos SET contribution_id = :target,"
-    " position = position + 1 + (SELECT coalesce(max(position), -1) FROM photos WHERE contribution_id = :target)"
-    " WHERE contribution_id = :source",
     # Paper tallies of the same workshop add up; the others move.
     "UPDATE workshop_tallies t SET agree = t.agree + s.agree, disagree = t.disagree + s.disagree,"
     " comments = t.comments + s.comments FROM workshop_tallies s"
@@ -42,6 +47,7 @@ MERGE_STATEMENTS = (
     "  WHERE id = :source)"
     " WHERE id = :target",
     "UPDATE contributions SET status = 'merged', merged_into_id = :target, moderation_reason = :reason,"
+    " status_before_merge = status,"
     " flag_count = 0, workshop_agree_count = 0, workshop_disagree_count = 0, updated_at = now()"
     " WHERE id = :source",
     # Counters from the rows, for both contributions.
@@ -68,7 +74,8 @@ def merge(moderator, source, target, reason=None):
     _check_mergeable(source, target)
     before = {"source": contribution_snapshot(source), "target": contribution_snapshot(target)}
     params = {"source": source.id, "target": target.id, "reason": reason}
-    for statement in MERGE_STATEMENTS:
+    public = source.status == "published"
+    for statement in (*MOVE_PUBLIC_CONTENT, *MERGE_STATEMENTS) if public else MERGE_STATEMENTS:
         db.session.execute(text(statement), params)
     expire_counters([source.id, target.id])
     db.session.refresh(source)

@@ -108,7 +108,12 @@ def merge(contribution_id):
         raise Invalid("Indiquez le numéro de la contribution à garder.", fields={"into": ["Obligatoire."]})
     target = queries.get_contribution(into)
     services.merge(me(), source, target, request.form.get("reason"))
-    flash(f"Fusionnée dans la contribution n° {target.id} : votes et commentaires regroupés.", "success")
+    kept = (
+        "votes et commentaires regroupés."
+        if source.status_before_merge == "published"
+        else "votes regroupés ; ses commentaires et photos restent masqués (elle n'était pas publiée)."
+    )
+    flash(f"Fusionnée dans la contribution n° {target.id} : {kept}", "success")
     return redirect(next_url(url_for("moderation.contribution", contribution_id=target.id)))
 
 
