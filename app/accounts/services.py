@@ -216,7 +216,7 @@ def authenticate(email, password):
 _FAILED_LOGIN_SQL = text(
     "UPDATE users SET failed_logins = failed_logins + 1,"
     " locked_until = CASE WHEN failed_logins + 1 >= :after"
-    "   THEN now() + make_interval(secs => least(:base * power(2, failed_logins + 1 - :after), :cap))"
+    "   THEN clock_timestamp() + make_interval(secs => least(:base * power(2, failed_logins + 1 - :after), :cap))"
     "   ELSE locked_until END"
     " WHERE id = :uid RETURNING failed_logins, locked_until"
 )
