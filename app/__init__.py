@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from app import dbpool
 from app.config import Config, check_secret
 from app.errors import register_error_handlers, render_error
-from app.extensions import api, csrf, db, limiter, login_manager, migrate
+from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
 from app.ids import IdConverter
 
 # Each feature package exposes init_app(app): blueprints, API blueprints, CLI commands.
@@ -75,6 +75,7 @@ def _init_extensions(app):
     )
     login_manager.init_app(app)
     csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "fr", timezone_selector=lambda: "Europe/Paris")
     limiter.init_app(app)
     api.init_app(app)
 

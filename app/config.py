@@ -27,6 +27,8 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RQ_QUEUES = ["default", "mail", "exports", "reports"]
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
@@ -53,6 +55,12 @@ class Config:
     KIOSK_RATE_LIMIT = os.environ.get("KIOSK_RATE_LIMIT", "20 per 10 minutes")
     FLAG_THRESHOLD = int(os.environ.get("FLAG_THRESHOLD", 3))
     EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", 7))
+    # Accounts: personal API tokens' lifetime; sign-in lock after N failures, doubling from/up to (seconds).
+    API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 90))
+    LOGIN_LOCK_AFTER = int(os.environ.get("LOGIN_LOCK_AFTER", 5))
+    LOGIN_LOCK_SECONDS = int(os.environ.get("LOGIN_LOCK_SECONDS", 60))
+    LOGIN_LOCK_MAX_SECONDS = int(os.environ.get("LOGIN_LOCK_MAX_SECONDS", 3600))
+    MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", 64))  # deeper request JSON answers 400
 
 
 TEST_VAR_DIR = Path(os.environ.get("TEST_VAR_DIR", str(BASE_DIR / "var" / "test")))

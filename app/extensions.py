@@ -1,6 +1,7 @@
 """Extensions, created unbound here and bound in create_app()."""
 
 from flask import current_app, request
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -27,6 +28,7 @@ db = SQLAlchemy(metadata=metadata)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 
 

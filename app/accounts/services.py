@@ -5,6 +5,7 @@ import re
 from functools import cache
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import func, select, text, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -12,7 +13,7 @@ from app.accounts import mails, passwords
 from app.accounts.models import AGE_BANDS, ROLES, ApiToken, User
 from app.consultations.models import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.extensions import db
+from app.extensions import db, redis_connection
 from app.territory.models import Qpv
 
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 40
@@ -163,8 +164,17 @@ def sign_up(email, pseudonym, password, consent):
         raise Invalid(fields=fields)
     _check_unique(pseudonym=normalize_pseudonym(pseudonym))
     generate_password_hash(password)
-    mails.send_existing_account_mail(owner)
+    if _owner_warning_due(owner):
+        mails.send_existing_account_mail(owner)
     return None
+
+
+def _owner_warning_due(owner):
+    # One warning per account and quarter of an hour, so that sign-up attempts cannot flood a mailbox.
+    try:
+        return bool(redis_connection().set(f"accounts:signup-warning:{owner.id}", 1, nx=True, ex=900))
+    except RedisError:
+        return True  # Redis away: warn anyway (the sign-up rate limit still applies)
 
 
 def send_confirmation(user):

@@ -86,17 +86,14 @@ def test_five_failures_lock_the_account_with_a_doubling_delay_kept_in_the_databa
     assert user.failed_logins == 0 and user.locked_until is None
 
 
-def test_the_lock_delay_is_capped_and_a_reset_link_unlocks(app, client, make_user, run_jobs):
-    app.config["LOGIN_LOCK_MAX_SECONDS"] = 600
-    try:
-        user = make_user()
-        user.failed_logins = 20
-        save()
-        _login(app.test_client(), user.email, "faux mot de passe")
-        db.session.expire_all()
-        assert 590 < (user.locked_until - utcnow()).total_seconds() <= 600
-    finally:
-        del app.config["LOGIN_LOCK_MAX_SECONDS"]
+def test_the_lock_delay_is_capped_and_a_reset_link_unlocks(app, client, make_user, run_jobs, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_LOCK_MAX_SECONDS", 600)
+    user = make_user()
+    user.failed_logins = 20
+    save()
+    _login(app.test_client(), user.email, "faux mot de passe")
+    db.session.expire_all()
+    assert 590 < (user.locked_until - utcnow()).total_seconds() <= 600
     path = _request_link(client, run_jobs, user.email)
     assert post_form(client, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
     db.session.expire_all()
@@ -108,7 +105,7 @@ def _tokens(user):
     return db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)).all()
 
 
-def test_api_tokens_expire_after_the_configured_number_of_days(app, client, make_user):
+def test_api_tokens_expire_after_the_configured_number_of_days(app, client, make_user, monkeypatch):
     user = make_user()
     header = bearer(user)
     (token,) = _tokens(user)
@@ -119,11 +116,8 @@ def test_api_tokens_expire_after_the_configured_number_of_days(app, client, make
     response = client.get("/api/me", headers=header)
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized"
 
-    app.config["API_TOKEN_DAYS"] = 7
-    try:
-        bearer(user)
-    finally:
-        del app.config["API_TOKEN_DAYS"]
+    monkeypatch.setitem(app.config, "API_TOKEN_DAYS", 7)
+    bearer(user)
     assert _tokens(user)[-1].expires_at - _tokens(user)[-1].created_at == timedelta(days=7)
 
 
