@@ -4,8 +4,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
         libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core curl \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/carte-commune
-COPY requirements.txt .
-RUN pip install --no-cache-dir --compile -r requirements.txt
+# The lock pins every dependency with its hashes: pip refuses any file whose hash differs.
+COPY requirements.lock .
+RUN pip install --no-cache-dir --compile --require-hashes --no-deps -r requirements.lock
 COPY app app
 COPY migrations migrations
 COPY templates templates

@@ -5,6 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV_VERSION := 0.13.8
+UV := $(VENV)/bin/uv
+LOCK_FLAGS := --generate-hashes --python-version 3.11 --custom-compile-command "make lock"
 FLASK := $(VENV)/bin/flask --app wsgi
 APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 redis-server chromium poppler-utils \
 	libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core python3-venv
@@ -19,7 +22,7 @@ SECRET_KEY_FILE ?= var/secret_key
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run test lint format bench drill deps system services venv db db-test web-check clean-var secret-key
+.PHONY: help run test lint format bench drill deps system services venv lock db db-test web-check clean-var secret-key
 
 help:
 	@echo "make run    install what is missing, migrate, seed the demo, serve http://$(HOST):$(PORT) (web + worker)"
@@ -27,6 +30,7 @@ help:
 	@echo "make bench  benchmarks (synthetic data at 100k and 1M contributions)"
 	@echo "make lint   ruff check + ruff format --check"
 	@echo "make drill  restart PostgreSQL (a cluster of its own) during a burst of writes: lost/duplicated writes"
+	@echo "make lock   regenerate requirements*.lock (hashes) after editing requirements*.txt"
 
 ## --- installation (idempotent: a second run installs nothing) -------------------------------
 system:
@@ -40,13 +44,22 @@ services: system
 	@pg_isready -q -h 127.0.0.1 -p 5432 || { pg_ctlcluster --skip-systemctl-redirect 15 main start && sleep 1; }
 	@redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(UV):
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@test -x $(VENV)/bin/uv || $(PY) -m pip install -q uv==0.13.8
-	$(VENV)/bin/uv pip install -q --python $(PY) --compile-bytecode -r requirements-dev.txt
+	$(PY) -m pip install -q uv==$(UV_VERSION)
+
+# Exactly the locked versions, each file checked against its hash (requirements*.txt are the inputs).
+$(VENV)/.installed: requirements.lock requirements-dev.lock | $(UV)
+	$(UV) pip install -q --python $(PY) --compile-bytecode --require-hashes -r requirements-dev.lock
 	@touch $@
 
 venv: $(VENV)/.installed
+
+# After editing requirements*.txt: every transitive dependency pinned with its hashes (kept versions
+# are preferred; the dev lock is constrained by the runtime lock so both install the same runtime).
+lock: $(UV)
+	$(UV) pip compile -q $(LOCK_FLAGS) requirements.txt -o requirements.lock
+	$(UV) pip compile -q $(LOCK_FLAGS) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
 
 deps: services venv
 

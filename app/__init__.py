@@ -84,18 +84,20 @@ def _init_extensions(app):
 
 
 def _register_core(app):
-    from app import health, templating
+    from app import health, request_guards, templating
+    from app.accounts.auth import authenticated_by_token
 
     health.init_app(app)
     templating.init_app(app)
+    request_guards.init_app(app)
 
     @app.before_request
     def _csrf_unless_token():
         # Session-authenticated writes need the CSRF token; token-authenticated API calls do not.
         if request.method in ("GET", "HEAD", "OPTIONS", "TRACE") or request.routing_exception:
             return
-        if request.headers.get("Authorization", "").startswith("Bearer "):
-            return
+        if authenticated_by_token():
+            return  # the token itself authenticates (a bogus Bearer beside a session cookie does not)
         if request.endpoint in app.config.get("CSRF_EXEMPT_ENDPOINTS", ()):
             return
         if request.path.startswith("/api/") and not current_user.is_authenticated:

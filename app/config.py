@@ -95,6 +95,12 @@ class Config:
     FLAG_THRESHOLD = int(os.environ.get("FLAG_THRESHOLD", 3))
     EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", 7))
     EXPORT_TEST_SLOW_SECONDS = float(os.environ.get("EXPORT_TEST_SLOW_SECONDS", 0))  # tests only
+    # Accounts: personal API tokens' lifetime; sign-in lock after N failures, doubling from/up to (seconds).
+    API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", 90))
+    LOGIN_LOCK_AFTER = int(os.environ.get("LOGIN_LOCK_AFTER", 5))
+    LOGIN_LOCK_SECONDS = int(os.environ.get("LOGIN_LOCK_SECONDS", 60))
+    LOGIN_LOCK_MAX_SECONDS = int(os.environ.get("LOGIN_LOCK_MAX_SECONDS", 3600))
+    MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", 64))  # deeper request JSON answers 400
 
 
 TEST_VAR_DIR = Path(os.environ.get("TEST_VAR_DIR", str(BASE_DIR / "var" / "test")))

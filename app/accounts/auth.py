@@ -4,7 +4,7 @@ import secrets
 from datetime import timedelta
 from functools import wraps
 
-from flask import redirect, request, url_for
+from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,6 +14,8 @@ from app.errors import Forbidden, Unauthorized, wants_json
 from app.extensions import db, login_manager
 
 TOKEN_TOUCH_INTERVAL = timedelta(minutes=1)
+DEFAULT_TOKEN_DAYS = 90
+TOKEN_USER_KEY = "cartecommune.token_user_id"
 
 
 @login_manager.user_loader
@@ -32,17 +34,37 @@ def load_user_from_token(req):
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    raw = header[len("Bearer ") :].strip()
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(raw), ApiToken.revoked_at.is_(None))
-    )
-    if token is None or token.user.deleted_at is not None or token.user.banned_at is not None:
+    user = verify_token(header[len("Bearer ") :].strip())
+    if user is not None:
+        # This request is authenticated by the token, not by a session (kept on the request, not on
+        # `g`, which a test client's requests share).
+        req.environ[TOKEN_USER_KEY] = user.id
+    return user
+
+
+def verify_token(raw):
+    """The live user a raw personal API token belongs to, or None (unknown, revoked, expired)."""
+    if not raw:
         return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(raw)))
     now = utcnow()
+    if token is None or not token.is_valid(now):
+        return None
+    if token.user.deleted_at is not None or token.user.banned_at is not None:
+        return None
     if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
         # Throttled so that scripts hammering the API do not write on every request.
         token.last_used_at = now
     return token.user
+
+
+def authenticated_by_token():
+    """True when the request's user comes from a valid API token (not from a session cookie)."""
+    return (
+        current_user.is_authenticated
+        and request.environ.get(TOKEN_USER_KEY) is not None
+        and request.environ[TOKEN_USER_KEY] == current_user.id
+    )
 
 
 @login_manager.unauthorized_handler
@@ -55,7 +77,16 @@ def unauthorized():
 def issue_token(user, name="jeton personnel"):
     """Create a personal API token; returns the raw token (shown once, stored hashed)."""
     raw = "cc_" + secrets.token_urlsafe(32)
-    db.session.add(ApiToken(user_id=user.id, token_hash=ApiToken.hash(raw), name=name, created_at=utcnow()))
+    now = utcnow()
+    days = current_app.config.get("API_TOKEN_DAYS", DEFAULT_TOKEN_DAYS)
+    token = ApiToken(
+        user_id=user.id,
+        token_hash=ApiToken.hash(raw),
+        name=name,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    db.session.add(token)
     db.session.flush()
     return raw
 

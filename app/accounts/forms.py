@@ -24,7 +24,8 @@ def _pseudonym_format(form, field):
 
 
 def _password_strength(form, field):
-    errors = services.password_errors(field.data)
+    known = [getattr(form, name).data for name in ("email", "pseudonym") if hasattr(form, name)]
+    errors = services.password_errors(field.data, [value for value in known if value])
     if errors:
         raise ValidationError(errors[0])
 

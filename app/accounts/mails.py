@@ -1,4 +1,5 @@
-"""The account mails (confirmation, password reset), queued for the mail worker after the commit."""
+"""The account mails (confirmation, password reset, sign-up attempt on an existing account), queued for
+the mail worker after the commit."""
 
 import logging
 
@@ -42,6 +43,15 @@ def send_reset_mail(user):
     body = render_template("accounts/mail/reset.txt", user=user, link=link)
     _queue(user.email, "Réinitialisation de votre mot de passe — Carte Commune", body, link)
     return link
+
+
+def send_existing_account_mail(user):
+    """Queue « quelqu'un a voulu créer un compte avec votre adresse » (sign-up never says so itself)."""
+    links = {"login": public_url("accounts.login"), "reset": public_url("accounts.reset_request")}
+    body = render_template("accounts/mail/existing_account.txt", user=user, **links)
+    _queue(
+        user.email, "Tentative de création de compte avec votre adresse — Carte Commune", body, links["login"]
+    )
 
 
 def _queue(to, subject, body, link):

@@ -30,6 +30,9 @@ class User(UserMixin, db.Model):
     age_band = db.Column(db.String(16))
     # Bumped on password change / deletion so old sessions and reset links die.
     session_version = db.Column(db.Integer, nullable=False, default=1)
+    # Failed sign-ins since the last success; past a threshold the account is locked until `locked_until`.
+    failed_logins = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    locked_until = db.Column(db.DateTime(timezone=True))
 
     __table_args__ = (
         db.CheckConstraint(
@@ -66,7 +69,11 @@ class ApiToken(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     last_used_at = db.Column(db.DateTime(timezone=True))
     revoked_at = db.Column(db.DateTime(timezone=True))
+    expires_at = db.Column(db.DateTime(timezone=True), nullable=False)
     user = db.relationship("User")
+
+    def is_valid(self, now=None):
+        return self.revoked_at is None and self.expires_at > (now or utcnow())
 
     @staticmethod
     def hash(raw):

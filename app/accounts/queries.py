@@ -97,6 +97,7 @@ def export_data(user):
                 "cree_le": _iso(t.created_at),
                 "derniere_utilisation": _iso(t.last_used_at),
                 "revoque_le": _iso(t.revoked_at),
+                "expire_le": _iso(t.expires_at),
             }
             for t in list_tokens(user)
         ],

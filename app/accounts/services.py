@@ -5,14 +5,15 @@ import re
 from functools import cache
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import func, select, text, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts import mails
+from app.accounts import mails, passwords
 from app.accounts.models import AGE_BANDS, ROLES, ApiToken, User
 from app.consultations.models import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.extensions import db
+from app.extensions import db, redis_connection
 from app.territory.models import Qpv
 
 PSEUDONYM_MIN, PSEUDONYM_MAX = 3, 40
@@ -53,12 +54,13 @@ def email_errors(email):
     return []
 
 
-def password_errors(password):
+def password_errors(password, user_inputs=()):
+    """French messages for a password: length, then too common or too easy to guess."""
     if len(password or "") < PASSWORD_MIN:
         return [f"Le mot de passe doit compter au moins {PASSWORD_MIN} caractères."]
     if len(password) > PASSWORD_MAX:
         return [f"Le mot de passe ne peut pas dépasser {PASSWORD_MAX} caractères."]
-    return []
+    return passwords.weakness(password, user_inputs)
 
 
 def _email_taken(email, exclude_id=None):
@@ -107,7 +109,7 @@ def register_user(email, pseudonym, password, consent=True, role="resident", con
     for name, errors in (
         ("email", email_errors(email)),
         ("pseudonym", pseudonym_errors(pseudonym)),
-        ("password", password_errors(password)),
+        ("password", password_errors(password, (email, pseudonym))),
     ):
         if errors:
             fields[name] = errors
@@ -132,6 +134,47 @@ def register_user(email, pseudonym, password, consent=True, role="resident", con
     db.session.add(user)
     _flush_unique(email, pseudonym)
     return user
+
+
+def sign_up(email, pseudonym, password, consent):
+    """Public sign-up; never tells whether the e-mail has an account: its owner is mailed instead.
+
+    Returns the new (unconfirmed) user, or None when the address already had an account."""
+    owner = db.session.scalar(
+        select(User).where(func.lower(User.email) == normalize_email(email), User.deleted_at.is_(None))
+    )
+    if owner is None:
+        try:
+            user = register_user(email, pseudonym, password, consent=consent)
+        except Conflict as error:
+            if "email" not in error.fields:
+                raise
+            return None  # an account for this address was created meanwhile
+        mails.send_confirmation_mail(user)
+        return user
+    # Same checks and the same work (a password hash) as a real sign-up, then the owner is told.
+    fields = {}
+    for name, errors in (
+        ("pseudonym", pseudonym_errors(normalize_pseudonym(pseudonym))),
+        ("password", password_errors(password, (owner.email, normalize_pseudonym(pseudonym)))),
+    ):
+        if errors:
+            fields[name] = errors
+    if fields:
+        raise Invalid(fields=fields)
+    _check_unique(pseudonym=normalize_pseudonym(pseudonym))
+    generate_password_hash(password)
+    if _owner_warning_due(owner):
+        mails.send_existing_account_mail(owner)
+    return None
+
+
+def _owner_warning_due(owner):
+    # One warning per account and quarter of an hour, so that sign-up attempts cannot flood a mailbox.
+    try:
+        return bool(redis_connection().set(f"accounts:signup-warning:{owner.id}", 1, nx=True, ex=900))
+    except RedisError:
+        return True  # Redis away: warn anyway (the sign-up rate limit still applies)
 
 
 def send_confirmation(user):
@@ -159,15 +202,58 @@ def confirm_email(token):
 
 
 def authenticate(email, password):
-    """The live user with this e-mail and password, or None (constant-ish time)."""
+    """The live user with this e-mail and password, or None (constant-ish time).
+
+    Failures are counted in the database; past LOGIN_LOCK_AFTER of them the account is locked for a
+    delay that doubles at each further failure, and even the right password is refused meanwhile."""
     email = normalize_email(email)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email)) if email else None
     if user is None or user.deleted_at is not None or not user.password_hash:
         check_password_hash(_dummy_hash(), password or "")
         return None
-    if not check_password_hash(user.password_hash, password or ""):
+    if user.locked_until is not None and user.locked_until > utcnow():
+        check_password_hash(_dummy_hash(), password or "")  # same time as an unlocked attempt
         return None
+    if not check_password_hash(user.password_hash, password or ""):
+        record_failed_login(user)
+        return None
+    if user.failed_logins or user.locked_until is not None:
+        user.failed_logins, user.locked_until = 0, None
     return user
+
+
+# One statement, so that parallel attempts cannot lose a failure.
+_FAILED_LOGIN_SQL = text(
+    "UPDATE users SET failed_logins = failed_logins + 1,"
+    " locked_until = CASE WHEN failed_logins + 1 >= :after"
+    "   THEN clock_timestamp() + make_interval(secs => least(:base * power(2, failed_logins + 1 - :after), :cap))"
+    "   ELSE locked_until END"
+    " WHERE id = :uid RETURNING failed_logins, locked_until"
+)
+
+
+def record_failed_login(user):
+    """Count a failed sign-in; lock the account (doubling delay) once the threshold is reached."""
+    config = current_app.config
+    failed, locked_until = db.session.execute(
+        _FAILED_LOGIN_SQL,
+        {
+            "uid": user.id,
+            "after": config.get("LOGIN_LOCK_AFTER", 5),
+            "base": config.get("LOGIN_LOCK_SECONDS", 60),
+            "cap": config.get("LOGIN_LOCK_MAX_SECONDS", 3600),
+        },
+    ).one()
+    db.session.expire(user, ["failed_logins", "locked_until"])
+    if locked_until is not None and failed >= config.get("LOGIN_LOCK_AFTER", 5):
+        current_app.logger.warning("Account %s locked after %s failed sign-ins", user.id, failed)
+    return failed, locked_until
+
+
+def unlock(user):
+    """Forget the failed sign-ins (a reset link proved the mailbox)."""
+    user.failed_logins, user.locked_until = 0, None
+    db.session.flush()
 
 
 def check_can_sign_in(user):
@@ -212,6 +298,7 @@ def reset_password(token, password):
     """Set a new password from a reset link; ends the other sessions and the link itself."""
     user = user_for_reset(token)
     set_password(user, password)
+    unlock(user)
     if user.confirmed_at is None:
         user.confirmed_at = utcnow()  # the link proved the mailbox
     db.session.flush()
@@ -219,13 +306,23 @@ def reset_password(token, password):
 
 
 def set_password(user, password):
-    """Hash and store a new password; bumps session_version (other sessions, reset links die)."""
-    errors = password_errors(password)
+    """Hash and store a new password; other sessions, reset links and every API token die."""
+    errors = password_errors(password, (user.email, user.pseudonym))
     if errors:
         raise Invalid(fields={"password": errors})
     user.password_hash = generate_password_hash(password)
     user.session_version = (user.session_version or 1) + 1
+    revoke_all_tokens(user)
     db.session.flush()
+
+
+def revoke_all_tokens(user):
+    """Revoke every active API token of `user` (password changed, account erased)."""
+    db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def update_profile(user, pseudonym, home_qpv_code=None, age_band=None):
@@ -307,7 +404,7 @@ def erase_account(user):
     """The erasure itself (also used by administrators, without the password check)."""
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     db.session.execute(_DELETE_VOTES_SQL, {"uid": user.id})
-    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id).values(revoked_at=utcnow()))
+    revoke_all_tokens(user)
     user.email = None
     user.password_hash = None
     user.pseudonym = f"{DELETED_PREFIX} #{user.id}"

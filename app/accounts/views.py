@@ -6,7 +6,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import mails, queries, services
+from app.accounts import queries, services
+from app.accounts.auth import DEFAULT_TOKEN_DAYS
 from app.accounts.forms import (
     ActionForm,
     DeleteAccountForm,
@@ -17,11 +18,21 @@ from app.accounts.forms import (
     SignupForm,
     TokenForm,
 )
+from app.consultations.models import utcnow
 from app.errors import AppError, Conflict, Forbidden, Invalid
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.templating import paris_date
 
 bp = Blueprint("accounts", __name__)
+SIGNUP_SENT = (
+    "Presque fini ! Nous avons envoyé un message à {email} : ouvrez le lien qu'il contient pour activer "
+    "votre compte (pensez à regarder dans les courriers indésirables)."
+)
+LOGIN_FAILED = (
+    "Adresse e-mail ou mot de passe incorrect. Par sécurité, après plusieurs essais manqués, la "
+    "connexion au compte est bloquée quelques minutes : patientez, ou choisissez un nouveau mot de "
+    "passe avec « Mot de passe oublié ? »."
+)
 
 
 def _limit(key, default):
@@ -88,7 +99,8 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            form.form_errors.append("Adresse e-mail ou mot de passe incorrect.")
+            db.session.commit()  # the failure count must outlive the refused answer's rollback
+            form.form_errors.append(LOGIN_FAILED)
         else:
             try:
                 services.check_can_sign_in(user)
@@ -117,26 +129,18 @@ def logout():
 )
 @limiter.limit(_limit("SIGNUP_ATTEMPT_RATE_LIMIT", "30 per hour"), methods=["POST"])
 def signup():
-    target = safe_next(request.args.get("next"), url_for("accounts.profile"))
     if current_user.is_authenticated and request.method == "GET":
-        return redirect(target)
+        return redirect(safe_next(request.args.get("next"), url_for("accounts.profile")))
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = services.register_user(
-                form.email.data, form.pseudonym.data, form.password.data, consent=form.consent.data
-            )
+            services.sign_up(form.email.data, form.pseudonym.data, form.password.data, form.consent.data)
         except AppError as error:
             apply_errors(form, error)
         else:
-            mails.send_confirmation_mail(user)
-            sign_in(user, warn=False)
-            flash(
-                f"Compte créé ! Nous avons envoyé un lien de confirmation à {user.email} : ouvrez-le pour "
-                "pouvoir proposer des idées, voter et commenter.",
-                "success",
-            )
-            return redirect(target)
+            # The same answer whether or not the address already had an account (its owner is mailed).
+            flash(SIGNUP_SENT.format(email=services.normalize_email(form.email.data)), "success")
+            return redirect(url_for("accounts.login", next=request.args.get("next")))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/signup.html", form=form, next=request.args.get("next")), status
 
@@ -250,6 +254,8 @@ def _render_profile(status=200, new_token=None, **forms):
             delete_form=forms.get("delete_form") or DeleteAccountForm(formdata=None),
             action_form=ActionForm(formdata=None),
             tokens=queries.list_tokens(user),
+            token_days=current_app.config.get("API_TOKEN_DAYS", DEFAULT_TOKEN_DAYS),
+            now=utcnow(),
             new_token=new_token,
             age_band_labels=queries.AGE_BAND_LABELS,
             role_labels=queries.ROLE_LABELS,

@@ -55,7 +55,7 @@ def test_cli_creates_a_confirmed_account_from_a_piped_password(app):
     assert check_password_hash(user.password_hash, "un mot de passe solide")
 
     duplicate = runner.invoke(
-        args=["users", "create", "urba@exemple.fr", "--pseudonym", "Autre"], input="x" * 12
+        args=["users", "create", "urba@exemple.fr", "--pseudonym", "Autre"], input="une autre phrase solide\n"
     )
     assert duplicate.exit_code == 1 and "Un compte existe déjà" in duplicate.output
     short = runner.invoke(args=["users", "create", "b@exemple.fr", "--pseudonym", "Bbb"], input="court\n")

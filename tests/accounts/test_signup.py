@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.accounts import tokens
 from app.accounts.models import User
 from app.extensions import db
-from tests.accounts.conftest import link_path, mails_to, post_form
+from tests.accounts.conftest import link_path, mails_to, post_form, unique_email
 
 
 def _user(email):
@@ -19,13 +19,14 @@ def _user_count():
 
 def test_signup_mails_a_link_that_confirms_and_signs_in(app, client, run_jobs, signup_data):
     signup_data["email"] = signup_data["email"].replace("habitant", "Habitant.Majuscule")
-    response = post_form(client, "/inscription", signup_data)
-    assert response.status_code == 302 and response.headers["Location"] == "/compte"
+    response = post_form(client, "/inscription?next=/compte", signup_data)
+    assert response.status_code == 302 and response.headers["Location"] == "/connexion?next=/compte"
     user = _user(signup_data["email"])
     assert user.email == signup_data["email"].lower() and user.confirmed_at is None
     assert user.password_hash and signup_data["password"] not in user.password_hash
-    me = client.get("/api/me").get_json()
-    assert me["confirmed"] is False and me["can_post"] is False  # signed in, cannot post yet
+    assert client.get("/api/me").status_code == 401  # not signed in until the mailbox is proven
+    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert f"Nous avons envoyé un message à {user.email}" in page
 
     run_jobs(["mail"])
     (mail,) = mails_to(user.email)
@@ -51,16 +52,53 @@ def test_signup_mails_a_link_that_confirms_and_signs_in(app, client, run_jobs, s
     assert again.status_code == 302 and again.headers["Location"] == "/connexion"
 
 
-def test_duplicate_email_or_pseudonym_is_refused_in_french(client, make_user, signup_data):
+def _flashes(client):
+    with client.session_transaction() as session:
+        return list(session.get("_flashes", []))
+
+
+def test_signup_answers_the_same_whether_or_not_the_email_has_an_account(
+    app, run_jobs, make_user, signup_data
+):
+    taken_email = unique_email("deja")
+    owner = make_user(email=taken_email, pseudonym="Marie62")
+    owner_hash, before = owner.password_hash, _user_count()
+    answers = {}
+    for email, pseudonym in ((taken_email.upper(), "Voisine 1"), (signup_data["email"], "Voisine 2")):
+        browser = app.test_client()
+        response = post_form(browser, "/inscription", {**signup_data, "email": email, "pseudonym": pseudonym})
+        flashes = [(c, m.replace(email.lower(), "<adresse>")) for c, m in _flashes(browser)]
+        answers[email] = (response.status_code, response.headers["Location"], flashes)
+        assert browser.get("/api/me").status_code == 401
+    new, taken = answers[signup_data["email"]], answers[taken_email.upper()]
+    assert new == taken and new[0] == 302 and "Nous avons envoyé un message à <adresse>" in new[2][0][1]
+    assert _user_count() == before + 1  # only the new address got an account
+    db.session.expire_all()
+    assert owner.password_hash == owner_hash and owner.pseudonym == "Marie62"
+
+    run_jobs(["mail"])
+    (warning,) = mails_to(taken_email)
+    assert "Tentative de création de compte" in warning["Subject"]
+    text = warning.get_content()
+    assert "Un compte existe déjà pour cette adresse" in text and "Bonjour Marie62" in text
+    assert link_path(warning, "/connexion") and link_path(warning, "/mot-de-passe/oubli")
+    (confirm,) = mails_to(signup_data["email"])
+    assert "Confirmez votre adresse" in confirm["Subject"]
+
+    again = post_form(app.test_client(), "/inscription", {**signup_data, "email": taken_email})
+    assert again.status_code == 302
+    run_jobs(["mail"])
+    assert len(mails_to(taken_email)) == 1  # one warning per quarter of an hour, not a flood
+
+
+def test_a_taken_pseudonym_is_refused_in_french_whatever_the_email(client, make_user, signup_data):
     make_user(email="deja@exemple.fr", pseudonym="Marie62")
     before = _user_count()
-    response = post_form(client, "/inscription", {**signup_data, "email": "DEJA@Exemple.FR"})
-    html = unescape(response.get_data(as_text=True))
-    assert response.status_code == 422
-    assert "Un compte existe déjà avec cette adresse e-mail" in html
-    response = post_form(client, "/inscription", {**signup_data, "pseudonym": "marie62"})
-    assert response.status_code == 422
-    assert "Ce pseudonyme est déjà pris" in unescape(response.get_data(as_text=True))
+    for email in ("deja@exemple.fr", signup_data["email"]):
+        response = post_form(client, "/inscription", {**signup_data, "email": email, "pseudonym": "marie62"})
+        assert response.status_code == 422
+        html = unescape(response.get_data(as_text=True))
+        assert "Ce pseudonyme est déjà pris" in html and "Un compte existe déjà" not in html
     assert _user_count() == before
 
 

@@ -67,7 +67,7 @@ def _sign_up_and_confirm(page, base, run_jobs, artifacts):
     page.get_by_label("Mot de passe (10 caractères au moins)").fill("une phrase de passe facile")
     page.get_by_label("J'ai lu la notice d'information").check()
     page.get_by_role("button", name="Créer mon compte").click()
-    page.get_by_text("Compte créé !").wait_for()
+    page.get_by_text("Presque fini !").wait_for()
     run_jobs(["mail"])
     (mail,) = [m for m in outbox_messages() if m["To"] == email]
     link = next(u for u in re.findall(r"https?://\S+", mail.get_content()) if "/inscription/confirmer/" in u)
