@@ -1,7 +1,7 @@
 """photos and merges follow visibility: status before a merge, photo look-up by path
 
 Revision ID: 0011_media_merge_visibility
-Revises: 0009_street_features_unfiltered
+Revises: 0010_job_outbox
 Create Date: 2026-12-06 19:40:00
 
 - contributions.status_before_merge: a merged contribution keeps what it was; only one that was
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_media_merge_visibility"
-down_revision = "0009_street_features_unfiltered"
+down_revision = "0010_job_outbox"
 branch_labels = None
 depends_on = None
 

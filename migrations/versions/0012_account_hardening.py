@@ -1,7 +1,7 @@
 """accounts: login lock-out with back-off, API token expiry
 
 Revision ID: 0012_account_hardening
-Revises: 0009_street_features_unfiltered
+Revises: 0011_media_merge_visibility
 Create Date: 2026-12-06 19:40:00
 
 - users.failed_logins / users.locked_until: failed sign-ins counted in the database (they survive a
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_account_hardening"
-down_revision = "0009_street_features_unfiltered"
+down_revision = "0011_media_merge_visibility"
 branch_labels = None
 depends_on = None
 
