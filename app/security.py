@@ -67,11 +67,16 @@ def add_nonce(html):
     return _TAG_WITHOUT_NONCE.sub(lambda m: f'<{m.group(1)} nonce="{nonce}"', html)
 
 
+class _Talisman(Talisman):
+    def _set_referrer_policy_headers(self, headers):
+        headers.setdefault("Referrer-Policy", self.referrer_policy)  # a view may set a stricter one
+
+
 def init_app(app):
     """Headers on every response; cookies SameSite=Lax, Secure from the config; HTTPS redirect if asked."""
     session_samesite = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     # One Talisman per app: it keeps its options on the instance (tests build several apps).
-    app.extensions["talisman"] = Talisman(
+    app.extensions["talisman"] = _Talisman(
         app,
         force_https=bool(app.config.get("FORCE_HTTPS")),
         strict_transport_security=True,  # Talisman sends HSTS only on https requests
@@ -83,6 +88,7 @@ def init_app(app):
         session_cookie_samesite=session_samesite,
         x_xss_protection=False,  # obsolete header; CSP replaces it
     )
+    app.jinja_env.globals["csp_nonce"] = csp_nonce  # also safe outside a request (worker renders)
     https = str(app.config.get("PUBLIC_BASE_URL") or "").lower().startswith("https://")
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if app.config.get(name) is None:

@@ -163,6 +163,8 @@ def _resident_pages(watched, consultation, published):
     watched.visit(f"/consultations/{slug}")
     watched.visit(f"/consultations/{slug}/idees")
     assert watched.shows_text(TITLE)
+    watched.visit(f"/consultations/{slug}/idees?q={quote(SCRIPT)}")  # reflected, not only stored
+    watched.visit(f"/{quote(SCRIPT)}", expect_status=404)
     watched.visit(f"/idees/{published.id}")
     assert watched.shows_text(BODY) and watched.shows_text(COMMENT) and watched.shows_text(PSEUDONYM)
     # a hostile comment posted through the page itself

@@ -157,3 +157,11 @@ def test_cookies_stay_usable_over_plain_http_in_development(client):
     response = client.get("/connexion")
     cookie = response.headers["Set-Cookie"]
     assert "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_https_redirect_only_when_configured():
+    config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
+    forced = create_app({**config, "FORCE_HTTPS": True}).test_client()
+    response = forced.get("/connexion")
+    assert response.status_code in (301, 302) and response.headers["Location"].startswith("https://")
+    assert forced.get("/connexion", base_url="https://localhost").status_code == 200

@@ -27,7 +27,10 @@ def test_periodic_jobs_register_in_the_rq_cron_scheduler(app):
 def test_burst_worker_process_runs_a_queued_job_and_exits(app):
     job = get_queue("default").enqueue("app.health.check_health")
     env = dict(
-        os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=app.config["REDIS_URL"]
+        os.environ,
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=app.config["REDIS_URL"],
+        SECRET_KEY=app.config["SECRET_KEY"],  # no constant fallback any more: the app's own key
     )
     done = subprocess.run(
         [sys.executable, "worker.py", "--burst", "--queues", "default"],
