@@ -9,7 +9,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select, text, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.accounts import mails, passwords
+from app.accounts import lockout, mails, passwords
 from app.accounts.models import AGE_BANDS, ROLES, ApiToken, User
 from app.consultations.models import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
@@ -215,45 +215,11 @@ def authenticate(email, password):
         check_password_hash(_dummy_hash(), password or "")  # same time as an unlocked attempt
         return None
     if not check_password_hash(user.password_hash, password or ""):
-        record_failed_login(user)
+        lockout.record_failure(user)
         return None
     if user.failed_logins or user.locked_until is not None:
         user.failed_logins, user.locked_until = 0, None
     return user
-
-
-# One statement, so that parallel attempts cannot lose a failure.
-_FAILED_LOGIN_SQL = text(
-    "UPDATE users SET failed_logins = failed_logins + 1,"
-    " locked_until = CASE WHEN failed_logins + 1 >= :after"
-    "   THEN clock_timestamp() + make_interval(secs => least(:base * power(2, failed_logins + 1 - :after), :cap))"
-    "   ELSE locked_until END"
-    " WHERE id = :uid RETURNING failed_logins, locked_until"
-)
-
-
-def record_failed_login(user):
-    """Count a failed sign-in; lock the account (doubling delay) once the threshold is reached."""
-    config = current_app.config
-    failed, locked_until = db.session.execute(
-        _FAILED_LOGIN_SQL,
-        {
-            "uid": user.id,
-            "after": config.get("LOGIN_LOCK_AFTER", 5),
-            "base": config.get("LOGIN_LOCK_SECONDS", 60),
-            "cap": config.get("LOGIN_LOCK_MAX_SECONDS", 3600),
-        },
-    ).one()
-    db.session.expire(user, ["failed_logins", "locked_until"])
-    if locked_until is not None and failed >= config.get("LOGIN_LOCK_AFTER", 5):
-        current_app.logger.warning("Account %s locked after %s failed sign-ins", user.id, failed)
-    return failed, locked_until
-
-
-def unlock(user):
-    """Forget the failed sign-ins (a reset link proved the mailbox)."""
-    user.failed_logins, user.locked_until = 0, None
-    db.session.flush()
 
 
 def check_can_sign_in(user):
@@ -298,7 +264,7 @@ def reset_password(token, password):
     """Set a new password from a reset link; ends the other sessions and the link itself."""
     user = user_for_reset(token)
     set_password(user, password)
-    unlock(user)
+    lockout.unlock(user)
     if user.confirmed_at is None:
         user.confirmed_at = utcnow()  # the link proved the mailbox
     db.session.flush()

@@ -5,7 +5,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.accounts.models import ApiToken, User
 from app.accounts.views import LOGIN_FAILED
@@ -154,15 +154,25 @@ def test_tokens_page_shows_last_use_and_expiry_and_last_use_is_written_once_a_mi
 
 
 # --- CSRF and Bearer ----------------------------------------------------------------------------------
-def test_a_bogus_bearer_beside_a_session_cookie_still_needs_the_csrf_token(client, make_user):
+def test_a_bogus_bearer_beside_a_session_cookie_still_needs_the_csrf_token(
+    client, make_user, make_consultation, make_contribution
+):
     user = make_user()
+    bearer(user)
+    (token,) = _tokens(user)
     login(client, user)
-    response = client.post("/compte/jetons", data={"name": "volé"}, headers={"Authorization": "Bearer x"})
+    response = client.post(f"/compte/jetons/{token.id}/revoquer", headers={"Authorization": "Bearer x"})
     assert response.status_code == 400 and "jeton de sécurité" in _html(response)
-    other = make_user()
-    response = client.post("/compte/jetons", data={"name": "volé"}, headers=bearer(other))
-    assert response.status_code == 400  # a valid token of someone else: the session user acts
-    assert db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.user_id == user.id)) == 0
+    db.session.refresh(token)
+    assert token.revoked_at is None
+
+    url = f"/api/contributions/{make_contribution(make_consultation(), author=make_user()).id}/flags"
+    response = client.post(url, json={"reason": "insulte"}, headers={"Authorization": "Bearer x"})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "csrf"
+    # Somebody else's valid token: the session's user would act, so the CSRF token is still needed.
+    assert client.post(url, json={"reason": "insulte"}, headers=bearer(make_user())).status_code == 400
+    # The session user's own valid token authenticates the request by itself.
+    assert client.post(url, json={"reason": "insulte"}, headers=bearer(user)).status_code == 201
 
 
 def test_a_valid_token_alone_needs_no_csrf_token(client, make_user, make_consultation, make_contribution):
