@@ -60,6 +60,19 @@ def relay_and_reap():
         db.session.remove()  # no connection kept across the fork of the next work horse
 
 
+def purge_outbox():
+    """Delete outbox rows whose job ended more than a week ago (with RQ's own maintenance)."""
+    from app.outbox.relay import purge_completed
+
+    try:
+        purge_completed()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.warning("Purge de l'outbox remise à plus tard : %s", error)
+    finally:
+        db.session.remove()
+
+
 class AppWorker(Worker):
     """A forking worker whose work horse opens its own database connections."""
 
@@ -81,6 +94,7 @@ class AppWorker(Worker):
     def run_maintenance_tasks(self):
         if super().should_run_maintenance_tasks:
             super().run_maintenance_tasks()
+            purge_outbox()
         self._last_relay = time.monotonic()
         self.ensure_registered()
         relay_and_reap()

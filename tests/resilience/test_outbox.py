@@ -136,3 +136,18 @@ def test_a_mail_job_run_twice_sends_one_mail(app, run_jobs):
     run_jobs(["mail"])
     assert [m["Subject"] for m in outbox_messages()] == ["Objet"]
     assert job_id
+
+
+def test_rows_of_jobs_ended_a_week_ago_are_purged(app):
+    import worker
+
+    old = enqueue_after_commit("default", "app.health.check_health")
+    recent = enqueue_after_commit("default", "app.health.check_health")
+    waiting = enqueue_after_commit("default", "app.health.check_health")
+    db.session.execute(
+        update(OutboxJob).where(OutboxJob.job_id == old).values(completed_at=utcnow() - timedelta(days=8))
+    )
+    db.session.execute(update(OutboxJob).where(OutboxJob.job_id == recent).values(completed_at=utcnow()))
+    db.session.commit()
+    worker.purge_outbox()
+    assert [row.job_id for row in _rows()] == [recent, waiting]
