@@ -15,9 +15,9 @@ from flask_login import current_user
 
 from app import keyset
 from app.contributions import queries, services
-from app.contributions.listing import MAX_COMPAT_PAGE
 from app.contributions.api import published_consultation
 from app.contributions.limits import comment_limit, contribution_limit, vote_limit
+from app.contributions.listing import MAX_COMPAT_PAGE
 from app.contributions.mapping import build_map, map_config
 from app.contributions.models import OUTCOME_LABELS
 from app.errors import AppError, Invalid, Unauthorized
