@@ -68,3 +68,35 @@ def counted(capped):
     if capped > COUNT_CAP:
         return COUNT_CAP, True
     return capped, False
+
+
+def sql_order(columns, descending, after=None, before=None, prefix="k"):
+    """(condition, ORDER BY, params, backwards) of a keyset page over SQL `columns` (last one unique).
+
+    Paging back (`before`) reads the other way and the caller reverses the rows (`page_of`)."""
+    backwards = before is not None
+    cursor = before if backwards else after
+    reading_desc = descending != backwards
+    direction = "DESC" if reading_desc else "ASC"
+    order = ", ".join(f"{column} {direction}" for column in columns)
+    if cursor is None:
+        return "TRUE", order, {}, backwards
+    names = [f"{prefix}{i}" for i in range(len(columns))]
+    condition = f"({', '.join(columns)}) {'<' if reading_desc else '>'} ({', '.join(':' + n for n in names)})"
+    return condition, order, dict(zip(names, cursor, strict=True)), backwards
+
+
+def page_of(rows, limit, kind, key, after=None, before=None):
+    """(rows of the page in display order, next cursor, previous cursor) from `limit + 1` rows read.
+
+    `key(row)` is the row's sort key as a tuple (ending with its id)."""
+    rows = list(rows)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if before is not None:
+        rows.reverse()
+    has_next = more if before is None else True
+    has_previous = after is not None if before is None else more
+    following = encode(kind, key(rows[-1])) if rows and has_next else None
+    preceding = encode(kind, key(rows[0])) if rows and has_previous else None
+    return rows, following, preceding

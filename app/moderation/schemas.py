@@ -121,7 +121,8 @@ class InboxArgs(Schema):
     author = fields.String(load_default=None, validate=validate.Length(max=40))
     source = fields.String(load_default=None, validate=validate.OneOf(SOURCES))
     sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "oldest")))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    apres = fields.String(load_default=None, validate=validate.Length(max=300))  # keyset cursors
+    avant = fields.String(load_default=None, validate=validate.Length(max=300))
 
 
 class CommentArgs(Schema):
