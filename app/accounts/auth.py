@@ -7,6 +7,7 @@ from functools import wraps
 from flask import redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User
 from app.consultations.models import utcnow
@@ -34,7 +35,9 @@ def load_user_from_token(req):
         return None
     raw = header[len("Bearer ") :].strip()
     token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(raw), ApiToken.revoked_at.is_(None))
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))  # token and account in one statement (every API call)
+        .where(ApiToken.token_hash == ApiToken.hash(raw), ApiToken.revoked_at.is_(None))
     )
     if token is None or token.user.deleted_at is not None or token.user.banned_at is not None:
         return None

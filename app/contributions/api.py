@@ -73,7 +73,7 @@ def create_contribution(args):
     """Déposer une idée (compte confirmé ; session + X-CSRFToken, ou jeton Bearer)."""
     user = require_login()
     try:
-        consultation = published_consultation(args["consultation"])
+        consultation = published_consultation(args["consultation"], light=True)  # themes load when checked
     except NotFound as error:
         raise Invalid(error.message, fields={"consultation": ["Concertation inconnue."]}) from error
     contribution = services.create_contribution(

@@ -67,9 +67,10 @@ def _detail_filter(user):
 def get_contribution(contribution_id, user):
     """The Contribution (with its consultation) if `user` may see it, else NotFound."""
     _check_id(contribution_id)
+    # The consultation's own columns only: its QPV (with perimeters) and themes load if asked for.
     contribution = db.session.scalar(
         select(Contribution)
-        .options(joinedload(Contribution.consultation))
+        .options(joinedload(Contribution.consultation).lazyload("*"))
         .where(Contribution.id == contribution_id, _detail_filter(user))
     )
     if contribution is None:

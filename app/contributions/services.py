@@ -252,25 +252,43 @@ def _check_vote(user, contribution, value):
         raise Invalid(message, fields={"value": [message]})
 
 
+# One statement locks the row and reads the reader's previous vote; one writes the vote and the counters.
+LOCK_SQL = text(
+    "SELECT c.status, (SELECT v.value FROM votes v WHERE v.contribution_id = c.id AND v.user_id = :u) AS previous"
+    " FROM contributions c WHERE c.id = :c FOR NO KEY UPDATE OF c"
+)
+VOTE_SQL = text(
+    "WITH written AS (INSERT INTO votes (contribution_id, user_id, value, created_at, updated_at)"
+    " VALUES (:c, :u, :v, now(), now())"
+    " ON CONFLICT (contribution_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+    " RETURNING 1)"
+    " UPDATE contributions SET agree_count = agree_count + :a, disagree_count = disagree_count + :d"
+    " WHERE id = :c AND EXISTS (SELECT 1 FROM written) RETURNING agree_count, disagree_count, comment_count"
+)
+
+
 def cast_vote(user, contribution, value):
-    """Agree (+1) / disagree (-1) or support (+1); replaces the user's previous vote; returns counts."""
+    """Agree (+1) / disagree (-1) or support (+1); replaces the user's previous vote; returns counts.
+
+    Two statements in the request's transaction (lock + previous vote, then vote + counters)."""
     _check_vote(user, contribution, value)
-    _lock_for_reaction(contribution)
-    previous = db.session.execute(
-        text("SELECT value FROM votes WHERE contribution_id = :c AND user_id = :u"),
-        {"c": contribution.id, "u": user.id},
-    ).scalar()
-    if previous == value:
+    row = db.session.execute(LOCK_SQL, {"c": contribution.id, "u": user.id}).one()
+    if row.status != "published":
+        raise Conflict("Cette idée n'est pas publiée : on ne peut pas encore y réagir.", code="not_published")
+    if row.previous == value:
         return _counts(contribution)
-    db.session.execute(
-        text(
-            "INSERT INTO votes (contribution_id, user_id, value, created_at, updated_at)"
-            " VALUES (:c, :u, :v, now(), now())"
-            " ON CONFLICT (contribution_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
-        ),
-        {"c": contribution.id, "u": user.id, "v": value},
-    )
-    return _shift_counts(contribution, _delta(value, +1), _delta(previous, -1))
+    deltas = (_delta(value, +1), _delta(row.previous, -1))
+    counts = db.session.execute(
+        VOTE_SQL,
+        {
+            "c": contribution.id,
+            "u": user.id,
+            "v": value,
+            "a": sum(d[0] for d in deltas),
+            "d": sum(d[1] for d in deltas),
+        },
+    ).one()
+    return _sync(contribution, counts)
 
 
 def retract_vote(user, contribution):

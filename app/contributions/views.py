@@ -103,7 +103,7 @@ def consultation_list(slug):
 @contribution_limit
 def new(slug):
     """The form (fallback without the map script) and its POST, also used by the map script (JSON)."""
-    consultation = published_consultation(slug)
+    consultation = published_consultation(slug, light=request.method == "POST")
     if not current_user.is_authenticated:
         return _login_redirect()
     form = request.form if request.method == "POST" else request.args
