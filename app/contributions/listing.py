@@ -13,7 +13,7 @@ from app.extensions import db
 
 PER_PAGE, MAX_PER_PAGE = 20, 100
 MAX_COMPAT_PAGE = 50  # `?page=N` (old links): an OFFSET over the keyset order, cheap up to here
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+")
 
 
 def sort_key(sort):
