@@ -3,7 +3,7 @@
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import defer, lazyload
 
 from app.accounts.auth import require_login
 from app.consultations import queries as consultation_queries
@@ -39,7 +39,9 @@ def published_consultation(slug, light=False):
         raise NotFound("Cette concertation n'existe pas.")
     if light:
         consultation = db.session.scalar(
-            select(Consultation).options(lazyload("*")).where(Consultation.slug == slug)
+            select(Consultation)
+            .options(lazyload("*"), defer(Consultation.geom))
+            .where(Consultation.slug == slug)
         )
     else:
         consultation = consultation_queries.get_consultation(slug)

@@ -8,7 +8,7 @@ import math
 from flask import url_for
 from sqlalchemy import and_, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload, lazyload
 
 from app import keyset
 from app.accounts.models import User
@@ -70,7 +70,7 @@ def get_contribution(contribution_id, user):
     # The consultation's own columns only: its QPV (with perimeters) and themes load if asked for.
     contribution = db.session.scalar(
         select(Contribution)
-        .options(joinedload(Contribution.consultation).lazyload("*"))
+        .options(joinedload(Contribution.consultation).options(lazyload("*"), defer(Consultation.geom)))
         .where(Contribution.id == contribution_id, _detail_filter(user))
     )
     if contribution is None:
