@@ -178,7 +178,7 @@ def _idea(thread, n, residents, places):
 
 def _sql_idea(thread, call, residents, places):
     """The floor of a new idea: placing it (PLACE_SQL of the service) and inserting it, one transaction."""
-    from app.contributions.services import PLACE_SQL
+    from app.contributions.placing import PLACE_SQL
 
     n, state = call
     conn = _connection(state, lambda: psycopg.connect(DATABASE_URL))

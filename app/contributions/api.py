@@ -105,9 +105,9 @@ def add_photos(args, contribution_id):
 def cast_vote(args, contribution_id):
     """Voter : 1 (d'accord / soutien) ou -1 (pas d'accord) ; remplace votre vote précédent."""
     user = require_login()
-    contribution = queries.get_contribution(contribution_id, user)
-    counts = services.cast_vote(user, contribution, args["value"])
-    return vote_result(contribution, counts, args["value"])
+    counts, voting_mode = services.vote_by_id(user, contribution_id, args["value"])
+    votes = {"support": counts["agree"]} if voting_mode == "support" else counts
+    return {"id": contribution_id, "votes": votes, "my_vote": args["value"]}
 
 
 @blp.route("/contributions/<int:contribution_id>/vote", methods=["DELETE"])
