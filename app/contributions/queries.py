@@ -3,10 +3,11 @@
 Every read of contributions is one SQL statement whatever the page size: photos, the reader's own
 vote, author, commune and QPV names come in the same row (correlated subqueries and joins)."""
 
+import functools
 import math
 
 from flask import url_for
-from sqlalchemy import and_, func, literal, or_, select, text
+from sqlalchemy import and_, bindparam, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.orm import defer, joinedload, lazyload
 
@@ -84,7 +85,21 @@ def debate_score():
 
 
 def _rows(user):
-    """The select behind every contribution read: one row carries everything the JSON needs."""
+    """The select behind every contribution read: one row carries everything the JSON needs.
+
+    Built once per kind of reader (signed in or not): the reader's id is the bound `reader_id`
+    (see `_reader`), so requests do not rebuild this select."""
+    return _rows_for(_user_id(user) is not None)
+
+
+def _reader(user):
+    """Execution parameters of `_rows(user)`."""
+    uid = _user_id(user)
+    return {} if uid is None else {"reader_id": uid}
+
+
+@functools.cache
+def _rows_for(signed_in):
     photo = func.jsonb_build_object(
         "path", Photo.path, "thumb", Photo.thumb_path, "w", Photo.width, "h", Photo.height
     )
@@ -93,12 +108,11 @@ def _rows(user):
         .where(Photo.contribution_id == Contribution.id)
         .scalar_subquery()
     )
-    uid = _user_id(user)
     my_vote = (
         select(Vote.value)
-        .where(Vote.contribution_id == Contribution.id, Vote.user_id == uid)
+        .where(Vote.contribution_id == Contribution.id, Vote.user_id == bindparam("reader_id"))
         .scalar_subquery()
-        if uid is not None
+        if signed_in
         else literal(None)
     )
     return (
@@ -126,7 +140,7 @@ def contribution_detail(contribution_id, user):
     """One contribution as a dict (the API's JSON), one statement; NotFound if not visible."""
     _check_id(contribution_id)
     row = db.session.execute(
-        _rows(user).where(Contribution.id == contribution_id, _detail_filter(user))
+        _rows(user).where(Contribution.id == contribution_id, _detail_filter(user)), _reader(user)
     ).first()
     if row is None:
         raise NotFound("Cette idée n'existe pas ou n'est pas visible.")
@@ -163,7 +177,8 @@ def list_contributions(
         _rows(user)
         .add_columns(ids.c.key.label("sort_key"))
         .join(ids, ids.c.id == Contribution.id)
-        .order_by(*((ids.c.key.asc(), ids.c.id.asc()) if back else (ids.c.key.desc(), ids.c.id.desc())))
+        .order_by(*((ids.c.key.asc(), ids.c.id.asc()) if back else (ids.c.key.desc(), ids.c.id.desc()))),
+        _reader(user),
     ).all()
     more = len(rows) > per_page
     rows = rows[:per_page]
