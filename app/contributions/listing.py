@@ -10,6 +10,9 @@ from sqlalchemy import and_, func, literal, or_, select, tuple_, union_all
 from app import keyset
 from app.contributions.models import Contribution
 from app.extensions import db
+from app.reports.stopwords import GRAMMAR
+
+GRAMMAR_WORDS = frozenset(GRAMMAR.split())
 
 PER_PAGE, MAX_PER_PAGE = 20, 100
 MAX_COMPAT_PAGE = 50  # `?page=N` (old links): an OFFSET over the keyset order, cheap up to here
@@ -27,8 +30,15 @@ def sort_key(sort):
 
 
 def search_query(q):
-    """A prefix tsquery (French, unaccented) of the words of `q`, or None when it has none."""
-    words = _WORD.findall((q or "").replace("\x00", ""))[:8]
+    """A prefix tsquery (French, unaccented) of the words of `q`, or None when it has none.
+
+    Words under 3 letters and grammatical words are left out: PostgreSQL drops stop words from the
+    query, and a query left empty would make the list read (and test) every row of the consultation."""
+    words = [
+        word
+        for word in _WORD.findall((q or "").replace("\x00", ""))
+        if len(word) >= 3 and word.lower() not in GRAMMAR_WORDS
+    ][:8]
     if not words:
         return None
     return func.to_tsquery("french", func.cc_unaccent(" & ".join(f"{w}:*" for w in words)))
@@ -79,8 +89,17 @@ def page_ids(where, uid, sort, after=None, before=None, limit=PER_PAGE + 1, offs
     return select(ids.c.id, ids.c.key).order_by(*order).limit(limit).offset(offset).subquery()
 
 
-def count(where, uid):
-    """(count, estimated): exact up to keyset.COUNT_CAP, else the planner's estimate."""
+def count(where, uid, searching=False):
+    """(count, estimated): exact up to keyset.COUNT_CAP, else the planner's estimate.
+
+    A search is estimated first: counting its matches through an ordered index would compute the
+    text vector of every row read, so only a small estimate is followed by the exact count."""
+    everything = select(Contribution.id).where(or_(*_visible_parts(where, uid)))
+    if searching:
+        estimate = _estimate(everything)
+        if estimate > keyset.COUNT_CAP:
+            return estimate, True
+        return db.session.scalar(select(func.count()).select_from(everything.subquery())), False
     parts = [select(Contribution.id).where(part) for part in _visible_parts(where, uid)]
     matches = parts[0] if len(parts) == 1 else union_all(*parts)
     capped = db.session.scalar(
@@ -88,7 +107,7 @@ def count(where, uid):
     )
     if capped <= keyset.COUNT_CAP:
         return capped, False
-    return max(capped, _estimate(select(Contribution.id).where(or_(*_visible_parts(where, uid))))), True
+    return max(capped, _estimate(everything)), True
 
 
 def _estimate(query):

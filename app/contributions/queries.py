@@ -184,7 +184,7 @@ def list_contributions(
     rows = rows[:per_page]
     if back:
         rows.reverse()
-    total, estimated = listing.count(where, uid)
+    total, estimated = listing.count(where, uid, searching=listing.search_query(q) is not None)
     has_next, has_previous = (more or back is not None), (after is not None or page > 1 or (back and more))
     return {
         "items": [serialize(row) for row in rows],

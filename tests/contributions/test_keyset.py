@@ -68,6 +68,7 @@ def test_search_is_full_text_without_accents_and_by_word_prefix(client, consulta
     assert [i["title"] for i in client.get(url + "arbr").json["items"]] == ["Un banc"]
     assert client.get(url + "sombre passage").json["count"] == 1
     assert client.get(url + "'%_&|!").json["count"] == 3  # no word: no filter, no SQL error
+    assert client.get(url + "le de la").json["count"] == 3  # stop words only: no filter
 
 
 def test_large_counts_are_estimated_and_said_so(client, consultation, make_contribution):
