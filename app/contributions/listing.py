@@ -57,7 +57,7 @@ def conditions(consultation, theme=None, qpv=None, outcome=None, q=None):
         where.append(Contribution.outcome == outcome)
     tsquery = search_query(q)
     if tsquery is not None:
-        where.append(func.cc_search_vector(Contribution.title, Contribution.body).op("@@")(tsquery))
+        where.append(Contribution.search.op("@@")(tsquery))
     return where
 
 

@@ -1,6 +1,8 @@
 """Contributions (proposals with a geometry), their photos, versions, votes and comments."""
 
 from geoalchemy2 import Geometry
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import deferred
 
 from app.consultations.models import utcnow
 from app.extensions import db
@@ -63,6 +65,8 @@ class Contribution(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
     published_at = db.Column(db.DateTime(timezone=True))
+    # Full-text search (French, unaccented: cc_search_vector, migration 0014); never loaded with the row.
+    search = deferred(db.Column(TSVECTOR, db.Computed("cc_search_vector(title, body)", persisted=True)))
 
     consultation = db.relationship("Consultation")
     author = db.relationship("User", foreign_keys=[author_id])
@@ -106,9 +110,7 @@ class Contribution(db.Model):
             "id",
             postgresql_where=db.text("status = 'published'"),
         ),
-        db.Index(  # full-text search (cc_search_vector: French, unaccented; migration 0014)
-            "ix_contributions_search", db.text("cc_search_vector(title, body)"), postgresql_using="gin"
-        ),
+        db.Index("ix_contributions_search", "search", postgresql_using="gin"),
         db.Index(
             "ix_contributions_merged_into",
             "merged_into_id",

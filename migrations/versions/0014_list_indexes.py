@@ -6,7 +6,7 @@ Create Date: 2026-12-06 19:45:00
 
 Every list is paged by keyset (ORDER BY key, id; WHERE (key, id) < cursor; LIMIT n): each sort has
 a btree index whose order is the sort's, restricted to the rows the list shows, so that page 1 000
-reads as few rows as page 1. Search goes through a GIN full-text index (French configuration,
+reads as few rows as page 1. Search goes through a GIN index on a stored tsvector column (French configuration,
 accents removed by `unaccent` when the extension is available: it is a trusted extension, the
 database owner can create it) on an IMMUTABLE wrapper (unaccent() itself is only STABLE). Duplicate
 suggestions rank titles by trigram distance with KNN on a GiST index (ORDER BY title <-> :t LIMIT k)
@@ -67,7 +67,12 @@ def upgrade():
         " (consultation_id, (2 * least(agree_count, disagree_count) + comment_count), id)"
         " WHERE status = 'published'"
     )
-    op.execute("CREATE INDEX ix_contributions_search ON contributions USING gin (cc_search_vector(title, body))")
+    # Stored, so that an index recheck or a filter reads the vector instead of computing it per row.
+    op.execute(
+        "ALTER TABLE contributions ADD COLUMN search tsvector"
+        " GENERATED ALWAYS AS (cc_search_vector(title, body)) STORED"
+    )
+    op.create_index("ix_contributions_search", "contributions", ["search"], postgresql_using="gin")
     # Moderation inbox: per tab (status), newest or oldest first, per consultation or across them.
     op.drop_index("ix_contributions_consultation_status", table_name="contributions")
     op.create_index(
@@ -153,5 +158,6 @@ def downgrade():
         postgresql_using="gin",
         postgresql_ops={"title": "gin_trgm_ops"},
     )
+    op.drop_column("contributions", "search")
     op.execute("DROP FUNCTION IF EXISTS cc_search_vector(text, text)")
     op.execute("DROP FUNCTION IF EXISTS cc_unaccent(text)")
