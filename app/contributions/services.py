@@ -217,48 +217,50 @@ def _check_value(voting_mode, value):
         raise Invalid(message, fields={"value": [message]})
 
 
-# One statement locks the row and reads the reader's previous vote; one writes the vote and the counters.
-LOCK_SQL = text(
-    "SELECT c.status, (SELECT v.value FROM votes v WHERE v.contribution_id = c.id AND v.user_id = :u) AS previous"
-    " FROM contributions c WHERE c.id = :c FOR NO KEY UPDATE OF c"
-)
+# The row lock first (its own statement); then one statement reads the previous vote and writes.
+LOCK_SQL = text("SELECT c.status FROM contributions c WHERE c.id = :c FOR NO KEY UPDATE OF c")
+# Read after the lock (its own statement, so its snapshot sees every vote committed before the lock was
+# granted: a snapshot taken before waiting would miss a double tap's vote): the previous vote, the new
+# vote (unless it is the same) and the counters, returned in every case.
 VOTE_SQL = text(
-    "WITH written AS (INSERT INTO votes (contribution_id, user_id, value, created_at, updated_at)"
-    " VALUES (:c, :u, :v, now(), now())"
-    " ON CONFLICT (contribution_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
-    " RETURNING 1)"
-    " UPDATE contributions SET agree_count = agree_count + :a, disagree_count = disagree_count + :d"
-    " WHERE id = :c AND EXISTS (SELECT 1 FROM written) RETURNING agree_count, disagree_count, comment_count"
+    "WITH prev AS (SELECT value FROM votes WHERE contribution_id = :c AND user_id = :u),"
+    " written AS (INSERT INTO votes (contribution_id, user_id, value, created_at, updated_at)"
+    "  SELECT :c, :u, :v, now(), now() WHERE NOT EXISTS (SELECT 1 FROM prev WHERE value = :v)"
+    "  ON CONFLICT (contribution_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+    "  RETURNING 1),"
+    " shifted AS (UPDATE contributions SET"
+    "  agree_count = agree_count + :a - (SELECT count(*) FROM prev WHERE value = 1),"
+    "  disagree_count = disagree_count + :d - (SELECT count(*) FROM prev WHERE value = -1)"
+    "  WHERE id = :c AND EXISTS (SELECT 1 FROM written) RETURNING agree_count, disagree_count, comment_count)"
+    " SELECT agree_count, disagree_count, comment_count FROM shifted UNION ALL"
+    " SELECT agree_count, disagree_count, comment_count FROM contributions"
+    "  WHERE id = :c AND NOT EXISTS (SELECT 1 FROM written)"
 )
 
 
 def cast_vote(user, contribution, value):
     """Agree (+1) / disagree (-1) or support (+1); replaces the user's previous vote; returns counts.
 
-    Two statements in the request's transaction (lock + previous vote, then vote + counters)."""
+    Two statements in the request's transaction (the lock, then previous vote, vote and counters)."""
     _check_vote(user, contribution, value)
-    row = db.session.execute(LOCK_SQL, {"c": contribution.id, "u": user.id}).one()
+    row = db.session.execute(LOCK_SQL, {"c": contribution.id}).one()
     if row.status != "published":
         raise Conflict(NOT_PUBLISHED, code="not_published")
-    if row.previous == value:
-        return _counts(contribution)
-    return _sync(contribution, _write_vote(contribution.id, user.id, value, row.previous))
+    return _sync(contribution, _write_vote(contribution.id, user.id, value))
 
 
-def _write_vote(contribution_id, user_id, value, previous):
-    """The vote and the counters, one statement; returns the counters' row."""
-    deltas = (_delta(value, +1), _delta(previous, -1))
-    params = {"c": contribution_id, "u": user_id, "v": value}
-    params.update(a=sum(d[0] for d in deltas), d=sum(d[1] for d in deltas))
+def _write_vote(contribution_id, user_id, value):
+    """The vote and the counters, one statement (under the row lock); returns the counters' row."""
+    agree, disagree = _delta(value, +1)
+    params = {"c": contribution_id, "u": user_id, "v": value, "a": agree, "d": disagree}
     return db.session.execute(VOTE_SQL, params).one()
 
 
-# The API's vote: one statement finds, checks and locks the idea (with its consultation's voting rules)
-# and reads the previous vote; the ORM objects of the contribution and the consultation are not built.
+# The API's vote: one statement finds and locks the idea with its consultation's voting rules (the ORM
+# objects of the contribution and the consultation are not built), then VOTE_SQL.
 REACT_SQL = text(
     "SELECT c.status, c.author_id, c.merged_into_id, co.voting_mode, co.is_published, co.opens_at,"
-    " co.closes_at, (SELECT v.value FROM votes v WHERE v.contribution_id = c.id AND v.user_id = :u) AS previous"
-    " FROM contributions c JOIN consultations co ON co.id = c.consultation_id WHERE c.id = :c"
+    " co.closes_at FROM contributions c JOIN consultations co ON co.id = c.consultation_id WHERE c.id = :c"
     " FOR NO KEY UPDATE OF c"
 )
 
@@ -269,7 +271,7 @@ def vote_by_id(user, contribution_id, value):
 
     row = None
     if 0 < contribution_id <= MAX_ID:
-        row = db.session.execute(REACT_SQL, {"c": contribution_id, "u": user.id}).first()
+        row = db.session.execute(REACT_SQL, {"c": contribution_id}).first()
     visible = row is not None and (
         row.status == "published"
         or row.author_id == user.id
@@ -284,13 +286,7 @@ def vote_by_id(user, contribution_id, value):
     _check_value(row.voting_mode, value)
     if row.status != "published":
         raise Conflict(NOT_PUBLISHED, code="not_published")
-    if row.previous == value:
-        counts = db.session.execute(
-            text("SELECT agree_count, disagree_count, comment_count FROM contributions WHERE id = :id"),
-            {"id": contribution_id},
-        ).one()
-    else:
-        counts = _write_vote(contribution_id, user.id, value, row.previous)
+    counts = _write_vote(contribution_id, user.id, value)
     return {"agree": counts.agree_count, "disagree": counts.disagree_count}, row.voting_mode
 
 
