@@ -7,6 +7,7 @@ from functools import wraps
 from flask import current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User
 from app.consultations.models import utcnow
@@ -46,7 +47,11 @@ def verify_token(raw):
     """The live user a raw personal API token belongs to, or None (unknown, revoked, expired)."""
     if not raw:
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(raw)))
+    token = db.session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))  # token and account in one statement (every API call)
+        .where(ApiToken.token_hash == ApiToken.hash(raw))
+    )
     now = utcnow()
     if token is None or not token.is_valid(now):
         return None

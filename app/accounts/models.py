@@ -38,6 +38,22 @@ class User(UserMixin, db.Model):
         db.CheckConstraint(
             "role IN ('resident', 'facilitator', 'moderator', 'urbanist', 'admin')", name="role"
         ),
+        # The back office's user list (migration 0014): search, role filter, sanctioned filter.
+        db.Index(
+            "ix_users_pseudonym_trgm",
+            "pseudonym",
+            postgresql_using="gin",
+            postgresql_ops={"pseudonym": "gin_trgm_ops"},
+        ),
+        db.Index(
+            "ix_users_email_trgm", "email", postgresql_using="gin", postgresql_ops={"email": "gin_trgm_ops"}
+        ),
+        db.Index("ix_users_role_pseudonym", "role", "pseudonym"),
+        db.Index(
+            "ix_users_sanctioned",
+            "pseudonym",
+            postgresql_where=db.text("banned_at IS NOT NULL OR suspended_until IS NOT NULL"),
+        ),
     )
 
     def get_id(self):

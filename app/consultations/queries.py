@@ -1,15 +1,24 @@
 """Reads on consultations."""
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
+from sqlalchemy.orm import defer, selectinload
 
 from app.consultations.models import Consultation, utcnow
 from app.errors import NotFound
 from app.extensions import db
+from app.territory.models import Commune, Qpv
+
+# Pages show the names of a consultation's QPV and communes, never their perimeters (drawn in SQL):
+# loading these multipolygons with every consultation cost most of the home page's time.
+LIGHT_PLACES = (
+    defer(Consultation.geom),
+    selectinload(Consultation.qpvs).options(defer(Qpv.geom), selectinload(Qpv.communes).defer(Commune.geom)),
+)
 
 
 def list_consultations(only_open=False):
     """Published consultations, soonest closing first; optionally only the open ones."""
-    query = select(Consultation).where(Consultation.is_published.is_(True))
+    query = select(Consultation).options(*LIGHT_PLACES).where(Consultation.is_published.is_(True))
     if only_open:
         now = utcnow()
         query = query.where(Consultation.opens_at <= now, Consultation.closes_at > now)
@@ -18,7 +27,9 @@ def list_consultations(only_open=False):
 
 def get_consultation(slug):
     """The consultation with this slug, or NotFound."""
-    consultation = db.session.scalar(select(Consultation).where(Consultation.slug == slug))
+    consultation = db.session.scalar(
+        select(Consultation).options(*LIGHT_PLACES).where(Consultation.slug == slug)
+    )
     if consultation is None:
         raise NotFound("Cette concertation n'existe pas.")
     return consultation
@@ -47,14 +58,25 @@ def perimeter_geojson(consultation_id, with_buffer=False):
 
 
 def contribution_counts(consultation_ids):
-    """{consultation_id: number of published contributions}, one statement."""
+    """{consultation_id: number of published contributions}, one statement, cheap at any size.
+
+    Exact up to COUNT_CAP (an index read stopped there); beyond, the map grid's total (as of its last
+    refresh, seconds behind at most), the exact count only when no grid has been built yet."""
     if not consultation_ids:
         return {}
-    from app.contributions.models import Contribution
+    from app.geo.tiles import GRID_LEVELS
+    from app.keyset import COUNT_CAP
 
     rows = db.session.execute(
-        select(Contribution.consultation_id, func.count())
-        .where(Contribution.consultation_id.in_(consultation_ids), Contribution.status == "published")
-        .group_by(Contribution.consultation_id)
+        text(
+            "SELECT c.id, CASE WHEN capped.n <= :cap THEN capped.n ELSE coalesce(grid.n,"
+            "  (SELECT count(*) FROM contributions x WHERE x.consultation_id = c.id AND x.status = 'published'))"
+            " END FROM unnest(CAST(:ids AS integer[])) AS c(id)"
+            " CROSS JOIN LATERAL (SELECT count(*) AS n FROM (SELECT 1 FROM contributions x"
+            "  WHERE x.consultation_id = c.id AND x.status = 'published' LIMIT :cap + 1) s) capped"
+            " CROSS JOIN LATERAL (SELECT sum(g.count) AS n FROM map_grid_cells g WHERE g.consultation_id = c.id"
+            "  AND g.level = :level AND g.theme_slug = '*' AND g.outcome = '*' AND g.qpv_code = '*') grid"
+        ),
+        {"ids": list(consultation_ids), "cap": COUNT_CAP, "level": min(GRID_LEVELS)},
     )
-    return dict(rows.all())
+    return {cid: int(n) for cid, n in rows}

@@ -3,7 +3,7 @@
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import defer, lazyload
 
 from app.accounts.auth import require_login
 from app.consultations import queries as consultation_queries
@@ -39,7 +39,9 @@ def published_consultation(slug, light=False):
         raise NotFound("Cette concertation n'existe pas.")
     if light:
         consultation = db.session.scalar(
-            select(Consultation).options(lazyload("*")).where(Consultation.slug == slug)
+            select(Consultation)
+            .options(lazyload("*"), defer(Consultation.geom))
+            .where(Consultation.slug == slug)
         )
     else:
         consultation = consultation_queries.get_consultation(slug)
@@ -73,7 +75,7 @@ def create_contribution(args):
     """Déposer une idée (compte confirmé ; session + X-CSRFToken, ou jeton Bearer)."""
     user = require_login()
     try:
-        consultation = published_consultation(args["consultation"])
+        consultation = published_consultation(args["consultation"], light=True)  # themes load when checked
     except NotFound as error:
         raise Invalid(error.message, fields={"consultation": ["Concertation inconnue."]}) from error
     contribution = services.create_contribution(
@@ -103,9 +105,9 @@ def add_photos(args, contribution_id):
 def cast_vote(args, contribution_id):
     """Voter : 1 (d'accord / soutien) ou -1 (pas d'accord) ; remplace votre vote précédent."""
     user = require_login()
-    contribution = queries.get_contribution(contribution_id, user)
-    counts = services.cast_vote(user, contribution, args["value"])
-    return vote_result(contribution, counts, args["value"])
+    counts, voting_mode = services.vote_by_id(user, contribution_id, args["value"])
+    votes = {"support": counts["agree"]} if voting_mode == "support" else counts
+    return {"id": contribution_id, "votes": votes, "my_vote": args["value"]}
 
 
 @blp.route("/contributions/<int:contribution_id>/vote", methods=["DELETE"])

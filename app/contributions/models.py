@@ -1,6 +1,8 @@
 """Contributions (proposals with a geometry), their photos, versions, votes and comments."""
 
 from geoalchemy2 import Geometry
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.orm import deferred
 
 from app.consultations.models import utcnow
 from app.extensions import db
@@ -65,6 +67,8 @@ class Contribution(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
     published_at = db.Column(db.DateTime(timezone=True))
+    # Full-text search (French, unaccented: cc_search_vector, migration 0014); never loaded with the row.
+    search = deferred(db.Column(TSVECTOR, db.Computed("cc_search_vector(title, body)", persisted=True)))
 
     consultation = db.relationship("Consultation")
     author = db.relationship("User", foreign_keys=[author_id])
@@ -84,7 +88,36 @@ class Contribution(db.Model):
             name="outcome",
         ),
         db.CheckConstraint("agree_count >= 0 AND disagree_count >= 0", name="counts"),
-        db.Index("ix_contributions_consultation_status", "consultation_id", "status"),
+        # Keyset-paged lists (migration 0014).
+        db.Index("ix_contributions_consultation_status", "consultation_id", "status", "created_at", "id"),
+        db.Index("ix_contributions_status_created", "status", "created_at", "id"),
+        db.Index(
+            "ix_contributions_list_recent",
+            "consultation_id",
+            "created_at",
+            "id",
+            postgresql_where=db.text("status = 'published'"),
+        ),
+        db.Index(
+            "ix_contributions_list_score",
+            "consultation_id",
+            db.text("(agree_count - disagree_count)"),
+            "id",
+            postgresql_where=db.text("status = 'published'"),
+        ),
+        db.Index(
+            "ix_contributions_list_debate",
+            "consultation_id",
+            db.text("(2 * least(agree_count, disagree_count) + comment_count)"),
+            "id",
+            postgresql_where=db.text("status = 'published'"),
+        ),
+        db.Index("ix_contributions_search", "search", postgresql_using="gin"),
+        db.Index(
+            "ix_contributions_merged_into",
+            "merged_into_id",
+            postgresql_where=db.text("merged_into_id IS NOT NULL"),
+        ),
         db.Index(  # the moderation « flagged » tab (migration 0004)
             "ix_contributions_flagged",
             "consultation_id",
@@ -92,10 +125,10 @@ class Contribution(db.Model):
             postgresql_where=db.text("flag_count > 0"),
         ),
         db.Index(
-            "ix_contributions_title_trgm",
+            "ix_contributions_title_trgm",  # KNN on titles (duplicate suggestions)
             "title",
-            postgresql_using="gin",
-            postgresql_ops={"title": "gin_trgm_ops"},
+            postgresql_using="gist",
+            postgresql_ops={"title": "gist_trgm_ops"},
         ),
     )
 
@@ -173,4 +206,12 @@ class Comment(db.Model):
     __table_args__ = (
         db.CheckConstraint("status IN ('published', 'hidden', 'pending')", name="status"),
         db.Index("ix_comments_flagged", "contribution_id", postgresql_where=db.text("flag_count > 0")),
+        db.Index("ix_comments_status_created", "status", "created_at", "id"),
+        db.Index(
+            "ix_comments_flagged_order",
+            "flag_count",
+            "created_at",
+            "id",
+            postgresql_where=db.text("flag_count > 0"),
+        ),
     )

@@ -3,15 +3,18 @@
 Every read of contributions is one SQL statement whatever the page size: photos, the reader's own
 vote, author, commune and QPV names come in the same row (correlated subqueries and joins)."""
 
+import functools
 import math
 
 from flask import url_for
-from sqlalchemy import and_, func, literal, or_, select, text
+from sqlalchemy import and_, bindparam, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload, lazyload
 
+from app import keyset
 from app.accounts.models import User
 from app.consultations.models import Consultation
+from app.contributions import listing
 from app.contributions.models import (
     API_SOURCES,
     OUTCOME_LABELS,
@@ -31,7 +34,7 @@ SORTS = {
     "soutenues": "Les plus soutenues",
     "debattues": "Les plus débattues",
 }
-PER_PAGE, MAX_PER_PAGE = 20, 100
+PER_PAGE, MAX_PER_PAGE = listing.PER_PAGE, listing.MAX_PER_PAGE
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers: larger ones cannot exist
 
 
@@ -70,9 +73,10 @@ def _detail_filter(user):
 def get_contribution(contribution_id, user):
     """The Contribution (with its consultation) if `user` may see it, else NotFound."""
     _check_id(contribution_id)
+    # The consultation's own columns only: its QPV (with perimeters) and themes load if asked for.
     contribution = db.session.scalar(
         select(Contribution)
-        .options(joinedload(Contribution.consultation))
+        .options(joinedload(Contribution.consultation).options(lazyload("*"), defer(Consultation.geom)))
         .where(Contribution.id == contribution_id, _detail_filter(user))
     )
     if contribution is None:
@@ -86,7 +90,21 @@ def debate_score():
 
 
 def _rows(user):
-    """The select behind every contribution read: one row carries everything the JSON needs."""
+    """The select behind every contribution read: one row carries everything the JSON needs.
+
+    Built once per kind of reader (signed in or not): the reader's id is the bound `reader_id`
+    (see `_reader`), so requests do not rebuild this select."""
+    return _rows_for(_user_id(user) is not None)
+
+
+def _reader(user):
+    """Execution parameters of `_rows(user)`."""
+    uid = _user_id(user)
+    return {} if uid is None else {"reader_id": uid}
+
+
+@functools.cache
+def _rows_for(signed_in):
     photo = func.jsonb_build_object(
         "path", Photo.path, "thumb", Photo.thumb_path, "w", Photo.width, "h", Photo.height
     )
@@ -95,12 +113,11 @@ def _rows(user):
         .where(Photo.contribution_id == Contribution.id)
         .scalar_subquery()
     )
-    uid = _user_id(user)
     my_vote = (
         select(Vote.value)
-        .where(Vote.contribution_id == Contribution.id, Vote.user_id == uid)
+        .where(Vote.contribution_id == Contribution.id, Vote.user_id == bindparam("reader_id"))
         .scalar_subquery()
-        if uid is not None
+        if signed_in
         else literal(None)
     )
     return (
@@ -128,7 +145,7 @@ def contribution_detail(contribution_id, user):
     """One contribution as a dict (the API's JSON), one statement; NotFound if not visible."""
     _check_id(contribution_id)
     row = db.session.execute(
-        _rows(user).where(Contribution.id == contribution_id, _detail_filter(user))
+        _rows(user).where(Contribution.id == contribution_id, _detail_filter(user)), _reader(user)
     ).first()
     if row is None:
         raise NotFound("Cette idée n'existe pas ou n'est pas visible.")
@@ -136,58 +153,59 @@ def contribution_detail(contribution_id, user):
 
 
 def list_contributions(
-    consultation, user, theme=None, qpv=None, outcome=None, sort="recent", q=None, page=1, per_page=PER_PAGE
+    consultation,
+    user,
+    theme=None,
+    qpv=None,
+    outcome=None,
+    sort="recent",
+    q=None,
+    cursor=None,
+    before=None,
+    page=1,
+    per_page=PER_PAGE,
 ):
-    """A page of the consultation's visible contributions, filtered and sorted; one statement."""
+    """A page of the consultation's visible contributions, filtered and sorted, by keyset (2–3 statements).
+
+    `cursor` (or `before`, paging back) is the opaque cursor of a previous page; `page` only serves
+    old links (an offset over the same order, up to listing.MAX_COMPAT_PAGE)."""
     per_page = max(1, min(per_page or PER_PAGE, MAX_PER_PAGE))
-    page = max(1, page or 1)
-    query = _rows(user).add_columns(func.count().over().label("total"))
-    query = query.where(Contribution.consultation_id == consultation.id, visible_filter(user))
-    query = _filtered(query, theme, qpv, outcome, q)
+    sort = sort if sort in SORTS else "recent"
+    _, convert = listing.sort_key(sort)
+    after = keyset.decode(cursor, sort, (convert, keyset.integer))
+    back = keyset.decode(before, sort, (convert, keyset.integer)) if after is None else None
+    page = 1 if after or back else max(1, min(page or 1, listing.MAX_COMPAT_PAGE))
+    where = listing.conditions(consultation, theme, qpv, outcome, q)
+    uid = _user_id(user)
+    ids = listing.page_ids(where, uid, sort, after, back, limit=per_page + 1, offset=(page - 1) * per_page)
     rows = db.session.execute(
-        query.order_by(*_order(sort)).limit(per_page).offset((page - 1) * per_page)
+        _rows(user)
+        .add_columns(ids.c.key.label("sort_key"))
+        .join(ids, ids.c.id == Contribution.id)
+        .order_by(*((ids.c.key.asc(), ids.c.id.asc()) if back else (ids.c.key.desc(), ids.c.id.desc()))),
+        _reader(user),
     ).all()
-    total = rows[0].total if rows else _count(consultation, user, theme, qpv, outcome, q, page)
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if back:
+        rows.reverse()
+    total, estimated = listing.count(where, uid, searching=listing.search_query(q) is not None)
+    has_next, has_previous = (more or back is not None), (after is not None or page > 1 or (back and more))
     return {
         "items": [serialize(row) for row in rows],
+        "count": total,
+        "count_estimated": estimated,
         "total": total,
         "page": page,
         "per_page": per_page,
         "pages": max(1, math.ceil(total / per_page)),
+        "next": _cursor(sort, rows[-1]) if rows and has_next else None,
+        "previous": _cursor(sort, rows[0]) if rows and has_previous else None,
     }
 
 
-def _filtered(query, theme, qpv, outcome, q):
-    if theme:
-        query = query.where(Contribution.theme_slug == theme)
-    if qpv:
-        query = query.where(Contribution.qpv_code == qpv)
-    if outcome == "sans_reponse":
-        query = query.where(Contribution.outcome.is_(None))
-    elif outcome:
-        query = query.where(Contribution.outcome == outcome)
-    q = (q or "").replace("\x00", "").strip()
-    if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(Contribution.title.ilike(pattern))
-    return query
-
-
-def _order(sort):
-    if sort == "soutenues":
-        return ((Contribution.agree_count - Contribution.disagree_count).desc(), Contribution.id.desc())
-    if sort == "debattues":
-        return (debate_score().desc(), Contribution.id.desc())
-    return (Contribution.created_at.desc(), Contribution.id.desc())
-
-
-def _count(consultation, user, theme, qpv, outcome, q, page):
-    """Only for an empty page past the first: how many there are in all."""
-    if page == 1:
-        return 0
-    query = select(func.count()).select_from(Contribution)
-    query = query.where(Contribution.consultation_id == consultation.id, visible_filter(user))
-    return db.session.scalar(_filtered(query, theme, qpv, outcome, q)) or 0
+def _cursor(sort, row):
+    return keyset.encode(sort, (row.sort_key, row.Contribution.id))
 
 
 def serialize(row):

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from app.contributions.listing import MAX_COMPAT_PAGE
 from app.contributions.models import OUTCOMES
 from app.contributions.queries import MAX_PER_PAGE, SORTS
 
@@ -86,8 +87,16 @@ class ContributionListArgs(FrenchSchema):
     )
     sort = _text(load_default="recent", validate=validate.OneOf(list(SORTS), error="Tri inconnu."))
     q = _text(load_default=None, validate=validate.Length(max=100, error="100 caractères au plus."))
-    page = _integer(
-        strict=False, load_default=1, validate=validate.Range(min=1, max=100000, error="Page invalide.")
+    cursor = _text(load_default=None, validate=validate.Length(max=300, error="Curseur invalide."))
+    before = _text(load_default=None, validate=validate.Length(max=300, error="Curseur invalide."))
+    page = _integer(  # old links only: the following pages are read with the `next` cursor
+        strict=False,
+        load_default=1,
+        validate=validate.Range(
+            min=1,
+            max=MAX_COMPAT_PAGE,
+            error=f"Page invalide : au-delà de {MAX_COMPAT_PAGE}, suivez le curseur « next ».",
+        ),
     )
     per_page = _integer(
         strict=False,
@@ -148,7 +157,15 @@ class ContributionSchema(Schema):
 
 class ContributionPageSchema(Schema):
     items = fields.List(fields.Nested(ContributionSchema), dump_only=True)
-    total = fields.Integer(dump_only=True)
+    count = fields.Integer(dump_only=True)
+    count_estimated = fields.Boolean(
+        dump_only=True, metadata={"description": "count is an estimate (large lists)"}
+    )
+    next = fields.String(dump_only=True, allow_none=True, metadata={"description": "cursor of the next page"})
+    previous = fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "cursor of the previous page"}
+    )
+    total = fields.Integer(dump_only=True, metadata={"description": "same as count (kept for old clients)"})
     page = fields.Integer(dump_only=True)
     per_page = fields.Integer(dump_only=True)
     pages = fields.Integer(dump_only=True)

@@ -2,7 +2,6 @@
 
 import re
 
-import shapely
 from sqlalchemy import text
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -10,7 +9,8 @@ from app.consultations.models import utcnow
 from app.contributions.geometry import GeometryError, parse_geometry
 from app.contributions.models import Comment, Contribution, Photo
 from app.contributions.photos import MAX_PHOTOS, PhotoError, process_photo, read_upload, store_photo
-from app.errors import Conflict, Forbidden, Invalid
+from app.contributions.placing import place as _place
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 
 TITLE_MIN, TITLE_MAX, BODY_MAX, COMMENT_MAX = 3, 140, 5000, 2000
@@ -42,12 +42,13 @@ def check_can_participate(user):
         raise Forbidden("Votre compte est suspendu : vous ne pouvez pas participer pour le moment.")
 
 
+CLOSED = "Cette concertation n'est pas ouverte : il n'est plus possible (ou pas encore) de participer."
+NOT_PUBLISHED = "Cette idée n'est pas publiée : on ne peut pas encore y réagir."
+
+
 def check_open(consultation):
     if not consultation.is_open():
-        raise Forbidden(
-            "Cette concertation n'est pas ouverte : il n'est plus possible (ou pas encore) de participer.",
-            code="consultation_closed",
-        )
+        raise Forbidden(CLOSED, code="consultation_closed")
 
 
 def create_contribution(
@@ -191,46 +192,6 @@ def _attach_photo(contribution, processed, position):
     )
 
 
-# The geometry bbox prefilter (degrees, generous at this latitude) uses the index before the
-# exact geography test; lines and polygons must lie entirely within perimeter + buffer.
-PLACE_SQL = text(
-    """
-    WITH g AS (SELECT ST_GeomFromText(:wkt, 4326) AS geom),
-    a AS (SELECT g.geom, ST_PointOnSurface(g.geom) AS anchor FROM g),
-    c AS (SELECT geom AS perimeter, buffer_m FROM consultations WHERE id = :cid)
-    SELECT
-      (a.geom && ST_Expand(c.perimeter, c.buffer_m / 50000.0 + 0.001)) AND (CASE
-         WHEN GeometryType(a.geom) = 'POINT'
-         THEN ST_DWithin(c.perimeter::geography, a.geom::geography, c.buffer_m)
-         ELSE ST_Covers(ST_Buffer(c.perimeter::geography, c.buffer_m)::geometry, a.geom) END) AS inside,
-      ST_AsEWKT(a.geom) AS geom, ST_AsEWKT(a.anchor) AS anchor,
-      (SELECT insee FROM communes co WHERE ST_Intersects(co.geom, a.anchor) ORDER BY insee LIMIT 1)
-        AS commune_insee,
-      coalesce(
-        (SELECT q.code FROM qpv q WHERE q.geom IS NOT NULL AND ST_Intersects(q.geom, a.anchor)
-          ORDER BY q.code LIMIT 1),
-        (SELECT cq.qpv_code FROM consultation_qpvs cq
-          JOIN qpv_communes qc ON qc.qpv_code = cq.qpv_code
-          JOIN communes co ON co.insee = qc.commune_insee
-          WHERE cq.consultation_id = :cid AND ST_Intersects(co.geom, a.anchor)
-          ORDER BY cq.qpv_code LIMIT 1),
-        (SELECT cq.qpv_code FROM consultation_qpvs cq
-          JOIN qpv q ON q.code = cq.qpv_code
-          LEFT JOIN qpv_communes qc ON qc.qpv_code = q.code
-          LEFT JOIN communes co ON co.insee = qc.commune_insee
-          WHERE cq.consultation_id = :cid
-          ORDER BY ST_Distance(coalesce(q.geom, co.geom), a.anchor), cq.qpv_code LIMIT 1)
-      ) AS qpv_code
-    FROM a, c
-    """
-)
-
-
-def _place(consultation, shape):
-    """Whether the geometry lies in the perimeter + buffer, with its anchor, QPV and commune."""
-    return db.session.execute(PLACE_SQL, {"wkt": shapely.to_wkt(shape), "cid": consultation.id}).one()
-
-
 # --- votes ------------------------------------------------------------------------------------------
 def _lock_for_reaction(contribution):
     """Lock the contribution row: its votes and counters change one transaction at a time."""
@@ -238,13 +199,17 @@ def _lock_for_reaction(contribution):
         text("SELECT status FROM contributions WHERE id = :id FOR NO KEY UPDATE"), {"id": contribution.id}
     ).one()
     if row.status != "published":
-        raise Conflict("Cette idée n'est pas publiée : on ne peut pas encore y réagir.", code="not_published")
+        raise Conflict(NOT_PUBLISHED, code="not_published")
 
 
 def _check_vote(user, contribution, value):
     check_can_participate(user)
     check_open(contribution.consultation)
-    allowed = (1,) if contribution.consultation.voting_mode == "support" else (1, -1)
+    _check_value(contribution.consultation.voting_mode, value)
+
+
+def _check_value(voting_mode, value):
+    allowed = (1,) if voting_mode == "support" else (1, -1)
     if value not in allowed:
         message = "Valeur de vote invalide : " + (
             "1 (soutenir)." if allowed == (1,) else "1 (d'accord) ou -1 (pas d'accord)."
@@ -252,25 +217,77 @@ def _check_vote(user, contribution, value):
         raise Invalid(message, fields={"value": [message]})
 
 
+# The row lock first (its own statement); then one statement reads the previous vote and writes.
+LOCK_SQL = text("SELECT c.status FROM contributions c WHERE c.id = :c FOR NO KEY UPDATE OF c")
+# Read after the lock (its own statement, so its snapshot sees every vote committed before the lock was
+# granted: a snapshot taken before waiting would miss a double tap's vote): the previous vote, the new
+# vote (unless it is the same) and the counters, returned in every case.
+VOTE_SQL = text(
+    "WITH prev AS (SELECT value FROM votes WHERE contribution_id = :c AND user_id = :u),"
+    " written AS (INSERT INTO votes (contribution_id, user_id, value, created_at, updated_at)"
+    "  SELECT :c, :u, :v, now(), now() WHERE NOT EXISTS (SELECT 1 FROM prev WHERE value = :v)"
+    "  ON CONFLICT (contribution_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
+    "  RETURNING 1),"
+    " shifted AS (UPDATE contributions SET"
+    "  agree_count = agree_count + :a - (SELECT count(*) FROM prev WHERE value = 1),"
+    "  disagree_count = disagree_count + :d - (SELECT count(*) FROM prev WHERE value = -1)"
+    "  WHERE id = :c AND EXISTS (SELECT 1 FROM written) RETURNING agree_count, disagree_count, comment_count)"
+    " SELECT agree_count, disagree_count, comment_count FROM shifted UNION ALL"
+    " SELECT agree_count, disagree_count, comment_count FROM contributions"
+    "  WHERE id = :c AND NOT EXISTS (SELECT 1 FROM written)"
+)
+
+
 def cast_vote(user, contribution, value):
-    """Agree (+1) / disagree (-1) or support (+1); replaces the user's previous vote; returns counts."""
+    """Agree (+1) / disagree (-1) or support (+1); replaces the user's previous vote; returns counts.
+
+    Two statements in the request's transaction (the lock, then previous vote, vote and counters)."""
     _check_vote(user, contribution, value)
-    _lock_for_reaction(contribution)
-    previous = db.session.execute(
-        text("SELECT value FROM votes WHERE contribution_id = :c AND user_id = :u"),
-        {"c": contribution.id, "u": user.id},
-    ).scalar()
-    if previous == value:
-        return _counts(contribution)
-    db.session.execute(
-        text(
-            "INSERT INTO votes (contribution_id, user_id, value, created_at, updated_at)"
-            " VALUES (:c, :u, :v, now(), now())"
-            " ON CONFLICT (contribution_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
-        ),
-        {"c": contribution.id, "u": user.id, "v": value},
+    row = db.session.execute(LOCK_SQL, {"c": contribution.id}).one()
+    if row.status != "published":
+        raise Conflict(NOT_PUBLISHED, code="not_published")
+    return _sync(contribution, _write_vote(contribution.id, user.id, value))
+
+
+def _write_vote(contribution_id, user_id, value):
+    """The vote and the counters, one statement (under the row lock); returns the counters' row."""
+    agree, disagree = _delta(value, +1)
+    params = {"c": contribution_id, "u": user_id, "v": value, "a": agree, "d": disagree}
+    return db.session.execute(VOTE_SQL, params).one()
+
+
+# The API's vote: one statement finds and locks the idea with its consultation's voting rules (the ORM
+# objects of the contribution and the consultation are not built), then VOTE_SQL.
+REACT_SQL = text(
+    "SELECT c.status, c.author_id, c.merged_into_id, co.voting_mode, co.is_published, co.opens_at,"
+    " co.closes_at FROM contributions c JOIN consultations co ON co.id = c.consultation_id WHERE c.id = :c"
+    " FOR NO KEY UPDATE OF c"
+)
+
+
+def vote_by_id(user, contribution_id, value):
+    """cast_vote for an idea known by its id, in two statements; returns (counts, voting mode)."""
+    from app.contributions.queries import MAX_ID
+
+    row = None
+    if 0 < contribution_id <= MAX_ID:
+        row = db.session.execute(REACT_SQL, {"c": contribution_id}).first()
+    visible = row is not None and (
+        row.status == "published"
+        or row.author_id == user.id
+        or (row.status == "merged" and row.merged_into_id is not None)
+        or user.is_staff
     )
-    return _shift_counts(contribution, _delta(value, +1), _delta(previous, -1))
+    if not visible:
+        raise NotFound("Cette idée n'existe pas ou n'est pas visible.")
+    check_can_participate(user)
+    if not (row.is_published and row.opens_at <= utcnow() < row.closes_at):
+        raise Forbidden(CLOSED, code="consultation_closed")
+    _check_value(row.voting_mode, value)
+    if row.status != "published":
+        raise Conflict(NOT_PUBLISHED, code="not_published")
+    counts = _write_vote(contribution_id, user.id, value)
+    return {"agree": counts.agree_count, "disagree": counts.disagree_count}, row.voting_mode
 
 
 def retract_vote(user, contribution):

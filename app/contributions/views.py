@@ -11,10 +11,12 @@ from flask import (
 )
 from flask_login import current_user
 
+from app import keyset
 from app.contributions import media as media_files
 from app.contributions import queries, services
 from app.contributions.api import published_consultation
 from app.contributions.limits import comment_limit, contribution_limit, vote_limit
+from app.contributions.listing import MAX_COMPAT_PAGE
 from app.contributions.mapping import build_map, map_config
 from app.contributions.models import OUTCOME_LABELS
 from app.contributions.photos import PhotosBusy
@@ -79,7 +81,9 @@ def _list_args(consultation):
         "outcome": args.get("outcome") if args.get("outcome") in {*OUTCOME_LABELS, "sans_reponse"} else None,
         "sort": args.get("sort") if args.get("sort") in queries.SORTS else "recent",
         "q": (args.get("q") or "").strip()[:100] or None,
-        "page": max(1, min(args.get("page", 1, type=int) or 1, 100000)),
+        "page": max(1, min(args.get("page", 1, type=int) or 1, MAX_COMPAT_PAGE)),
+        "cursor": (args.get("apres") or "")[: keyset.CURSOR_MAX] or None,
+        "before": (args.get("avant") or "")[: keyset.CURSOR_MAX] or None,
     }
 
 
@@ -87,7 +91,12 @@ def _list_args(consultation):
 def consultation_list(slug):
     consultation = published_consultation(slug)
     filters = _list_args(consultation)
-    page = queries.list_contributions(consultation, current_user, **filters)
+    try:
+        page = queries.list_contributions(consultation, current_user, **filters)
+    except Invalid as error:  # a damaged or outdated cursor: the first page, and why
+        flash(error.message, "error")
+        filters.update(cursor=None, before=None, page=1)
+        page = queries.list_contributions(consultation, current_user, **filters)
     return render_template(
         "contributions/list.html",
         consultation=consultation,
@@ -102,7 +111,7 @@ def consultation_list(slug):
 @contribution_limit
 def new(slug):
     """The form (fallback without the map script) and its POST, also used by the map script (JSON)."""
-    consultation = published_consultation(slug)
+    consultation = published_consultation(slug, light=request.method == "POST")
     if not current_user.is_authenticated:
         return _login_redirect()
     form = request.form if request.method == "POST" else request.args

@@ -1,4 +1,4 @@
-"""Maps: folium builders with local Leaflet assets, map-data endpoints, map grid, synthetic data."""
+"""Maps: folium builders with local Leaflet assets, map-data endpoints, map grid."""
 
 import xstatic.pkg.leaflet as xleaflet
 from flask import Blueprint, send_from_directory

@@ -1,53 +1,14 @@
-"""`flask dev synth` (synthetic data) and `flask dev grid` (rebuild the map grid)."""
+"""`flask dev grid` (rebuild the map grid); `flask dev synth` comes from the tooling package
+(devtools/, outside the app) when it is importable."""
+
+import importlib.util
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import text
 
-from app.errors import Invalid
 from app.extensions import db
 
 dev_cli = AppGroup("dev", help="Outils de développement : données synthétiques, grille de la carte.")
-
-
-@dev_cli.command("synth")
-@click.option("--contributions", "n_contributions", type=click.IntRange(0), default=2000, show_default=True)
-@click.option("--votes", "n_votes", type=click.IntRange(0), default=10000, show_default=True)
-@click.option("--comments", "n_comments", type=click.IntRange(0), default=None, help="défaut : votes / 10")
-@click.option(
-    "--residents", type=click.IntRange(1), default=None, help="habitants fictifs (défaut : selon la taille)"
-)
-@click.option(
-    "--consultations", "slugs", default="", help="slugs séparés par des virgules (défaut : les 3 NPNRU)"
-)
-@click.option("--reset", is_flag=True, help="supprime d'abord les contributions de ces concertations")
-@click.option("--seed", type=click.FloatRange(-1, 1), default=0.42, show_default=True)
-def synth_command(n_contributions, n_votes, n_comments, residents, slugs, reset, seed):
-    """Génère des habitants, contributions, votes et commentaires fictifs (rapide, en SQL)."""
-    from app.maps.grid import rebuild_grid
-    from app.maps.synth import generate
-
-    chosen = [slug.strip() for slug in slugs.split(",") if slug.strip()] or None
-    try:
-        summary = generate(
-            n_contributions, n_votes, chosen, comments=n_comments, users=residents, reset=reset, seed=seed
-        )
-    except Invalid as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    ids = db.session.scalars(
-        text("SELECT id FROM consultations WHERE slug = ANY(:s)"), {"s": chosen or _npnru()}
-    )
-    grids = [rebuild_grid(cid) for cid in ids]
-    db.session.commit()
-    if n_contributions >= 50_000:
-        _vacuum()
-    click.echo(
-        f"{summary['contributions']} contributions ({summary['published']} publiées), {summary['votes']} votes, "
-        f"{summary['comments']} commentaires, {summary['residents']} habitants fictifs en {summary['seconds']} s ; "
-        f"grille de la carte recalculée pour {len(grids)} concertation(s)."
-    )
-    click.echo("Durées (s) : " + ", ".join(f"{name} {seconds}" for name, seconds in summary["steps"].items()))
 
 
 @dev_cli.command("grid")
@@ -61,13 +22,13 @@ def grid_command():
     click.echo(f"Grille recalculée pour {len(results)} concertation(s) en {total:.1f} s.")
 
 
-def _npnru():
-    from app.maps.synth import default_slugs
+def add_tooling(group):
+    """Add the tooling's commands (synthetic data) to `group` when devtools/ is there (not in production)."""
+    if importlib.util.find_spec("devtools") is None:
+        return
+    from devtools.cli import synth_command
 
-    return default_slugs()
+    group.add_command(synth_command)
 
 
-def _vacuum():
-    # The visibility map matters for index-only scans after a bulk load; VACUUM needs autocommit.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE contributions, votes, comments, map_grid_cells"))
+add_tooling(dev_cli)

@@ -65,4 +65,7 @@ class ModerationAction(db.Model):
     __table_args__ = (
         db.Index("ix_moderation_actions_target", "target_type", "target_id"),
         db.Index("ix_moderation_actions_consultation", "consultation_id", "created_at"),
+        db.Index("ix_moderation_actions_order", "created_at", "id"),
+        db.Index("ix_moderation_actions_action", "action", "created_at", "id"),
+        db.Index("ix_moderation_actions_actor", "actor_id", "created_at", "id"),
     )

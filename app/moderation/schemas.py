@@ -121,7 +121,8 @@ class InboxArgs(Schema):
     author = fields.String(load_default=None, validate=validate.Length(max=40))
     source = fields.String(load_default=None, validate=validate.OneOf(SOURCES))
     sort = fields.String(load_default="newest", validate=validate.OneOf(("newest", "oldest")))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    apres = fields.String(load_default=None, validate=validate.Length(max=300))  # keyset cursors
+    avant = fields.String(load_default=None, validate=validate.Length(max=300))
 
 
 class CommentArgs(Schema):
@@ -130,7 +131,8 @@ class CommentArgs(Schema):
 
     tab = fields.String(load_default="flagged", validate=validate.OneOf(COMMENT_TABS))
     consultation = fields.String(load_default=None, validate=validate.Length(max=80))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    apres = fields.String(load_default=None, validate=validate.Length(max=300))  # keyset cursors
+    avant = fields.String(load_default=None, validate=validate.Length(max=300))
 
 
 class AuditArgs(Schema):
@@ -146,7 +148,8 @@ class AuditArgs(Schema):
     consultation = fields.String(load_default=None, validate=validate.Length(max=80))
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    apres = fields.String(load_default=None, validate=validate.Length(max=300))  # keyset cursors
+    avant = fields.String(load_default=None, validate=validate.Length(max=300))
 
 
 class UserArgs(Schema):
@@ -159,4 +162,5 @@ class UserArgs(Schema):
         validate=validate.OneOf(("resident", "facilitator", "moderator", "urbanist", "admin")),
     )
     sanctioned = fields.Boolean(load_default=False)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10000))
+    apres = fields.String(load_default=None, validate=validate.Length(max=300))  # keyset cursors
+    avant = fields.String(load_default=None, validate=validate.Length(max=300))

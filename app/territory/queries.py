@@ -1,14 +1,16 @@
 """Reads on the territory."""
 
 from sqlalchemy import select, text
+from sqlalchemy.orm import defer, selectinload
 
 from app.extensions import db
-from app.territory.models import Qpv, Theme
+from app.territory.models import Commune, Qpv, Theme
 
 
 def list_qpv():
-    """All 2015 QPV with their communes, by code."""
-    return db.session.scalars(select(Qpv).order_by(Qpv.code)).all()
+    """All 2015 QPV with their communes, by code (without their perimeters: drawn from SQL GeoJSON)."""
+    options = (defer(Qpv.geom), selectinload(Qpv.communes).defer(Commune.geom))
+    return db.session.scalars(select(Qpv).options(*options).order_by(Qpv.code)).all()
 
 
 def list_themes():
@@ -22,7 +24,7 @@ def territory_geojson():
             "SELECT"
             " (SELECT json_build_object('type', 'FeatureCollection', 'features',"
             "   coalesce(json_agg(json_build_object('type', 'Feature',"
-            "     'geometry', ST_AsGeoJSON(c.geom, 5)::json,"
+            "     'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(c.geom, 0.00005), 5)::json,"
             "     'properties', json_build_object('insee', c.insee, 'name', c.name,"
             "        'qpv', (SELECT coalesce(json_agg(q.name || ' (' || q.code || ')' ORDER BY q.code), '[]')"
             "                FROM qpv_communes qc JOIN qpv q ON q.code = qc.qpv_code"

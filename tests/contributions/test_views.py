@@ -51,8 +51,17 @@ def test_list_page_is_readable_without_javascript_with_filters_sorts_and_pages(
         make_contribution(consultation, title=f"Idée {i:02d}", theme="sante" if i % 2 else "numerique")
     html = client.get(f"/consultations/{consultation.slug}/idees").get_data(as_text=True)
     assert "<script" not in html
-    assert "23 idées" in html and "page 1 sur 2" in html and 'rel="next"' in html
+    assert "23 idées" in html and 'rel="next"' in html and 'rel="prev"' not in html
     assert html.count('class="card cc-card"') == 20
+    following = re.search(r'rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    assert "apres=" in following and "page=" not in following
+    rest = client.get(following).get_data(as_text=True)
+    assert rest.count('class="card cc-card"') == 3 and "Idée 00" in rest and 'rel="prev"' in rest
+    assert 'rel="next"' not in rest
+    back = re.search(r'rel="prev" href="([^"]+)"', rest).group(1).replace("&amp;", "&")
+    assert client.get(back).get_data(as_text=True).count('class="card cc-card"') == 20
+    damaged = client.get(f"/consultations/{consultation.slug}/idees?apres=xyz")
+    assert damaged.status_code == 200 and "plus valable" in damaged.get_data(as_text=True)
     second = client.get(f"/consultations/{consultation.slug}/idees?page=2&theme=sante&sort=debattues")
     text = second.get_data(as_text=True)
     assert "11 idées" in text and "Aucune idée ne correspond à ces critères" in text

@@ -1,7 +1,7 @@
 from sqlalchemy import text
 
 from app.extensions import db
-from app.maps import synth
+from devtools import synth
 
 COUNTERS_MISMATCH = (
     "SELECT count(*) FROM contributions k WHERE k.consultation_id = ANY(:ids) AND"
@@ -148,3 +148,14 @@ def test_bulk_load_rebuilds_every_index_and_constraint(make_consultation, monkey
     assert summary["bulk"] is True
     assert schema() == before
     _check_generated([consultation.id], 1500, 6000)
+
+
+def test_generator_lives_in_the_tooling_not_in_the_app():
+    from pathlib import Path
+
+    import app as application
+    import devtools.synth
+
+    package = Path(application.__file__).parent
+    assert not list(package.rglob("synth*.py"))
+    assert Path(devtools.synth.__file__).parent.name == "devtools"

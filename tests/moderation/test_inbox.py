@@ -132,10 +132,15 @@ def test_tabs_counts_filters_and_order(
 def test_pagination(client, consultation, make_contribution, moderator):
     created = [make_contribution(consultation, status="pending", title=f"Idée {i}") for i in range(53)]
     login(client, moderator)
-    first = item_ids(client.get("/moderation?sort=oldest").get_data(as_text=True))
-    second = item_ids(client.get("/moderation?sort=oldest&page=2").get_data(as_text=True))
-    assert first == [c.id for c in created[:50]] and second == [c.id for c in created[50:]]
-    assert "Page suivante" in client.get("/moderation").get_data(as_text=True)
+    html = client.get("/moderation?sort=oldest").get_data(as_text=True)
+    following = re.search(r'href="([^"]+)">Page suivante', html).group(1).replace("&amp;", "&")
+    assert "apres=" in following and "Page précédente" not in html
+    rest = client.get(following).get_data(as_text=True)
+    assert item_ids(html) == [c.id for c in created[:50]] and item_ids(rest) == [c.id for c in created[50:]]
+    assert "Page suivante" not in rest
+    back = re.search(r'href="([^"]+)">← Page précédente', rest).group(1).replace("&amp;", "&")
+    assert item_ids(client.get(back).get_data(as_text=True)) == [c.id for c in created[:50]]
+    assert client.get("/moderation?apres=garbage").status_code == 422
 
 
 def test_inbox_shows_duplicates_with_scores_and_the_detail(

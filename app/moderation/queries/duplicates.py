@@ -77,7 +77,7 @@ PARAMS = {
 }
 
 
-def candidates_sql(base, far_titles=True, near_limit=150):
+def candidates_sql(base, far_titles=True, near_limit=100):
     """The candidates query for the row aliased `base` (used as a LATERAL subquery)."""
     o_title, _ = _texts("o")
     b_title, b_text = _texts(base)
@@ -102,14 +102,33 @@ def duplicate_params(k):
     return {**PARAMS, "k": k}
 
 
+PREVIEW_SQL = """
+SELECT o.id, o.title, o.status, o.theme_slug, o.agree_count, o.disagree_count, o.created_at,
+  round(s.dist_m)::int AS distance_m, round(s.title_sim::numeric, 2)::float AS title_similarity,
+  round((s.title_sim * {closeness})::numeric, 2)::float AS score
+FROM contributions o
+CROSS JOIN LATERAL (SELECT ST_DistanceSphere(o.anchor, {base}.anchor) AS dist_m,
+  similarity(o.title, {base}.title) AS title_sim) s
+WHERE o.id IN ({branch}) AND s.title_sim * {closeness} >= :min_score
+ORDER BY score DESC, o.id
+LIMIT :k
+"""
+
+
 def duplicates_json_sql(base="c"):
     """SQL (a json array) of the nearby duplicates of the row aliased `base`, for a LATERAL join.
 
-    The inbox previews nearby duplicates only (the trigram search over the whole consultation costs
-    too much for 50 rows); the contribution page and the API add similar titles from farther away."""
+    The inbox previews, for each of its rows, the nearest few contributions (KNN on the GiST index of
+    `anchor`, LIMIT 12) scored on their raw titles: the normalised rescoring and the trigram search
+    over the whole consultation are for the contribution page and the API."""
+    preview = PREVIEW_SQL.format(
+        base=base,
+        branch=NEAR_BRANCH.format(base=base, near_limit=12),
+        closeness=_closeness("s.dist_m"),
+    )
     return (
         "SELECT coalesce(json_agg(row_to_json(x) ORDER BY x.score DESC, x.id), '[]'::json) AS duplicates"
-        f" FROM ({candidates_sql(base, far_titles=False, near_limit=60)}) x"
+        f" FROM ({preview}) x"
     )
 
 

@@ -5,7 +5,9 @@ from datetime import date
 
 from sqlalchemy import text
 
+from app import keyset
 from app.extensions import db
+from app.keyset import COUNT_CAP
 from app.moderation.queries.duplicates import duplicate_params, duplicates_json_sql
 
 TABS = {
@@ -20,7 +22,7 @@ TAB_CONDITIONS = {
     "flagged": "c.flag_count > 0 AND c.status <> 'merged'",
     **{tab: f"c.status = '{tab}'" for tab in TABS if tab != "flagged"},
 }
-DUPLICATE_TABS = ("pending", "flagged", "published", "hidden")
+DUPLICATE_TABS = ("pending", "flagged")  # where triage happens (previews cost a KNN scan per row)
 PAGE_SIZE = 50
 
 
@@ -35,7 +37,8 @@ class InboxFilters:
     author: str | None = None
     source: str | None = None
     sort: str = "newest"
-    page: int = 1
+    after: tuple | None = None  # keyset cursors (created_at, id), decoded
+    before: tuple | None = None
     per_page: int = PAGE_SIZE
 
 
@@ -66,21 +69,27 @@ def _where(filters):
 
 
 def inbox_counts(filters):
-    """{tab: number of contributions} under the filters, in one statement."""
+    """{tab: number of contributions} under the filters, in one statement; counts stop at COUNT_CAP + 1.
+
+    Each tab reads at most COUNT_CAP + 1 entries of its index (status, created_at, id), whatever the size."""
     where, params = _where(filters)
-    columns = ", ".join(f"count(*) FILTER (WHERE {cond}) AS {tab}" for tab, cond in TAB_CONDITIONS.items())
-    row = (
-        db.session.execute(text(f"SELECT {columns} FROM contributions c WHERE {where}"), params)
-        .mappings()
-        .one()
+    columns = ", ".join(
+        f"(SELECT count(*) FROM (SELECT 1 FROM contributions c WHERE {where} AND {cond} LIMIT :cap) x) AS {tab}"
+        for tab, cond in TAB_CONDITIONS.items()
     )
+    row = db.session.execute(text(f"SELECT {columns}"), {**params, "cap": COUNT_CAP + 1}).mappings().one()
     return dict(row)
+
+
+def decode_cursor(cursor):
+    """The (created_at, id) of an inbox cursor, or Invalid."""
+    return keyset.decode(cursor, "inbox", (keyset.timestamp, keyset.integer))
 
 
 ITEMS_SQL = """
 WITH page AS (
-  SELECT c.id, c.created_at FROM contributions c WHERE {where} AND {tab}
-  ORDER BY c.created_at {direction}, c.id {direction} LIMIT :limit OFFSET :offset
+  SELECT c.id, c.created_at FROM contributions c WHERE {where} AND {tab} AND {after}
+  ORDER BY {order} LIMIT :limit
 )
 SELECT c.id, c.title, c.body, c.status, c.source, c.created_at, c.flag_count, c.agree_count,
   c.disagree_count, c.comment_count, c.moderation_reason, c.merged_into_id, c.outcome, c.official_answer,
@@ -103,23 +112,29 @@ LEFT JOIN qpv q ON q.code = c.qpv_code
 LEFT JOIN communes m ON m.insee = c.commune_insee
 LEFT JOIN users u ON u.id = c.author_id
 LEFT JOIN LATERAL ({duplicates}) dup ON TRUE
-ORDER BY c.created_at {direction}, c.id {direction}
+ORDER BY {order}
 """
 
 
 def inbox_items(filters):
-    """One page of contributions of the tab, with theme, place, author, photos, flags and duplicates."""
+    """One page of the tab (keyset on created_at, id), with theme, place, author, photos, flags and
+    duplicates; returns (items, next cursor, previous cursor)."""
     where, params = _where(filters)
-    direction = "ASC" if filters.sort == "oldest" else "DESC"
+    after, order, keys, _ = keyset.sql_order(
+        ("c.created_at", "c.id"), filters.sort != "oldest", filters.after, filters.before
+    )
     with_duplicates = filters.tab in DUPLICATE_TABS
     duplicates = duplicates_json_sql("c") if with_duplicates else "SELECT NULL::json AS duplicates"
     sql = ITEMS_SQL.format(
-        where=where, tab=TAB_CONDITIONS[filters.tab], direction=direction, duplicates=duplicates
+        where=where, tab=TAB_CONDITIONS[filters.tab], after=after, order=order, duplicates=duplicates
     )
-    params.update(limit=filters.per_page, offset=(filters.page - 1) * filters.per_page)
+    params.update(keys, limit=filters.per_page + 1)
     if with_duplicates:
         params.update(duplicate_params(3))
-    return [dict(row) for row in db.session.execute(text(sql), params).mappings()]
+    rows = [dict(row) for row in db.session.execute(text(sql), params).mappings()]
+    return keyset.page_of(
+        rows, filters.per_page, "inbox", lambda r: (r["created_at"], r["id"]), filters.after, filters.before
+    )
 
 
 OPTIONS_SQL = """

@@ -5,7 +5,9 @@ from datetime import date
 
 from sqlalchemy import text
 
+from app import keyset
 from app.extensions import db
+from app.keyset import COUNT_CAP
 
 ACTION_LABELS = {
     "approve": "Approbation",
@@ -38,18 +40,30 @@ def _like(value):
 
 
 def comment_counts(consultation_id=None):
-    """{tab: number of comments}, one statement."""
+    """{tab: number of comments}, capped at COUNT_CAP + 1 (each tab reads at most that much of its index)."""
+    where = "c.consultation_id = :cid" if consultation_id else "TRUE"
     columns = ", ".join(
-        f"count(*) FILTER (WHERE {cond}) AS {tab}" for tab, cond in COMMENT_CONDITIONS.items()
+        f"(SELECT count(*) FROM (SELECT 1 FROM comments m JOIN contributions c ON c.id = m.contribution_id"
+        f" WHERE {where} AND {cond} LIMIT :cap) x) AS {tab}"
+        for tab, cond in COMMENT_CONDITIONS.items()
     )
-    where = "c.consultation_id = :cid" if consultation_id else "TRUE"
-    sql = f"SELECT {columns} FROM comments m JOIN contributions c ON c.id = m.contribution_id WHERE {where}"
-    return dict(db.session.execute(text(sql), {"cid": consultation_id}).mappings().one())
+    params = {"cid": consultation_id, "cap": COUNT_CAP + 1}
+    return dict(db.session.execute(text(f"SELECT {columns}"), params).mappings().one())
 
 
-def comment_items(tab="flagged", consultation_id=None, page=1, per_page=50):
-    """One page of comments of the tab, newest first, with contribution title, author and open flags."""
+def comment_keys(tab):
+    """SQL key columns of a comment tab (flagged: most flagged first) and their cursor converters."""
+    if tab == "flagged":
+        return ("m.flag_count", "m.created_at", "m.id"), (keyset.integer, keyset.timestamp, keyset.integer)
+    return ("m.created_at", "m.id"), (keyset.timestamp, keyset.integer)
+
+
+def comment_items(tab="flagged", consultation_id=None, after=None, before=None, per_page=50):
+    """One page of comments of the tab, newest first (keyset), with contribution, author and open flags;
+    returns (rows, next cursor, previous cursor)."""
     where = "c.consultation_id = :cid" if consultation_id else "TRUE"
+    columns, _ = comment_keys(tab)
+    condition, order, keys, _ = keyset.sql_order(columns, True, after, before)
     sql = (
         "SELECT m.id, m.body, m.status, m.flag_count, m.moderation_reason, m.created_at,"
         " c.id AS contribution_id, c.title AS contribution_title, co.title AS consultation_title,"
@@ -58,11 +72,14 @@ def comment_items(tab="flagged", consultation_id=None, page=1, per_page=50):
         "  FROM flags f WHERE f.comment_id = m.id AND f.resolved_at IS NULL) AS flags"
         " FROM comments m JOIN contributions c ON c.id = m.contribution_id"
         " JOIN consultations co ON co.id = c.consultation_id LEFT JOIN users u ON u.id = m.author_id"
-        f" WHERE {where} AND {COMMENT_CONDITIONS[tab]}"
-        " ORDER BY m.flag_count DESC, m.created_at DESC, m.id DESC LIMIT :limit OFFSET :offset"
+        f" WHERE {where} AND {COMMENT_CONDITIONS[tab]} AND {condition} ORDER BY {order} LIMIT :limit"
     )
-    params = {"cid": consultation_id, "limit": per_page, "offset": (page - 1) * per_page}
-    return db.session.execute(text(sql), params).mappings().all()
+    params = {"cid": consultation_id, "limit": per_page + 1, **keys}
+    rows = db.session.execute(text(sql), params).mappings().all()
+    names = [column.split(".")[1] for column in columns]
+    return keyset.page_of(
+        rows, per_page, f"comments-{tab}", lambda r: tuple(r[n] for n in names), after, before
+    )
 
 
 @dataclass
@@ -74,12 +91,13 @@ class AuditFilters:
     consultation_id: int | None = None
     date_from: date | None = None
     date_to: date | None = None
-    page: int = 1
+    after: tuple | None = None  # keyset cursors (created_at, id), decoded
+    before: tuple | None = None
     per_page: int = 100
 
 
 def audit_entries(filters):
-    """One page of the audit log (newest first) and whether there is a next page."""
+    """One page of the audit log (newest first, keyset on created_at, id), and its next and previous cursors."""
     clauses, params = ["TRUE"], {}
     simple = {
         "action": "a.action = :action",
@@ -100,19 +118,29 @@ def audit_entries(filters):
     if filters.date_to:
         clauses.append("a.created_at < ((CAST(:date_to AS date) + 1)::timestamp AT TIME ZONE 'Europe/Paris')")
         params["date_to"] = filters.date_to
+    condition, order, keys, _ = keyset.sql_order(
+        ("a.created_at", "a.id"), True, filters.after, filters.before
+    )
+    clauses.append(condition)
     sql = (
         "SELECT a.id, a.action, a.target_type, a.target_id, a.reason, a.before, a.after, a.created_at,"
         " u.pseudonym AS actor, co.title AS consultation_title"
         " FROM moderation_actions a LEFT JOIN users u ON u.id = a.actor_id"
         " LEFT JOIN consultations co ON co.id = a.consultation_id"
-        f" WHERE {' AND '.join(clauses)} ORDER BY a.created_at DESC, a.id DESC LIMIT :limit OFFSET :offset"
+        f" WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT :limit"
     )
-    params.update(limit=filters.per_page + 1, offset=(filters.page - 1) * filters.per_page)
+    params.update(keys, limit=filters.per_page + 1)
     rows = db.session.execute(text(sql), params).mappings().all()
-    entries = [
-        {**row, "changes": audit_changes(row["before"], row["after"])} for row in rows[: filters.per_page]
-    ]
-    return entries, len(rows) > filters.per_page
+    rows, following, preceding = keyset.page_of(
+        rows, filters.per_page, "audit", lambda r: (r["created_at"], r["id"]), filters.after, filters.before
+    )
+    entries = [{**row, "changes": audit_changes(row["before"], row["after"])} for row in rows]
+    return entries, following, preceding
+
+
+def decode_audit_cursor(cursor):
+    """(created_at, id) of a journal cursor, or Invalid."""
+    return keyset.decode(cursor, "audit", (keyset.timestamp, keyset.integer))
 
 
 def audit_changes(before, after, prefix=""):
@@ -135,30 +163,41 @@ def _short(value):
     return text
 
 
-def users_page(search=None, role=None, sanctioned=False, page=1, per_page=50):
-    """Users matching a pseudonym/e-mail search, with their contribution counts by status."""
-    clauses, params = ["u.deleted_at IS NULL"], {"limit": per_page + 1, "offset": (page - 1) * per_page}
+def users_page(search=None, role=None, sanctioned=False, after=None, before=None, per_page=50):
+    """Users matching a pseudonym/e-mail search (trigram indexes), by pseudonym (keyset), with their
+    contribution counts by status for the page's rows only; returns (rows, next, previous cursors)."""
+    clauses, params = ["u.deleted_at IS NULL"], {"limit": per_page + 1}
     if search:
         clauses.append("(u.pseudonym ILIKE :q ESCAPE '\\' OR u.email ILIKE :q ESCAPE '\\')")
         params["q"] = _like(search)
     if role:
         clauses.append("u.role = :role")
         params["role"] = role
-    if sanctioned:
+    if sanctioned:  # the partial index ix_users_sanctioned, then the time test
+        clauses.append("(u.banned_at IS NOT NULL OR u.suspended_until IS NOT NULL)")
         clauses.append("(u.banned_at IS NOT NULL OR u.suspended_until > now())")
+    condition, order, keys, _ = keyset.sql_order(("u.pseudonym",), False, after, before)
+    clauses.append(condition)
+    params.update(keys)
     sql = (
-        "SELECT u.id, u.pseudonym, u.email, u.role, u.created_at, u.suspended_until, u.banned_at,"
-        " u.suspension_reason, (u.banned_at IS NOT NULL OR u.suspended_until > now()) AS sanctioned,"
-        " coalesce(s.total, 0) AS contributions, coalesce(s.rejected, 0) AS rejected,"
-        " coalesce(s.hidden, 0) AS hidden"
-        " FROM users u LEFT JOIN LATERAL (SELECT count(*) AS total,"
+        "SELECT p.*, coalesce(s.total, 0) AS contributions, coalesce(s.rejected, 0) AS rejected,"
+        " coalesce(s.hidden, 0) AS hidden FROM ("
+        " SELECT u.id, u.pseudonym, u.email, u.role, u.created_at, u.suspended_until, u.banned_at,"
+        " u.suspension_reason, (u.banned_at IS NOT NULL OR u.suspended_until > now()) AS sanctioned"
+        f" FROM users u WHERE {' AND '.join(clauses)} ORDER BY {order} LIMIT :limit) p"
+        " LEFT JOIN LATERAL (SELECT count(*) AS total,"
         "  count(*) FILTER (WHERE status = 'rejected') AS rejected,"
         "  count(*) FILTER (WHERE status = 'hidden') AS hidden"
-        "  FROM contributions c WHERE c.author_id = u.id) s ON TRUE"
-        f" WHERE {' AND '.join(clauses)} ORDER BY sanctioned DESC, u.pseudonym LIMIT :limit OFFSET :offset"
+        "  FROM contributions c WHERE c.author_id = p.id) s ON TRUE"
+        f" ORDER BY {order.replace('u.', 'p.')}"
     )
     rows = db.session.execute(text(sql), params).mappings().all()
-    return rows[:per_page], len(rows) > per_page
+    return keyset.page_of(rows, per_page, "users", lambda r: (r["pseudonym"],), after, before)
+
+
+def decode_users_cursor(cursor):
+    """(pseudonym,) of a users-list cursor, or Invalid."""
+    return keyset.decode(cursor, "users", (keyset.text,))
 
 
 def action_names():

@@ -36,11 +36,20 @@ def _get_user(user_id):
 
 @bp.get("/utilisateurs")
 def users():
-    """Search accounts; sanctioned ones first."""
+    """Search accounts (by pseudonym; « sanctionnés seulement » lists the sanctioned ones)."""
     args = load_args(UserArgs)
-    rows, has_next = queries.users_page(args["q"], args["role"], args["sanctioned"], args["page"])
+    after = queries.decode_users_cursor(args["apres"])
+    before = None if after else queries.decode_users_cursor(args["avant"])
+    rows, following, preceding = queries.users_page(
+        args["q"], args["role"], args["sanctioned"], after, before
+    )
     return render_template(
-        "moderation/users.html", args=args, users=rows, has_next=has_next, role_labels=ROLE_LABELS
+        "moderation/users.html",
+        args=args,
+        users=rows,
+        next_cursor=following,
+        previous_cursor=preceding,
+        role_labels=ROLE_LABELS,
     )
 
 
@@ -48,7 +57,7 @@ def users():
 def user(user_id):
     """One account: sanctions, role, recent contributions and the moderation history about it."""
     account = _get_user(user_id)
-    entries, _ = queries.audit_entries(
+    entries, _, _ = queries.audit_entries(
         queries.AuditFilters(target_type="user", target_id=user_id, per_page=20)
     )
     recent = queries.user_contributions(user_id)
@@ -152,14 +161,16 @@ def audit():
         consultation_id=consultation["id"] if consultation else None,
         date_from=args["date_from"],
         date_to=args["date_to"],
-        page=args["page"],
+        after=queries.decode_audit_cursor(args["apres"]),
+        before=None if args["apres"] else queries.decode_audit_cursor(args["avant"]),
     )
-    entries, has_next = queries.audit_entries(filters)
+    entries, following, preceding = queries.audit_entries(filters)
     return render_template(
         "moderation/audit.html",
         args=args,
         entries=entries,
-        has_next=has_next,
+        next_cursor=following,
+        previous_cursor=preceding,
         consultations=consultations,
         actions=queries.action_names(),
         roles=ROLES,

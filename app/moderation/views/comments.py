@@ -2,9 +2,11 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
+from app import keyset
 from app.errors import NotFound
+from app.keyset import COUNT_CAP
 from app.moderation import queries, services
-from app.moderation.queries.inbox import active_reasons, filter_options
+from app.moderation.queries.inbox import filter_options
 from app.moderation.schemas import CommentArgs
 from app.moderation.services.flags import FLAG_REASONS
 from app.moderation.views import bp
@@ -17,13 +19,15 @@ DONE = {"hide": "Commentaire masqué.", "unhide": "Commentaire réaffiché.", "a
 def comments():
     """Comments by tab (flagged first), across consultations or for one."""
     args = load_args(CommentArgs)
-    consultations = filter_options()["consultations"]
+    options = filter_options()  # consultations and active reasons in one statement
+    consultations = options["consultations"]
     consultation = next((c for c in consultations if c["slug"] == args["consultation"]), None)
     if args["consultation"] and consultation is None:
         raise NotFound("Cette concertation n'existe pas.")
     consultation_id = consultation["id"] if consultation else None
     counts = queries.comment_counts(consultation_id)
-    items = queries.comment_items(args["tab"], consultation_id, args["page"])
+    after, before = _cursors(args)
+    items, following, preceding = queries.comment_items(args["tab"], consultation_id, after, before)
     return render_template(
         "moderation/comments.html",
         args=args,
@@ -32,10 +36,18 @@ def comments():
         items=items,
         consultations=consultations,
         consultation=consultation,
-        reasons=active_reasons(),
+        reasons=options["reasons"],
         flag_reasons=FLAG_REASONS,
-        pages=max(1, -(-counts[args["tab"]] // 50)),
+        next_cursor=following,
+        previous_cursor=preceding,
+        count_cap=COUNT_CAP,
     )
+
+
+def _cursors(args):
+    _, types = queries.comment_keys(args["tab"])
+    after = keyset.decode(args["apres"], f"comments-{args['tab']}", types)
+    return after, None if after else keyset.decode(args["avant"], f"comments-{args['tab']}", types)
 
 
 @bp.post("/commentaires/<int:comment_id>/decision")

@@ -5,12 +5,10 @@ import json
 import folium
 from flask import flash, redirect, render_template, request, url_for
 
-from app.consultations import queries as consultation_queries
 from app.contributions.models import OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS
 from app.errors import Invalid
 from app.maps.builders import base_map, map_html_parts
 from app.moderation import queries, services
-from app.moderation.queries.inbox import active_reasons
 from app.moderation.services.flags import FLAG_REASONS
 from app.moderation.views import bp
 from app.moderation.views.helpers import form_action, form_int, me, next_url
@@ -27,12 +25,10 @@ DONE["unhide"] = "Contribution de nouveau visible."
 def contribution(contribution_id):
     """Everything about one contribution, with the forms to act on it."""
     data = queries.contribution_detail(contribution_id)
-    item = data["contribution"]
-    map_parts, map_names = _place_map(item, data["place"])
+    map_parts, map_names = _place_map(data.pop("perimeter"), data["place"])
     return render_template(
         "moderation/contribution.html",
         **data,
-        reasons=active_reasons(),
         map_parts=map_parts,
         map_names=map_names,
         status_labels=STATUS_LABELS,
@@ -42,12 +38,11 @@ def contribution(contribution_id):
     )
 
 
-def _place_map(contribution, place):
-    consultation = contribution.consultation
+def _place_map(perimeter, place):
     # Street level around the contribution: is the place plausible? The dashed line is the perimeter + margin.
     fmap = base_map(location=[place["lat"], place["lon"]], zoom_start=16)
     folium.GeoJson(
-        consultation_queries.perimeter_geojson(consultation.id, with_buffer=True),
+        perimeter,
         name="Périmètre + marge",
         style_function=lambda f: {"color": "#1d4e89", "weight": 2, "fillOpacity": 0.05, "dashArray": "6 4"},
     ).add_to(fmap)

@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from app.contributions.models import SOURCE_LABELS, STATUS_LABELS
 from app.errors import NotFound
+from app.keyset import COUNT_CAP
 from app.moderation import queries, services
 from app.moderation.schemas import InboxArgs
 from app.moderation.services.flags import FLAG_REASONS
@@ -42,12 +43,11 @@ def _render_inbox(slug):
         author=args["author"],
         source=args["source"],
         sort=args["sort"],
-        page=args["page"],
+        after=queries.decode_cursor(args["apres"]),
+        before=queries.decode_cursor(args["avant"]) if not args["apres"] else None,
     )
     counts = queries.inbox_counts(filters)
-    items = queries.inbox_items(filters)
-    total = counts[filters.tab]
-    pages = max(1, -(-total // filters.per_page))
+    items, following, preceding = queries.inbox_items(filters)
     return render_template(
         "moderation/inbox.html",
         filters=filters,
@@ -56,7 +56,9 @@ def _render_inbox(slug):
         options=options,
         counts=counts,
         items=items,
-        pages=pages,
+        next_cursor=following,
+        previous_cursor=preceding,
+        count_cap=COUNT_CAP,
         tabs=queries.TABS,
         status_labels=STATUS_LABELS,
         source_labels=SOURCE_LABELS,
@@ -67,13 +69,13 @@ def _render_inbox(slug):
 
 def _inbox_url_builder(slug, args):
     """A function building the inbox address with the current filters and some overrides."""
-    current = {k: v for k, v in request.args.items() if v and k != "consultation"}
+    current = {
+        k: v for k, v in request.args.items() if v and k not in ("consultation", "page", "apres", "avant")
+    }
 
     def build(**overrides):
         values = {**current, **{k: v for k, v in overrides.items()}}
         values = {k: v for k, v in values.items() if v not in (None, "")}
-        if values.get("page") in (1, "1"):
-            values.pop("page")
         if slug:
             return url_for("moderation.consultation_inbox", slug=slug, **values)
         return url_for("moderation.inbox", **values)

@@ -14,8 +14,8 @@ from sqlalchemy import text
 from app.contributions.models import OUTCOMES
 from app.errors import Invalid
 from app.extensions import db
-from app.maps import synth_sql as q
-from app.maps.synth_texts import ANSWERS, BODIES, COMMENTS, FIRST_NAMES, PLACES, TITLES
+from devtools import synth_sql as q
+from devtools.synth_texts import ANSWERS, BODIES, COMMENTS, FIRST_NAMES, PLACES, TITLES
 
 SPREAD_SHARE = 0.15  # share of contributions spread over the whole perimeter + buffer
 BULK_MIN = 50_000  # from this size on an empty table, indexes and constraints are rebuilt after loading

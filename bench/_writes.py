@@ -1,0 +1,216 @@
+"""Write rates (`make bench`, run by bench/pages_bench.py for each size): votes and new ideas through the app,
+closed loop from THREADS clients (gunicorn 2 × 4 threads), next to the same SQL alone from as many
+connections. Budgets: votes ≥ 50 % of their SQL floor with counters exact afterwards; new ideas ≥ 300/s."""
+
+import http.client
+import json
+import random
+import threading
+import time
+
+import psycopg
+
+from bench import _accounts as accounts
+from bench._data import DATABASE_URL
+
+RESIDENTS = 1000  # rate limits are per account: 60 votes/min, 20 ideas/hour each
+THREADS = 8
+SECONDS = 8
+VOTE_FLOOR_SQL = (
+    "SELECT status FROM contributions WHERE id = %(c)s FOR NO KEY UPDATE",
+    "SELECT value FROM votes WHERE contribution_id = %(c)s AND user_id = %(u)s",
+    "INSERT INTO votes (contribution_id, user_id, value, created_at, updated_at) VALUES (%(c)s, %(u)s, %(v)s,"
+    " now(), now()) ON CONFLICT (contribution_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()",
+    "UPDATE contributions SET agree_count = agree_count + %(a)s, disagree_count = disagree_count + %(d)s"
+    " WHERE id = %(c)s RETURNING agree_count, disagree_count, comment_count",
+)
+IDEA_INSERT = (
+    "INSERT INTO contributions (consultation_id, author_id, geom, anchor, qpv_code, commune_insee, theme_slug,"
+    " title, body, status, source, created_at, updated_at, published_at, agree_count, disagree_count,"
+    " comment_count, workshop_agree_count, workshop_disagree_count, flag_count) VALUES (%(cid)s, %(u)s,"
+    " ST_GeomFromEWKT(%(geom)s), ST_GeomFromEWKT(%(anchor)s), %(qpv)s, %(insee)s, %(theme)s, %(title)s, %(body)s,"
+    " 'published', 'web', now(), now(), now(), 0, 0, 0, 0, 0, 0) RETURNING id"
+)
+
+
+def run_writes(conn, port, residents, redis_url):
+    """Votes and ideas: rate through the app, rate of the SQL floor, ratio, counters checked."""
+    targets = [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM contributions WHERE status = 'published' ORDER BY random() LIMIT 20000"
+        )
+    ]
+    places = conn.execute(
+        "SELECT c.id, c.slug, ST_X(x.anchor), ST_Y(x.anchor), (SELECT min(theme_slug) FROM consultation_themes t"
+        " WHERE t.consultation_id = c.id) FROM consultations c CROSS JOIN LATERAL (SELECT anchor FROM contributions"
+        " WHERE consultation_id = c.id ORDER BY id LIMIT 200) x WHERE c.npnru_qpv_code IS NOT NULL"
+    ).fetchall()
+    accounts.reset_limits(redis_url)
+    floor = _closed_loop(lambda i, k: _sql_vote(i, k, residents, targets))
+    accounts.remove_bench_writes(conn)  # the app casts the same new votes
+    app = _closed_loop(lambda i, k: _app_vote(port, i, k, residents, targets))
+    mismatches = _counter_mismatches(conn, targets)
+    accounts.remove_bench_writes(conn)
+    accounts.reset_limits(redis_url)
+    idea_floor = _closed_loop(lambda i, k: _sql_idea(i, k, residents, places))
+    ideas = _closed_loop(lambda i, k: _app_idea(port, i, k, residents, places))
+    votes = {"sql_floor_per_s": floor["rate"], "app_per_s": app["rate"], "app_errors": app["errors"]}
+    votes.update(
+        ratio=round(app["rate"] / floor["rate"], 2) if floor["rate"] else None, mismatches=mismatches
+    )
+    new_ideas = {
+        "sql_floor_per_s": idea_floor["rate"],
+        "app_per_s": ideas["rate"],
+        "app_errors": ideas["errors"],
+    }
+    return {
+        "votes": votes,
+        "ideas": new_ideas,
+        "budgets": {
+            "votes : ≥ 50 % du plancher SQL": bool(votes["ratio"]) and votes["ratio"] >= 0.5,
+            "votes : compteurs exacts ensuite": mismatches == 0 and app["errors"] == {},
+            "nouvelles idées : ≥ 300/s": ideas["rate"] >= 300 and ideas["errors"] == {},
+        },
+    }
+
+
+def _closed_loop(action):
+    """THREADS workers calling action(thread, n) for SECONDS; accepted per second and errors."""
+    stop = time.monotonic() + SECONDS
+    done, errors, lock = [0], {}, threading.Lock()
+
+    def worker(index):
+        state = {}
+        n = 0
+        while time.monotonic() < stop:
+            try:
+                outcome = action(index, (n, state))
+            except Exception as error:  # noqa: BLE001 - counted, shown in the figures
+                outcome = type(error).__name__
+            n += 1
+            with lock:
+                if outcome is True:
+                    done[0] += 1
+                else:
+                    errors[str(outcome)] = errors.get(str(outcome), 0) + 1
+        if "close" in state:
+            state["close"]()
+
+    started = time.monotonic()
+    pool = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(THREADS)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join(timeout=SECONDS + 60)
+    return {"rate": round(done[0] / (time.monotonic() - started), 1), "errors": errors}
+
+
+def _pick(thread, n, residents, targets):
+    """A distinct (resident, contribution, value) per call: new votes, as on a busy evening."""
+    user_id, token = residents[(thread + THREADS * n) % len(residents)]
+    return user_id, token, targets[(thread * 7919 + n * 104729) % len(targets)], 1 if n % 3 else -1
+
+
+def _connection(state, make):
+    if "conn" not in state:
+        state["conn"] = make()
+        state["close"] = state["conn"].close
+    return state["conn"]
+
+
+def _sql_vote(thread, call, residents, targets):
+    n, state = call
+    conn = _connection(state, lambda: psycopg.connect(DATABASE_URL))
+    user_id, _, contribution, value = _pick(thread, n, residents, targets)
+    params = {"c": contribution, "u": user_id, "v": value, "a": int(value == 1), "d": int(value == -1)}
+    lock, previous, upsert, shift = VOTE_FLOOR_SQL
+    with conn.transaction():
+        conn.execute(lock, params)
+        before = conn.execute(previous, params).fetchone()
+        if before and before[0] == value:
+            return True
+        conn.execute(upsert, params)
+        if before:  # a changed vote moves one counter down
+            params.update(a=params["a"] - int(before[0] == 1), d=params["d"] - int(before[0] == -1))
+        conn.execute(shift, params)
+    return True
+
+
+def _post(state, port, path, token, body):
+    conn = _connection(state, lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=30))
+    payload = json.dumps(body)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    try:
+        conn.request("POST", path, body=payload, headers=headers)
+        response = conn.getresponse()
+        response.read()
+    except OSError as error:
+        state.pop("conn").close()
+        return type(error).__name__
+    return True if response.status in (200, 201) else response.status
+
+
+def _app_vote(port, thread, call, residents, targets):
+    n, state = call
+    _, token, contribution, value = _pick(thread, n, residents, targets)
+    return _post(state, port, f"/api/contributions/{contribution}/vote", token, {"value": value})
+
+
+def _counter_mismatches(conn, targets):
+    """Contributions voted on whose counters differ from their votes."""
+    return conn.execute(
+        "SELECT count(*) FROM contributions c WHERE c.id = ANY(%s) AND (c.agree_count, c.disagree_count)"
+        " <> (SELECT count(*) FILTER (WHERE value = 1), count(*) FILTER (WHERE value = -1) FROM votes v"
+        " WHERE v.contribution_id = c.id)",
+        (targets,),
+    ).fetchone()[0]
+
+
+def _idea(thread, n, residents, places):
+    user_id, token = residents[(thread + THREADS * n) % len(residents)]
+    cid, slug, lon, lat, theme = places[(thread * 31 + n) % len(places)]
+    jitter = random.Random(thread * 100003 + n)
+    point = [round(lon + jitter.uniform(-2e-4, 2e-4), 6), round(lat + jitter.uniform(-2e-4, 2e-4), 6)]
+    title = f"Banc et ombre près de l'arrêt n° {n} ({thread})"
+    return user_id, token, cid, slug, point, theme, title
+
+
+def _sql_idea(thread, call, residents, places):
+    """The floor of a new idea: placing it (PLACE_SQL of the service) and inserting it, one transaction."""
+    from app.contributions.placing import PLACE_SQL
+
+    n, state = call
+    conn = _connection(state, lambda: psycopg.connect(DATABASE_URL))
+    user_id, _, cid, _, point, theme, title = _idea(thread, n, residents, places)
+    place_sql = PLACE_SQL.text.replace(":wkt", "%(wkt)s").replace(":cid", "%(cid)s")
+    with conn.transaction():
+        placed = conn.execute(place_sql, {"wkt": f"POINT({point[0]} {point[1]})", "cid": cid}).fetchone()
+        conn.execute(
+            IDEA_INSERT,
+            {
+                "cid": cid,
+                "u": user_id,
+                "geom": placed[1],
+                "anchor": placed[2],
+                "qpv": placed[4],
+                "insee": placed[3],
+                "theme": theme,
+                "title": title,
+                "body": "Un banc à l'ombre.",
+            },
+        )
+    return True
+
+
+def _app_idea(port, thread, call, residents, places):
+    n, state = call
+    _, token, _, slug, point, theme, title = _idea(thread, n, residents, places)
+    body = {
+        "consultation": slug,
+        "geometry": {"type": "Point", "coordinates": point},
+        "theme": theme,
+        "title": title,
+        "body": "Un banc à l'ombre.",
+    }
+    return _post(state, port, "/api/contributions", token, body)
