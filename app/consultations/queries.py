@@ -58,3 +58,15 @@ def contribution_counts(consultation_ids):
         .group_by(Contribution.consultation_id)
     )
     return dict(rows.all())
+
+
+def landmarks(consultation_id):
+    """[(name, lon, lat)] of the consultation's « lieux repères », in order."""
+    rows = db.session.execute(
+        text(
+            "SELECT name, ST_X(geom), ST_Y(geom) FROM consultation_landmarks"
+            " WHERE consultation_id = :id ORDER BY position, id"
+        ),
+        {"id": consultation_id},
+    )
+    return [tuple(row) for row in rows]

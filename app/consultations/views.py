@@ -2,8 +2,12 @@
 
 import folium
 from flask import Blueprint, render_template
+from flask_login import current_user
 
 from app.consultations import queries
+from app.consultations.models import utcnow
+from app.consultations.staff import may
+from app.errors import NotFound
 from app.maps.builders import base_map, map_html_parts
 
 bp = Blueprint("consultations", __name__)
@@ -19,6 +23,8 @@ def home():
 @bp.get("/consultations/<slug>")
 def show(slug):
     consultation = queries.get_consultation(slug)
+    if consultation.status == "draft" and not may(current_user, "edit", consultation.id):
+        raise NotFound("Cette concertation n'existe pas.")
     fmap = base_map(bounds=queries.consultation_extent(consultation.id))
     folium.GeoJson(
         queries.perimeter_geojson(consultation.id),
@@ -31,4 +37,6 @@ def show(slug):
         consultation=consultation,
         map_parts=map_html_parts(fmap),
         contribution_count=counts.get(consultation.id, 0),
+        now=utcnow(),
+        can_edit=may(current_user, "edit", consultation.id),
     )

@@ -42,12 +42,11 @@ def check_can_participate(user):
         raise Forbidden("Votre compte est suspendu : vous ne pouvez pas participer pour le moment.")
 
 
-def check_open(consultation):
-    if not consultation.is_open():
-        raise Forbidden(
-            "Cette concertation n'est pas ouverte : il n'est plus possible (ou pas encore) de participer.",
-            code="consultation_closed",
-        )
+def check_open(consultation, action="propose"):
+    """Forbidden with the French reason unless the current phase allows `action` (propose, vote, comment)."""
+    from app.consultations.phases import check_action
+
+    check_action(consultation, action)
 
 
 def create_contribution(
@@ -243,7 +242,7 @@ def _lock_for_reaction(contribution):
 
 def _check_vote(user, contribution, value):
     check_can_participate(user)
-    check_open(contribution.consultation)
+    check_open(contribution.consultation, "vote")
     allowed = (1,) if contribution.consultation.voting_mode == "support" else (1, -1)
     if value not in allowed:
         message = "Valeur de vote invalide : " + (
@@ -276,7 +275,7 @@ def cast_vote(user, contribution, value):
 def retract_vote(user, contribution):
     """Remove the user's vote if there is one; returns the counts."""
     check_can_participate(user)
-    check_open(contribution.consultation)
+    check_open(contribution.consultation, "vote")
     _lock_for_reaction(contribution)
     previous = db.session.execute(
         text("DELETE FROM votes WHERE contribution_id = :c AND user_id = :u RETURNING value"),
@@ -326,7 +325,7 @@ def _sync(contribution, row):
 def add_comment(user, contribution, body, parent=None):
     """A comment, or a reply (one level: a reply to a reply joins its thread); returns it."""
     check_can_participate(user)
-    check_open(contribution.consultation)
+    check_open(contribution.consultation, "comment")
     body = clean_text(body)
     if not body:
         raise Invalid("Le commentaire est vide.", fields={"body": ["Écrivez votre commentaire."]})
