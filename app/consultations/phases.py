@@ -7,7 +7,12 @@ from app.errors import Forbidden, Invalid
 from app.extensions import db
 from app.templating import paris_date
 
-ACTION_NOUNS = {"propose": "Les propositions", "vote": "Les votes", "comment": "Les commentaires"}
+# (noun, open, closed, pronoun): French agreement of each action's sentence.
+ACTION_WORDS = {
+    "propose": ("Les propositions", "ouvertes", "closes", "elles"),
+    "vote": ("Les votes", "ouverts", "clos", "ils"),
+    "comment": ("Les commentaires", "ouverts", "clos", "ils"),
+}
 MAX_PHASES = 8
 
 
@@ -76,7 +81,7 @@ def current_phase(consultation, now=None):
 def refusal(consultation, action, now=None):
     """None when `action` (propose, vote, comment) is open now; else a French sentence saying why."""
     now = now or utcnow()
-    noun = ACTION_NOUNS[action]
+    noun, opened, closed, pronoun = ACTION_WORDS[action]
     if not consultation.is_published:
         return "Cette concertation n'est pas ouverte : elle n'est pas publiée."
     if not consultation.phases:
@@ -91,14 +96,15 @@ def refusal(consultation, action, now=None):
     later = next((p for p in consultation.phases if p.starts_at > now and p.allows(action)), None)
     where = f"pendant la phase « {phase.name} »" if phase else "en ce moment"
     if later is not None:
-        return f"{noun} ne sont pas ouverts {where} : ils ouvrent le {paris_date(later.starts_at, True)} (phase « {later.name} »)."
+        when = paris_date(later.starts_at, True)
+        return f"{noun} ne sont pas {opened} {where} : {pronoun} ouvrent le {when} (phase « {later.name} »)."
     earlier = [p for p in consultation.phases if p.ends_at <= now and p.allows(action)]
     if earlier:
         last = earlier[-1]
-        return f"{noun} sont clos depuis le {paris_date(last.ends_at, True)}, à la fin de la phase « {last.name} »."
+        return f"{noun} sont {closed} depuis le {paris_date(last.ends_at, True)}, à la fin de la phase « {last.name} »."
     if now >= consultation.closes_at:
         return f"Cette concertation n'est pas ouverte : elle est terminée depuis le {paris_date(consultation.closes_at, True)}."
-    return f"{noun} ne sont pas prévus dans cette concertation."
+    return f"{noun} ne sont pas prévu{opened[6:]} dans cette concertation."
 
 
 def check_action(consultation, action, now=None):
