@@ -4,7 +4,7 @@
 def init_app(app):
     from app.consultations.admin_views import bp as admin_bp
     from app.consultations.api import blp
-    from app.consultations.cli import demo_cli
+    from app.consultations.cli import consultations_cli, demo_cli
     from app.consultations.views import bp
     from app.extensions import api
 
@@ -12,3 +12,4 @@ def init_app(app):
     app.register_blueprint(admin_bp)
     api.register_blueprint(blp)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(consultations_cli)

@@ -42,14 +42,16 @@ def snapshot(consultation):
     return data
 
 
-def create_from_backoffice(actor, data):
-    """A new consultation (draft unless told otherwise); its non-admin creator becomes its project lead."""
-    if not leads_any(actor):
+def create_from_backoffice(actor, data, trusted=False):
+    """A new consultation (draft unless told otherwise); its non-admin creator becomes its project lead.
+
+    `trusted` is for setup files run from the command line (no actor)."""
+    if not trusted and not leads_any(actor):
         raise Forbidden("Seuls les administrateurs et les chefs de projet ouvrent une concertation.")
     consultation = Consultation(status="draft", is_published=False, perimeter_provisional=True)
     data = {"status": "draft", **data}
     _apply(consultation, data, creating=True)
-    if actor.role != "admin":
+    if actor is not None and actor.role != "admin":
         ensure_assignment(consultation, actor, "chef_de_projet", assigned_by=actor)
     _audit(actor, "consultation_create", consultation, None, snapshot(consultation))
     return consultation
@@ -88,6 +90,10 @@ def _apply(consultation, data, creating):
     if "qpv_codes" in data:
         qpvs = [] if uploaded and not data["qpv_codes"] else _qpvs(data["qpv_codes"], fields)
     themes = _themes(data["themes"], fields) if "themes" in data else None
+    if data.get("npnru_qpv_code") and data["npnru_qpv_code"] not in [
+        q.code for q in qpvs or consultation.qpvs
+    ]:
+        fields["npnru_qpv_code"] = ["Le site NPNRU doit être l'un des quartiers de la concertation."]
     if creating and qpvs is None and not uploaded:
         fields["qpv_codes"] = ["Choisissez au moins un quartier ou envoyez un périmètre."]
     if fields:
@@ -113,6 +119,8 @@ def _write(consultation, data, slug, qpvs, themes, geom, landmarks, creating):
         if name in data:
             value = data[name]
             setattr(consultation, name, value.strip() if isinstance(value, str) else value)
+    if "npnru_qpv_code" in data:
+        consultation.npnru_qpv_code = data["npnru_qpv_code"]
     if "status" in data:
         consultation.status = data["status"]
         consultation.is_published = data["status"] == "published"
