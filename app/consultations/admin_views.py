@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.consultations import editing, queries, staff
+from app.consultations import editing, news, queries, staff
 from app.consultations.forms import PHASE_ROWS, blank_form, data_from_form, form_from_consultation
 from app.consultations.models import GEOMETRY_KINDS, STAFF_ROLE_LABELS, STAFF_ROLES, Consultation
 from app.consultations.phases import advance_phase
@@ -121,6 +121,27 @@ def next_phase(slug):
         return redirect(url_for("consultation_admin.edit", slug=slug))
     flash(f"Phase « {phase.name} » ouverte.", "success")
     return redirect(url_for("consultation_admin.edit", slug=slug))
+
+
+@bp.post("/<slug>/actualites")
+def post_news(slug):
+    consultation = queries.get_consultation(slug)
+    editing.check_can_edit(current_user, consultation)
+    photo = request.files.get("photo")
+    try:
+        with db.session.begin_nested():
+            news.post_news(
+                current_user,
+                consultation,
+                request.form.get("news_title", ""),
+                request.form.get("news_body", ""),
+                photo if photo is not None and photo.filename else None,
+            )
+    except AppError as error:
+        flash(error.message, "error")
+        return redirect(url_for("consultation_admin.edit", slug=slug) + "#actualites")
+    flash("Actualité publiée.", "success")
+    return redirect(url_for("consultation_admin.edit", slug=slug) + "#actualites")
 
 
 @bp.route("/<slug>/equipe", methods=["GET", "POST"])

@@ -4,16 +4,18 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.accounts.auth import require_login
-from app.consultations import editing, queries, staff
+from app.consultations import editing, news, queries, staff
 from app.consultations.schemas import (
     ConsultationDetailSchema,
     ConsultationListArgs,
     ConsultationPatchSchema,
     ConsultationSchema,
     ConsultationWriteSchema,
+    NewsSchema,
     StaffSchema,
 )
 from app.errors import NotFound
+from app.templating import url_if
 
 blp = Blueprint("consultations_api", __name__, url_prefix="/api/consultations", description="Concertations")
 
@@ -71,6 +73,34 @@ def update_consultation(args, slug):
     consultation = queries.get_consultation(slug)
     editing.update_from_backoffice(user, consultation, args)
     return _detail(consultation)
+
+
+@blp.route("/<slug>/news")
+@blp.response(200, NewsSchema(many=True))
+def list_news(slug):
+    """The project's news posts, newest first."""
+    return [_news_json(n) for n in news.list_news(_visible(slug).id)]
+
+
+@blp.route("/<slug>/news", methods=["POST"])
+@blp.arguments(NewsSchema)
+@blp.response(201, NewsSchema)
+def post_news(args, slug):
+    """Publish a news post (admins and the consultation's project leads)."""
+    user = require_login()
+    consultation = queries.get_consultation(slug)
+    return _news_json(news.post_news(user, consultation, args["title"], args.get("body", "")))
+
+
+def _news_json(post):
+    photo = url_if("consultations.news_photo", news_id=post.id) if post.photo_path else None
+    return {
+        "id": post.id,
+        "title": post.title,
+        "body": post.body,
+        "published_at": post.published_at,
+        "photo": photo,
+    }
 
 
 @blp.route("/<slug>/staff")

@@ -217,5 +217,6 @@ class News(db.Model):
     photo_path = db.Column(db.String(200))
     published_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
     author_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
+    consultation = db.relationship("Consultation")
 
     __table_args__ = (db.Index("ix_consultation_news_consultation", "consultation_id", "published_at"),)

@@ -100,3 +100,11 @@ class StaffSchema(Schema):
     pseudonym = fields.String(dump_only=True)
     role = fields.String(required=True, validate=validate.OneOf(STAFF_ROLES))
     assigned_at = fields.AwareDateTime(dump_only=True)
+
+
+class NewsSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    title = fields.String(required=True, validate=validate.Length(max=200))
+    body = fields.String(validate=validate.Length(max=5000))
+    published_at = fields.AwareDateTime(dump_only=True)
+    photo = fields.String(dump_only=True, allow_none=True)

@@ -1,11 +1,12 @@
 """Home page and the public consultation page."""
 
 import folium
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_login import current_user
 
 from app.consultations import queries
 from app.consultations.models import utcnow
+from app.consultations.news import get_news, list_news
 from app.consultations.staff import may
 from app.errors import NotFound
 from app.maps.builders import base_map, map_html_parts
@@ -38,5 +39,15 @@ def show(slug):
         map_parts=map_html_parts(fmap),
         contribution_count=counts.get(consultation.id, 0),
         now=utcnow(),
+        news=list_news(consultation.id),
         can_edit=may(current_user, "edit", consultation.id),
     )
+
+
+@bp.get("/actualites/<int:news_id>/photo")
+def news_photo(news_id):
+    """The photo of a news post (public once posted; re-encoded JPEG without metadata)."""
+    news = get_news(news_id)
+    if not news.photo_path or news.consultation.status == "draft":
+        raise NotFound("Cette photo n'existe pas.")
+    return send_from_directory(current_app.config["MEDIA_DIR"], news.photo_path, max_age=7 * 24 * 3600)

@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "consultation_update": "Concertation modifiée",
     "consultation_status": "Concertation : changement d'état",
     "phase_advance": "Passage à la phase suivante",
+    "news_post": "Actualité publiée",
 }
 COMMENT_TABS = {"flagged": "Signalés", "hidden": "Masqués", "published": "Publiés", "pending": "En attente"}
 COMMENT_CONDITIONS = {
