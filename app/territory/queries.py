@@ -1,9 +1,9 @@
 """Reads on the territory."""
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.territory.models import Qpv, Theme
+from app.territory.models import Commune, Qpv, Theme
 
 
 def list_qpv():
@@ -41,3 +41,8 @@ def territory_geojson():
     communes, qpv, extent = row
     bounds = [[extent[0], extent[1]], [extent[2], extent[3]]] if extent and extent[0] else None
     return communes, qpv, bounds
+
+
+def count_communes():
+    """Number of communes of the territory."""
+    return db.session.scalar(select(func.count()).select_from(Commune))
