@@ -1,7 +1,7 @@
 """Back office of consultations (/gestion/concertations): create, edit, phases, staff."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, user_logged_in
 from sqlalchemy import select
 
 from app.consultations import editing, news, queries, staff
@@ -23,12 +23,23 @@ def _signed_in():
     return None
 
 
+LEAD_FLAG = "leads_consultations"
+
+
 @bp.app_context_processor
 def _nav():
+    # Read from the session (set at sign-in and on the back-office index): no query on every page.
     def runs_consultations():
-        return staff.leads_any(current_user)
+        return current_user.is_authenticated and (
+            current_user.role == "admin" or bool(session.get(LEAD_FLAG))
+        )
 
     return {"runs_consultations": runs_consultations}
+
+
+@user_logged_in.connect
+def _remember_lead(sender, user, **extra):
+    session[LEAD_FLAG] = staff.leads_any(user)
 
 
 def _choices():
@@ -44,7 +55,8 @@ def _choices():
 @bp.get("")
 def index():
     """The consultations this person may edit (all of them for admins)."""
-    if not staff.leads_any(current_user):
+    session[LEAD_FLAG] = staff.leads_any(current_user)
+    if not session[LEAD_FLAG]:
         raise Forbidden("Réservé aux administrateurs et aux chefs de projet.")
     query = select(Consultation).order_by(Consultation.created_at.desc())
     rows = [c for c in db.session.scalars(query) if staff.may(current_user, "edit", c.id)]
@@ -52,6 +64,8 @@ def index():
 
 
 def _render_form(consultation, form, errors=None, message=None, status=200):
+    from app.consultations.views import perimeter_map
+
     return (
         render_template(
             "consultations/admin/form.html",
@@ -59,6 +73,7 @@ def _render_form(consultation, form, errors=None, message=None, status=200):
             form=form,
             errors=errors or {},
             message=message,
+            map_parts=perimeter_map(consultation) if consultation is not None else None,
             **_choices(),
         ),
         status,

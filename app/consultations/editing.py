@@ -1,6 +1,6 @@
 """Back-office writes on consultations: create, edit, states; every change goes to the audit log."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
@@ -40,6 +40,10 @@ def snapshot(consultation):
     ]
     data["landmarks"] = [lm.name for lm in _landmarks(consultation)]
     return data
+
+
+def _utc(moment):
+    return moment.astimezone(UTC).isoformat(timespec="minutes")
 
 
 def create_from_backoffice(actor, data, trusted=False):
@@ -123,7 +127,8 @@ def _write(consultation, data, slug, qpvs, themes, geom, landmarks, creating):
         consultation.npnru_qpv_code = data["npnru_qpv_code"]
     if "status" in data:
         consultation.status = data["status"]
-        consultation.is_published = data["status"] == "published"
+        # An archived consultation stays readable; only drafts are hidden.
+        consultation.is_published = data["status"] != "draft"
     if qpvs is not None:
         consultation.qpvs = qpvs
     if themes is not None or creating:

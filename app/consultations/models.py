@@ -57,7 +57,7 @@ class Consultation(db.Model):
     moderation_mode = db.Column(db.String(8), nullable=False, default="post")
     voting_mode = db.Column(db.String(16), nullable=False, default="agree_disagree")
     is_published = db.Column(db.Boolean, nullable=False, default=True)
-    # draft / published / archived; `is_published` mirrors `status == "published"`.
+    # draft / published / archived; `is_published` is false for drafts only (archives stay readable).
     status = db.Column(db.String(10), nullable=False, default="published", server_default="published")
     # Urbanists' exports and OGC API: public data is readable without a token.
     data_public = db.Column(db.Boolean, nullable=False, default=True)

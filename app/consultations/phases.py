@@ -82,6 +82,8 @@ def refusal(consultation, action, now=None):
     """None when `action` (propose, vote, comment) is open now; else a French sentence saying why."""
     now = now or utcnow()
     noun, opened, closed, pronoun = ACTION_WORDS[action]
+    if consultation.status == "archived":
+        return "Cette concertation est archivée : on ne peut plus y participer."
     if not consultation.is_published:
         return "Cette concertation n'est pas ouverte : elle n'est pas publiée."
     if not consultation.phases:

@@ -12,7 +12,9 @@ def list_consultations(only_open=False):
     query = select(Consultation).where(Consultation.is_published.is_(True))
     if only_open:
         now = utcnow()
-        query = query.where(Consultation.opens_at <= now, Consultation.closes_at > now)
+        query = query.where(
+            Consultation.status == "published", Consultation.opens_at <= now, Consultation.closes_at > now
+        )
     return db.session.scalars(query.order_by(Consultation.closes_at, Consultation.id)).all()
 
 

@@ -59,7 +59,7 @@ def create_consultation(
         npnru_qpv_code=npnru_qpv_code,
         data_public=data_public,
         status=status,
-        is_published=status == "published",
+        is_published=status != "draft",
         qpvs=list(qpvs),
         themes=list(db.session.scalars(themes_query)),
     )

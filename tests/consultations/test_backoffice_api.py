@@ -194,3 +194,17 @@ def test_uploaded_perimeter_file_and_a_bad_one(client, admin, tmp_path):
     assert bad.status_code == 422
     assert "lisible" in bad.get_data(as_text=True)
     assert db.session.scalar(select(Consultation.id).where(Consultation.slug == "mauvais-fichier")) is None
+
+
+def test_edit_page_previews_the_perimeter_and_escapes_landmark_names(client, admin):
+    from tests.conftest import login
+
+    landmarks = [{"name": "<img src=x onerror=alert(1)>Église", "lon": 2.83, "lat": 50.43}]
+    assert (
+        client.post("/api/consultations", json=body(landmarks=landmarks), headers=bearer(admin)).status_code
+        == 201
+    )
+    login(client, admin)
+    page = client.get("/gestion/concertations/parc-des-cites").get_data(as_text=True)
+    assert "Aperçu du périmètre" in page and "Périmètre provisoire (communes des quartiers)" in page
+    assert "<img src=x" not in page

@@ -94,6 +94,7 @@ def _create_consultation(page, base, lead, artifacts):
     page.get_by_role("button", name="Enregistrer").click()
     page.get_by_text("Concertation « Place des Marichelles : un square pour tous » créée.").wait_for()
     assert "Phase en cours : Idées" in page.inner_text("main")
+    assert page.get_by_role("link", name="Concertations", exact=True).count() == 1  # the lead's way back
 
 
 def _propose(page, base, resident, lon, lat, artifacts):
