@@ -197,7 +197,7 @@ def _qpvs(codes, fields):
     if not codes:
         fields["qpv_codes"] = ["Choisissez au moins un quartier."]
         return None
-    found = db.session.scalars(select(Qpv).where(Qpv.code.in_(codes))).all()
+    found = db.session.scalars(select(Qpv).where(Qpv.code.in_(codes)).order_by(Qpv.code)).all()
     unknown = sorted(set(codes) - {q.code for q in found})
     if unknown:
         fields["qpv_codes"] = [f"QPV inconnu : {', '.join(unknown)}."]
