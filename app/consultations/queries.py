@@ -21,7 +21,9 @@ def list_consultations(only_open=False):
     query = select(Consultation).options(*LIGHT_PLACES).where(Consultation.is_published.is_(True))
     if only_open:
         now = utcnow()
-        query = query.where(Consultation.opens_at <= now, Consultation.closes_at > now)
+        query = query.where(
+            Consultation.status == "published", Consultation.opens_at <= now, Consultation.closes_at > now
+        )
     return db.session.scalars(query.order_by(Consultation.closes_at, Consultation.id)).all()
 
 
@@ -80,3 +82,15 @@ def contribution_counts(consultation_ids):
         {"ids": list(consultation_ids), "cap": COUNT_CAP, "level": min(GRID_LEVELS)},
     )
     return {cid: int(n) for cid, n in rows}
+
+
+def landmarks(consultation_id):
+    """[(name, lon, lat)] of the consultation's « lieux repères », in order."""
+    rows = db.session.execute(
+        text(
+            "SELECT name, ST_X(geom), ST_Y(geom) FROM consultation_landmarks"
+            " WHERE consultation_id = :id ORDER BY position, id"
+        ),
+        {"id": consultation_id},
+    )
+    return [tuple(row) for row in rows]

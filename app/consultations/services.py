@@ -23,6 +23,8 @@ def create_consultation(
     geometry_kinds=("point",),
     npnru_qpv_code=None,
     data_public=True,
+    phases=None,
+    status="published",
 ):
     """Create a consultation whose perimeter is built from its QPV (official or provisional)."""
     fields = _validate(
@@ -56,11 +58,17 @@ def create_consultation(
         voting_mode=voting_mode,
         npnru_qpv_code=npnru_qpv_code,
         data_public=data_public,
+        status=status,
+        is_published=status != "draft",
         qpvs=list(qpvs),
         themes=list(db.session.scalars(themes_query)),
     )
     db.session.add(consultation)
     db.session.flush()
+    if phases:
+        from app.consultations.phases import replace_phases
+
+        replace_phases(consultation, phases)
     return consultation
 
 

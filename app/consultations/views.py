@@ -1,9 +1,15 @@
 """Home page and the public consultation page."""
 
 import folium
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template, send_from_directory
+from flask_login import current_user
+from markupsafe import escape
 
 from app.consultations import queries
+from app.consultations.models import utcnow
+from app.consultations.news import get_news, list_news
+from app.consultations.staff import may
+from app.errors import NotFound
 from app.maps.builders import base_map, map_html_parts
 
 bp = Blueprint("consultations", __name__)
@@ -16,19 +22,47 @@ def home():
     return render_template("consultations/home.html", consultations=consultations, counts=counts)
 
 
-@bp.get("/consultations/<slug>")
-def show(slug):
-    consultation = queries.get_consultation(slug)
+def perimeter_map(consultation):
+    """Map parts of the perimeter, its buffer and its « lieux repères » (names escaped)."""
     fmap = base_map(bounds=queries.consultation_extent(consultation.id))
+    folium.GeoJson(
+        queries.perimeter_geojson(consultation.id, with_buffer=True),
+        name="Marge",
+        style_function=lambda f: {"color": "#6b7a8f", "weight": 1, "fillOpacity": 0.03},
+        interactive=False,
+    ).add_to(fmap)
     folium.GeoJson(
         queries.perimeter_geojson(consultation.id),
         name="Périmètre",
         style_function=lambda f: {"color": "#1d4e89", "weight": 3, "fillOpacity": 0.08, "dashArray": "6 4"},
+        interactive=False,
     ).add_to(fmap)
+    for name, lon, lat in queries.landmarks(consultation.id):
+        folium.CircleMarker([lat, lon], radius=6, color="#a4161a", tooltip=str(escape(name))).add_to(fmap)
+    return map_html_parts(fmap)
+
+
+@bp.get("/consultations/<slug>")
+def show(slug):
+    consultation = queries.get_consultation(slug)
+    if consultation.status == "draft" and not may(current_user, "edit", consultation.id):
+        raise NotFound("Cette concertation n'existe pas.")
     counts = queries.contribution_counts([consultation.id])
     return render_template(
         "consultations/show.html",
         consultation=consultation,
-        map_parts=map_html_parts(fmap),
+        map_parts=perimeter_map(consultation),
         contribution_count=counts.get(consultation.id, 0),
+        now=utcnow(),
+        news=list_news(consultation.id),
+        can_edit=may(current_user, "edit", consultation.id),
     )
+
+
+@bp.get("/actualites/<int:news_id>/photo")
+def news_photo(news_id):
+    """The photo of a news post (public once posted; re-encoded JPEG without metadata)."""
+    news = get_news(news_id)
+    if not news.photo_path or news.consultation.status == "draft":
+        raise NotFound("Cette photo n'existe pas.")
+    return send_from_directory(current_app.config["MEDIA_DIR"], news.photo_path, max_age=7 * 24 * 3600)

@@ -5,7 +5,7 @@ import re
 from sqlalchemy import text
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.consultations.models import utcnow
+from app.consultations.models import Consultation, utcnow
 from app.contributions.geometry import GeometryError, parse_geometry
 from app.contributions.models import Comment, Contribution, Photo
 from app.contributions.photos import MAX_PHOTOS, PhotoError, process_photo, read_upload, store_photo
@@ -42,13 +42,14 @@ def check_can_participate(user):
         raise Forbidden("Votre compte est suspendu : vous ne pouvez pas participer pour le moment.")
 
 
-CLOSED = "Cette concertation n'est pas ouverte : il n'est plus possible (ou pas encore) de participer."
 NOT_PUBLISHED = "Cette idée n'est pas publiée : on ne peut pas encore y réagir."
 
 
-def check_open(consultation):
-    if not consultation.is_open():
-        raise Forbidden(CLOSED, code="consultation_closed")
+def check_open(consultation, action="propose"):
+    """Forbidden with the French reason unless the current phase allows `action` (propose, vote, comment)."""
+    from app.consultations.phases import check_action
+
+    check_action(consultation, action)
 
 
 def create_contribution(
@@ -204,7 +205,7 @@ def _lock_for_reaction(contribution):
 
 def _check_vote(user, contribution, value):
     check_can_participate(user)
-    check_open(contribution.consultation)
+    check_open(contribution.consultation, "vote")
     _check_value(contribution.consultation.voting_mode, value)
 
 
@@ -259,8 +260,8 @@ def _write_vote(contribution_id, user_id, value):
 # The API's vote: one statement finds and locks the idea with its consultation's voting rules (the ORM
 # objects of the contribution and the consultation are not built), then VOTE_SQL.
 REACT_SQL = text(
-    "SELECT c.status, c.author_id, c.merged_into_id, co.voting_mode, co.is_published, co.opens_at,"
-    " co.closes_at FROM contributions c JOIN consultations co ON co.id = c.consultation_id WHERE c.id = :c"
+    "SELECT c.status, c.author_id, c.merged_into_id, c.consultation_id, co.voting_mode"
+    " FROM contributions c JOIN consultations co ON co.id = c.consultation_id WHERE c.id = :c"
     " FOR NO KEY UPDATE OF c"
 )
 
@@ -281,8 +282,8 @@ def vote_by_id(user, contribution_id, value):
     if not visible:
         raise NotFound("Cette idée n'existe pas ou n'est pas visible.")
     check_can_participate(user)
-    if not (row.is_published and row.opens_at <= utcnow() < row.closes_at):
-        raise Forbidden(CLOSED, code="consultation_closed")
+    # The phase rule needs the consultation and its phases (one more statement, from the identity map after).
+    check_open(db.session.get(Consultation, row.consultation_id), "vote")
     _check_value(row.voting_mode, value)
     if row.status != "published":
         raise Conflict(NOT_PUBLISHED, code="not_published")
@@ -293,7 +294,7 @@ def vote_by_id(user, contribution_id, value):
 def retract_vote(user, contribution):
     """Remove the user's vote if there is one; returns the counts."""
     check_can_participate(user)
-    check_open(contribution.consultation)
+    check_open(contribution.consultation, "vote")
     _lock_for_reaction(contribution)
     previous = db.session.execute(
         text("DELETE FROM votes WHERE contribution_id = :c AND user_id = :u RETURNING value"),
@@ -343,7 +344,7 @@ def _sync(contribution, row):
 def add_comment(user, contribution, body, parent=None):
     """A comment, or a reply (one level: a reply to a reply joins its thread); returns it."""
     check_can_participate(user)
-    check_open(contribution.consultation)
+    check_open(contribution.consultation, "comment")
     body = clean_text(body)
     if not body:
         raise Invalid("Le commentaire est vide.", fields={"body": ["Écrivez votre commentaire."]})

@@ -21,6 +21,7 @@ from app.exports.ogc_params import (
     parse_crs,
     parse_item_query,
 )
+from app.territory.identity import territory_identity
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 
@@ -105,8 +106,8 @@ def landing():
     ]
     data = {
         "title": "Carte Commune — contributions des concertations (OGC API – Features)",
-        "description": "Contributions publiées des concertations du renouvellement urbain de la "
-        "Communauté d'agglomération de Lens-Liévin, à ouvrir dans QGIS.",
+        "description": "Contributions publiées des concertations du renouvellement urbain "
+        f"({territory_identity().name}), à ouvrir dans QGIS.",
         "links": links,
     }
     if wants_html():

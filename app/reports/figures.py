@@ -13,8 +13,6 @@ from app.reports import aggregates, rankings, spatial, words
 from app.reports.scope import build_scope_table
 from app.territory.models import Qpv, Theme
 
-TERRITORY_NAME = "Communauté d'agglomération de Lens-Liévin"
-
 
 def setting(name):
     return current_app.config[name]
@@ -87,7 +85,9 @@ def describe_scope(scope):
     if scope.kind == "qpv":
         qpv = db.session.get(Qpv, scope.qpv_code)
         return {"kind": "qpv", "code": qpv.code, "title": f"Quartier {qpv.name}", "qpv": [_qpv_summary(qpv)]}
-    return {"kind": "territory", "title": TERRITORY_NAME, "qpv": []}
+    from app.territory.identity import territory_identity
+
+    return {"kind": "territory", "title": territory_identity().name, "qpv": []}
 
 
 def _qpv_summary(qpv):

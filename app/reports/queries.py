@@ -170,7 +170,9 @@ def scope_title(report):
         return report.consultation.title
     if report.qpv_code:
         return f"Quartier {report.qpv.name} ({report.qpv_code})"
-    return "Territoire de la Communauté d'agglomération de Lens-Liévin"
+    from app.territory.identity import territory_identity
+
+    return f"Territoire : {territory_identity().name}"
 
 
 def download_name(report):

@@ -1,6 +1,6 @@
 """Reads on the territory."""
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import defer, selectinload
 
 from app.extensions import db
@@ -43,3 +43,8 @@ def territory_geojson():
     communes, qpv, extent = row
     bounds = [[extent[0], extent[1]], [extent[2], extent[3]]] if extent and extent[0] else None
     return communes, qpv, bounds
+
+
+def count_communes():
+    """Number of communes of the territory."""
+    return db.session.scalar(select(func.count()).select_from(Commune))

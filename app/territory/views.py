@@ -37,5 +37,18 @@ def territory_map():
         "territory/map.html",
         map_parts=map_html_parts(fmap),
         qpvs=queries.list_qpv(),
+        commune_count=queries.count_communes(),
         has_perimeters=bool(qpv_perimeters["features"]),
     )
+
+
+@bp.get("/mentions-legales")
+def legal():
+    """Legal notice, from the territory's configuration."""
+    return render_template("territory/legal.html")
+
+
+@bp.get("/accessibilite")
+def accessibility():
+    """RGAA accessibility statement, from the territory's configuration."""
+    return render_template("territory/accessibility.html")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.consultations.models import utcnow
+from app.consultations.staff import ensure_assignment
 from app.contributions.models import Contribution
 from app.errors import Invalid
 from app.extensions import db
@@ -36,6 +37,7 @@ def seed_demo(consultations):
     facilitator = _facilitator()
     created = 0
     for consultation in consultations:
+        ensure_assignment(consultation, facilitator, "animateur")
         created += _seed_consultation(consultation, facilitator)
     return {"ateliers de démo créés": created}
 

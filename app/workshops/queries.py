@@ -36,16 +36,31 @@ def facilitates_consultation(user, consultation_id):
 
 
 def can_manage(user, workshop):
-    """Moderators, admins, and facilitators of this workshop or of its consultation."""
+    """Moderators, admins, facilitators of this workshop, and staff assigned to its consultation."""
+    from app.consultations.staff import may
+
     if user is None or not user.is_authenticated:
         return False
     if user.role in MANAGER_ROLES:
         return True
-    if user.role != "facilitator":
-        return False
     if any(f.id == user.id for f in workshop.facilitators):
         return True
-    return facilitates_consultation(user, workshop.consultation_id)
+    return user.role == "facilitator" and may(user, "manage_workshops", workshop.consultation_id)
+
+
+def can_see_participants(user, workshop):
+    """Participants' contacts: only the facilitators of this very workshop, and admins."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.role == "admin" or any(f.id == user.id for f in workshop.facilitators)
+
+
+def check_can_see_participants(user, workshop):
+    """Forbidden unless `user` facilitates this workshop (or is an admin)."""
+    if user is None or not user.is_authenticated:
+        raise Unauthorized()
+    if not can_see_participants(user, workshop):
+        raise Forbidden("Seuls les animateurs de cet atelier ont accès aux contacts de ses participants.")
 
 
 def check_can_manage(user, workshop):

@@ -6,6 +6,7 @@ from sqlalchemy import select, text
 
 from app.accounts.models import AGE_BANDS, User
 from app.consultations.models import utcnow
+from app.consultations.staff import may
 from app.contributions.models import Contribution
 from app.contributions.services import create_contribution
 from app.errors import Forbidden, Invalid, Unauthorized
@@ -48,8 +49,10 @@ def create_workshop(user, consultation, starts_at, place_name, **details):
     """Create a workshop of `consultation`; its creator becomes one of its facilitators."""
     if user is None or not user.is_authenticated:
         raise Unauthorized()
-    if not user.has_role(*CREATOR_ROLES):
-        raise Forbidden("Seuls les animateurs, modérateurs et administrateurs créent des ateliers.")
+    if not may(user, "create_workshop", consultation.id):
+        raise Forbidden(
+            "Seuls les animateurs qu'un administrateur a affectés à cette concertation y créent des ateliers."
+        )
     workshop = Workshop(consultation=consultation, created_by_id=user.id, created_at=utcnow())
     details.setdefault("title", None)
     _apply(workshop, {"starts_at": starts_at, "place_name": place_name, **details})
@@ -62,6 +65,9 @@ def create_workshop(user, consultation, starts_at, place_name, **details):
 def update_workshop(user, workshop, **changes):
     """Update a workshop's details (date, place, participants, demographics, notes, outcome)."""
     queries.check_can_manage(user, workshop)
+    if changes.get("facilitator_emails"):
+        # Co-facilitators see the participants' contacts: only the workshop's own team adds them.
+        queries.check_can_see_participants(user, workshop)
     _apply(workshop, changes)
     extra = _facilitators(changes.get("facilitator_emails") or ())
     workshop.facilitators = list({u.id: u for u in [*workshop.facilitators, *extra]}.values())
@@ -202,7 +208,7 @@ def _participant(workshop, data):
 
 def erase_participant(user, workshop, participant_id):
     """Erase a participant's first name and contact (right to erasure); contributions stay."""
-    queries.check_can_manage(user, workshop)
+    queries.check_can_see_participants(user, workshop)
     person = db.session.get(WorkshopParticipant, participant_id)
     if person is None or person.workshop_id != workshop.id:
         raise Invalid("Ce participant n'existe pas dans cet atelier.")

@@ -116,8 +116,9 @@ def _render_show(workshop, errors=None, form=None, status=200):
     context["demographic_groups"] = DEMOGRAPHIC_GROUPS
     context["demographic_labels"] = DEMOGRAPHIC_LABELS
     context["category_labels"] = CATEGORY_LABELS
-    if manage:
+    if queries.can_see_participants(current_user, workshop):
         context["participants"] = queries.participants(workshop.id)
+    if manage:
         context["tallies"] = [(t, c, queries.contribution_number(c)) for t, c in queries.tallies(workshop.id)]
         context["kiosks"] = queries.open_kiosks(workshop.consultation_id)
     return render_template("workshops/show.html", **context, errors=errors or {}, form=form), status

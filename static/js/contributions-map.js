@@ -150,7 +150,7 @@
     ]);
   }
   function quickVotes(item) {
-    if (!cfg.open || !cfg.signedIn || item.status !== "published") return null;
+    if (!cfg.voteOpen || !cfg.signedIn || item.status !== "published") return null;
     var values = cfg.votingMode === "support" ? [[1, "Je soutiens"]] : [[1, "D'accord"], [-1, "Pas d'accord"]];
     return el("div", { class: "cc-vote-buttons" }, values.map(function (v) {
       var kind = v[0] === 1 ? "cc-vote-agree" : "cc-vote-disagree";

@@ -16,7 +16,6 @@ ENTRY = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\;]+)")
 # Direct dependencies used without an `import` of theirs in our code, and why.
 NOT_IMPORTED = {
     "gunicorn": "the web server (make run, the Dockerfile's CMD)",
-    "nh3": "the Markdown sanitiser of user text (DESIGN.md, security)",
     "pytest-playwright": "a pytest plugin (the `page` and `browser` fixtures)",
     "ruff": "the linter (make lint)",
 }

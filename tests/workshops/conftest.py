@@ -16,15 +16,35 @@ def consultation(make_consultation):
 
 
 @pytest.fixture
-def facilitator(make_user):
-    return make_user(role="facilitator")
+def assign(make_user):
+    """assign(consultation, user, role="animateur"): an admin's staff assignment, committed."""
+    from app.consultations.staff import assign_staff
+
+    admin = make_user(role="admin")
+
+    def factory(consultation, user, role="animateur"):
+        assignment = assign_staff(admin, consultation, user, role)
+        db.session.commit()
+        return assignment
+
+    return factory
 
 
 @pytest.fixture
-def make_workshop():
+def facilitator(make_user, consultation, assign):
+    """A facilitator an admin assigned to the consultation."""
+    user = make_user(role="facilitator")
+    assign(consultation, user)
+    return user
+
+
+@pytest.fixture
+def make_workshop(assign):
     from app.workshops.services import create_workshop
 
     def factory(consultation, user, days=0, place="Maison du projet de la Cité 12/14", **details):
+        if user.role == "facilitator":
+            assign(consultation, user)
         workshop = create_workshop(user, consultation, utcnow() + timedelta(days=days), place, **details)
         db.session.commit()  # only releases a savepoint: a failing request cannot undo the setup
         return workshop

@@ -15,10 +15,19 @@ from tests.workshops.conftest import entry_body
 # --- POST /api/workshops ----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "role, status",
-    [("facilitator", 201), ("moderator", 201), ("admin", 201), ("resident", 403), ("urbanist", 403)],
+    [
+        ("facilitator", 201),
+        ("unassigned facilitator", 403),
+        ("moderator", 201),
+        ("admin", 201),
+        ("resident", 403),
+        ("urbanist", 403),
+    ],
 )
-def test_create_workshop_roles(client, make_user, consultation, role, status):
-    user = make_user(role=role)
+def test_create_workshop_roles(client, make_user, assign, consultation, role, status):
+    user = make_user(role=role.split()[-1])
+    if role == "facilitator":
+        assign(consultation, user)
     body = {"consultation": consultation.slug, "date": "2030-03-14T14:00", "place": "Maison du projet"}
     response = client.post("/api/workshops", json=body, headers=bearer(user))
     assert response.status_code == status, response.get_json()

@@ -24,6 +24,13 @@ ACTION_LABELS = {
     "set_role": "Changement de rôle",
     "reason_create": "Motif ajouté",
     "reason_update": "Motif modifié",
+    "staff_assign": "Affectation à une concertation",
+    "staff_unassign": "Fin d'affectation",
+    "consultation_create": "Concertation créée",
+    "consultation_update": "Concertation modifiée",
+    "consultation_status": "Concertation : changement d'état",
+    "phase_advance": "Passage à la phase suivante",
+    "news_post": "Actualité publiée",
 }
 COMMENT_TABS = {"flagged": "Signalés", "hidden": "Masqués", "published": "Publiés", "pending": "En attente"}
 COMMENT_CONDITIONS = {

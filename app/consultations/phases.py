@@ -1,0 +1,150 @@
+"""Phases of a consultation and the one rule that says whether an action is open now, and why not."""
+
+from datetime import datetime
+
+from app.consultations.models import PHASE_ACTIONS, Phase, utcnow
+from app.errors import Forbidden, Invalid
+from app.extensions import db
+from app.templating import paris_date
+
+# (noun, open, closed, pronoun): French agreement of each action's sentence.
+ACTION_WORDS = {
+    "propose": ("Les propositions", "ouvertes", "closes", "elles"),
+    "vote": ("Les votes", "ouverts", "clos", "ils"),
+    "comment": ("Les commentaires", "ouverts", "clos", "ils"),
+}
+MAX_PHASES = 8
+
+
+def replace_phases(consultation, phases):
+    """Replace the phases (validated: names, dates in order, no overlap) and the consultation's dates."""
+    rows = _checked(phases)
+    consultation.phases = []
+    db.session.flush()  # old rows go before the new ones take their positions
+    consultation.phases = [
+        Phase(
+            position=i,
+            name=name,
+            starts_at=start,
+            ends_at=end,
+            **{f"allows_{a}": a in actions for a in PHASE_ACTIONS},
+        )
+        for i, (name, start, end, actions) in enumerate(rows)
+    ]
+    consultation.opens_at, consultation.closes_at = rows[0][1], rows[-1][2]
+    db.session.flush()
+    return consultation.phases
+
+
+def _checked(phases):
+    if not phases or len(phases) > MAX_PHASES:
+        raise Invalid(
+            f"Indiquez de 1 à {MAX_PHASES} phases.", fields={"phases": ["Nombre de phases invalide."]}
+        )
+    rows, errors = [], {}
+    for index, phase in enumerate(phases):
+        name = (phase.get("name") or "").strip()
+        start, end = phase.get("starts_at"), phase.get("ends_at")
+        actions = list(phase.get("actions") or [])
+        label = f"Phase {index + 1}"
+        if not name or len(name) > 80:
+            errors[f"phases.{index}.name"] = [f"{label} : un nom de 1 à 80 caractères."]
+        if not isinstance(start, datetime) or not isinstance(end, datetime):
+            errors[f"phases.{index}.starts_at"] = [f"{label} : indiquez le début et la fin."]
+        elif start.tzinfo is None or end.tzinfo is None:
+            errors[f"phases.{index}.starts_at"] = [f"{label} : dates sans fuseau horaire."]
+        elif end <= start:
+            errors[f"phases.{index}.ends_at"] = [f"{label} (« {name} ») : la fin doit suivre le début."]
+        if any(a not in PHASE_ACTIONS for a in actions):
+            errors[f"phases.{index}.actions"] = [f"{label} : actions possibles propose, vote, comment."]
+        rows.append((name, start, end, actions))
+    if not errors:
+        for index in range(1, len(rows)):
+            previous, current = rows[index - 1], rows[index]
+            if current[1] < previous[2]:
+                message = (
+                    f"Les phases « {previous[0]} » et « {current[0]} » se chevauchent : "
+                    f"« {current[0]} » doit commencer après le {paris_date(previous[2], True)}."
+                )
+                errors[f"phases.{index}.starts_at"] = [message]
+    if errors:
+        raise Invalid(next(iter(errors.values()))[0], fields=errors)
+    return rows
+
+
+def current_phase(consultation, now=None):
+    """The phase running now, or None (before, between or after the phases)."""
+    now = now or utcnow()
+    return next((p for p in consultation.phases if p.starts_at <= now < p.ends_at), None)
+
+
+def refusal(consultation, action, now=None):
+    """None when `action` (propose, vote, comment) is open now; else a French sentence saying why."""
+    now = now or utcnow()
+    noun, opened, closed, pronoun = ACTION_WORDS[action]
+    if consultation.status == "archived":
+        return "Cette concertation est archivée : on ne peut plus y participer."
+    if not consultation.is_published:
+        return "Cette concertation n'est pas ouverte : elle n'est pas publiée."
+    if not consultation.phases:
+        if consultation.opens_at <= now < consultation.closes_at:
+            return None
+        if now < consultation.opens_at:
+            return f"Cette concertation n'est pas ouverte : elle ouvre le {paris_date(consultation.opens_at, True)}."
+        return f"Cette concertation n'est pas ouverte : elle est terminée depuis le {paris_date(consultation.closes_at, True)}."
+    phase = current_phase(consultation, now)
+    if phase is not None and phase.allows(action):
+        return None
+    later = next((p for p in consultation.phases if p.starts_at > now and p.allows(action)), None)
+    where = f"pendant la phase « {phase.name} »" if phase else "en ce moment"
+    if later is not None:
+        when = paris_date(later.starts_at, True)
+        return f"{noun} ne sont pas {opened} {where} : {pronoun} ouvrent le {when} (phase « {later.name} »)."
+    earlier = [p for p in consultation.phases if p.ends_at <= now and p.allows(action)]
+    if earlier:
+        last = earlier[-1]
+        return f"{noun} sont {closed} depuis le {paris_date(last.ends_at, True)}, à la fin de la phase « {last.name} »."
+    if now >= consultation.closes_at:
+        return f"Cette concertation n'est pas ouverte : elle est terminée depuis le {paris_date(consultation.closes_at, True)}."
+    return f"{noun} ne sont pas prévu{opened[6:]} dans cette concertation."
+
+
+def check_action(consultation, action, now=None):
+    """Forbidden (code consultation_closed) with the French reason unless `action` is open now."""
+    message = refusal(consultation, action, now)
+    if message is not None:
+        raise Forbidden(message, code="consultation_closed")
+
+
+def allows(consultation, action, now=None):
+    """True when `action` is open now in this consultation."""
+    return refusal(consultation, action, now) is None
+
+
+def advance_phase(actor, consultation, now=None):
+    """Move to the next phase now: the current one ends and the next one starts (project leads)."""
+    from app.consultations.editing import check_can_edit, snapshot
+    from app.moderation.services.audit import record
+
+    check_can_edit(actor, consultation)
+    now = now or utcnow()
+    phases = list(consultation.phases)
+    current = current_phase(consultation, now)
+    upcoming = [p for p in phases if p.starts_at > now]
+    if not upcoming:
+        raise Invalid("Il n'y a pas de phase suivante à ouvrir.")
+    target = upcoming[0]
+    before = snapshot(consultation)["phases"]
+    if current is not None:
+        current.ends_at = now
+    if target.ends_at <= now:
+        raise Invalid("La phase suivante se termine déjà : modifiez ses dates.")
+    target.starts_at = now
+    consultation.opens_at = min(consultation.opens_at, now)
+    db.session.flush()
+    after = snapshot(consultation)["phases"]
+    record(
+        actor, "phase_advance", "consultation", consultation.id, consultation.id,
+        reason=f"Phase « {target.name} »", before={"phases": before}, after={"phases": after},
+    )  # fmt: skip
+    return target
