@@ -1,5 +1,6 @@
 """Authentication (session cookie or personal API token) and role checks."""
 
+import re
 import secrets
 from datetime import timedelta
 from functools import wraps
@@ -31,7 +32,7 @@ def load_user(session_id):
 def load_user_from_token(req):
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
-        return None
+        return user_from_basic_auth(req)
     raw = header[len("Bearer ") :].strip()
     token = db.session.scalar(
         select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(raw), ApiToken.revoked_at.is_(None))
@@ -43,6 +44,32 @@ def load_user_from_token(req):
         # Throttled so that scripts hammering the API do not write on every request.
         token.last_used_at = now
     return token.user
+
+
+# QGIS offers Basic but no custom header: the token as password, read-only paths only (a browser
+# that remembers Basic credentials resends them: nothing it can reach that way writes anything).
+BASIC_AUTH_PATHS = re.compile(r"/ogc(/.*)?|/exports/\d+/fichier")
+
+
+def user_from_basic_auth(req):
+    """The token's user from HTTP Basic (any username, the token as password) on /ogc and downloads."""
+    credentials = req.authorization
+    if credentials is None or credentials.type != "basic" or not credentials.password:
+        return None
+    if req.method not in ("GET", "HEAD") or not BASIC_AUTH_PATHS.fullmatch(req.path):
+        return None
+    return load_user_from_token(_BearerView(req, credentials.password))
+
+
+class _BearerView:
+    """The request as the Bearer path reads it (only its Authorization header)."""
+
+    def __init__(self, req, raw):
+        self._req = req
+        self.headers = {"Authorization": f"Bearer {raw}"}
+
+    def __getattr__(self, name):
+        return getattr(self._req, name)
 
 
 @login_manager.unauthorized_handler
