@@ -157,9 +157,9 @@ def collection_json(row, kind):
             link(_url("ogc.collection", "html", collection_id=cid), "alternate", HTML, title),
             link(_url("ogc.items", collection_id=cid), "items", GEOJSON, "Contributions (GeoJSON)"),
             link(_url("ogc.items", "html", collection_id=cid), "items", HTML, "Contributions (HTML)"),
-            link(
-                _url("ogc.schema", collection_id=cid), "describedby", SCHEMA_JSON, "Schéma des contributions"
-            ),
+            link(_url("ogc.schema", collection_id=cid), "describedby", SCHEMA_JSON, "Schéma"),
+            # GDAL ≤ 3.6 (QGIS 3.22) compares the relation case-sensitively with « describedBy ».
+            link(_url("ogc.schema", collection_id=cid), "describedBy", SCHEMA_JSON, "Schéma (GDAL 3.6)"),
             link(
                 _url("ogc.queryables", collection_id=cid),
                 QUERYABLES_REL,
@@ -221,7 +221,9 @@ def queryables_document(collection_id):
     check_known(request.args, {"f"})
     row, kind = readable_collection(collection_id)
     url = _url("ogc.queryables", collection_id=collection_id)
-    return _json(queryables(url, f"{row.title} — propriétés filtrables", kind), SCHEMA_JSON)
+    # GDAL 3.6 asks for JSON and refuses application/schema+json: the same document as JSON for it.
+    mimetype = request.accept_mimetypes.best_match([SCHEMA_JSON, JSON], default=SCHEMA_JSON)
+    return _json(queryables(url, f"{row.title} — propriétés filtrables", kind), mimetype)
 
 
 @bp.get("/collections/<collection_id>/schema")

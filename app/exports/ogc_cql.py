@@ -71,14 +71,14 @@ def invalid(message):
 
 def parse_filter(text, language, filter_srid=4326):
     """(SQL condition, params) of a CQL2 filter, or (None, {}) without one; 400 when invalid."""
-    if not text:
-        return None, {}
     language = language or "cql2-text"
     if language not in LANGUAGES:
         raise BadRequest(
             "Paramètre « filter-lang » invalide : cql2-text ou cql2-json.",
             fields={"filter-lang": ["cql2-text ou cql2-json"]},
         )
+    if not text:
+        return None, {}
     try:
         node = parse_json(json.loads(text)) if language == "cql2-json" else parse_text(text)
     except BadRequest:

@@ -33,6 +33,7 @@ INTEGERS = {
 }
 DATETIMES = {"cree_le", "publie_le"}
 PROPERTIES = (
+    ("id", "Identifiant"),
     ("concertation", "Concertation (slug)"),
     ("qpv_code", "Code du quartier prioritaire"),
     ("qpv_nom", "Quartier prioritaire"),
