@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+import shapely
+import shapely.geometry
 from pygeofilter import ast, values
 from pygeofilter.parsers.cql2_json import parse as parse_json
 from pygeofilter.parsers.cql2_text import parse as parse_text
@@ -131,6 +133,8 @@ class _Translator:
         """(Queryable, SQL expression) of a property, maybe inside lower()/casei()."""
         if isinstance(node, ast.Function) and node.name.lower() in ("lower", "casei") and node.arguments:
             queryable, expr = self.attribute(node.arguments[0])
+            if queryable.kind != "string":
+                raise invalid("CASEI porte sur une propriété texte.")
             return queryable, f"lower({expr})"
         if not isinstance(node, ast.Attribute):
             raise invalid("le premier terme d'une comparaison doit être une propriété.")
@@ -150,7 +154,7 @@ class _Translator:
                 raise invalid("un nombre est attendu.")
             try:
                 return int(value) if float(value) == int(float(value)) else float(value)
-            except ValueError:
+            except (ValueError, OverflowError):
                 raise invalid("un nombre est attendu.") from None
         if queryable.kind == "date-time":
             return instant(value)
@@ -194,12 +198,23 @@ class _Translator:
             box = [self.bind(float(v)) for v in (rhs.x1, rhs.y1, rhs.x2, rhs.y2)]
             shape = f"ST_MakeEnvelope({', '.join(box)}, {self.srid})"
         elif isinstance(rhs, values.Geometry):
-            shape = f"ST_SetSRID(ST_GeomFromGeoJSON({self.bind(json.dumps(rhs.geometry))}), {self.srid})"
+            shape = f"ST_GeomFromWKB({self.bind(_wkb(rhs.geometry))}, {self.srid})"
         else:
             raise invalid("S_INTERSECTS attend une géométrie (POINT, POLYGON, BBOX…).")
         if self.srid != 4326:
             shape = f"ST_Transform({shape}, 4326)"
         return f"ST_Intersects({expr}, {shape})"
+
+
+def _wkb(geometry):
+    """WKB of a GeoJSON geometry checked by shapely (PostGIS would fail the request on a bad one)."""
+    try:
+        shape = shapely.geometry.shape(geometry)
+    except Exception:  # noqa: BLE001 - shapely raises several kinds on malformed coordinates
+        raise invalid("géométrie illisible.") from None
+    if shape.is_empty or not shapely.is_valid(shape):
+        raise invalid("géométrie vide ou invalide.")
+    return shapely.to_wkb(shape)
 
 
 def _is_property(node):

@@ -124,6 +124,9 @@ def test_json_filters_and_spatial_intersects(client, export_data):
         "votes_pour = 'beaucoup'",
         "publie_le > 'hier'",
         "titre LIKE 5 OR 1 = 1",
+        "votes_pour > 1e999",
+        "CASEI(votes_pour) = 1",
+        "S_INTERSECTS(geometry, POLYGON((0 0, 1 1, 0 1, 1 0, 0 0)))",
     ],
 )
 def test_bad_filters_are_400_in_french(client, export_data, cql):
