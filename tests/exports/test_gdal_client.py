@@ -142,6 +142,9 @@ def test_gdal_where_on_each_date_field_and_theme_matches_sql(live_server, mixed)
             {"day": f"{day}T00:00:00Z", "m": iso},
         ),
         ("publie_le IS NULL", "c.published_at IS NULL", {}),
+        ("commentaires = 0 AND votes_pour >= 0", "c.comment_count = 0 AND c.agree_count >= 0", {}),
+        ("qpv_code = 'QP062024' AND source = 'web'", "c.qpv_code = 'QP062024' AND c.source = 'web'", {}),
+        ("titre LIKE 'Idée 1%'", "c.title LIKE 'Idée 1%'", {}),
         (f"theme = '{THEMES[1]}'", "c.theme_slug = :t", {"t": THEMES[1]}),
         (
             f"theme = '{THEMES[0]}' AND publie_le >= '{day}'",
