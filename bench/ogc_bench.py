@@ -46,7 +46,9 @@ def run(args):
 def _bench_size(size):
     generated = data.ensure_size(ENV, size)
     with psycopg.connect(DATABASE_URL, prepare_threshold=None, autocommit=True) as conn:
-        conn.execute("SET jit = off")  # as the app's connections (short OLTP statements)
+        from app.exports.ogc_queries import NO_PARALLEL
+
+        conn.execute(NO_PARALLEL.replace(" LOCAL", ""))  # as the endpoint's transaction
         token, statements = _prepare(conn)
         views = [v for v in _viewports(conn) if v["slug"] in statements["ids"]]
         server = web.Server(ENV)
