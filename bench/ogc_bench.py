@@ -46,9 +46,7 @@ def run(args):
 def _bench_size(size):
     generated = data.ensure_size(ENV, size)
     with psycopg.connect(DATABASE_URL, prepare_threshold=None, autocommit=True) as conn:
-        from app.exports.ogc_queries import NO_PARALLEL
-
-        conn.execute(NO_PARALLEL.replace(" LOCAL", ""))  # as the endpoint's transaction
+        conn.execute("SET max_parallel_workers_per_gather = 0")  # as the endpoint (get_collection)
         token, statements = _prepare(conn)
         views = [v for v in _viewports(conn) if v["slug"] in statements["ids"]]
         server = web.Server(ENV)
