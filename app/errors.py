@@ -83,7 +83,11 @@ HTTP_CODES = {
 
 
 def wants_json():
-    if request.path.startswith(("/api/", "/ogc")) or request.is_json:
+    if request.path.startswith("/ogc"):  # OGC API: `f=html` or a browser's Accept asks for HTML
+        fmt = request.args.get("f")
+        best = request.accept_mimetypes.best_match(["application/json", "application/geo+json", "text/html"])
+        return fmt != "html" and (fmt in ("json", "geojson") or best != "text/html")
+    if request.path.startswith("/api/") or request.is_json:
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return (

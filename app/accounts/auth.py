@@ -1,5 +1,6 @@
 """Authentication (session cookie or personal API token) and role checks."""
 
+import re
 import secrets
 from datetime import timedelta
 from functools import wraps
@@ -34,7 +35,7 @@ def load_user(session_id):
 def load_user_from_token(req):
     header = req.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
-        return None
+        return user_from_basic_auth(req)
     user = verify_token(header[len("Bearer ") :].strip())
     if user is not None:
         # This request is authenticated by the token, not by a session (kept on the request, not on
@@ -75,6 +76,21 @@ def authenticated_by_token():
         user = verify_token(header[len("Bearer ") :].strip()) if header.startswith("Bearer ") else None
         request.environ[TOKEN_USER_KEY] = user.id if user is not None else None
     return request.environ[TOKEN_USER_KEY] == current_user.id
+
+
+# QGIS offers Basic but no custom header: the token as password, read-only paths only (a browser
+# that remembers Basic credentials resends them: nothing it can reach that way writes anything).
+BASIC_AUTH_PATHS = re.compile(r"/ogc(/.*)?|/exports/\d+/fichier")
+
+
+def user_from_basic_auth(req):
+    """The token's user from HTTP Basic (any username, the token as password) on /ogc and downloads."""
+    credentials = req.authorization
+    if credentials is None or credentials.type != "basic" or not credentials.password:
+        return None
+    if req.method not in ("GET", "HEAD") or not BASIC_AUTH_PATHS.fullmatch(req.path):
+        return None
+    return verify_token(credentials.password)
 
 
 @login_manager.unauthorized_handler

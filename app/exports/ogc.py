@@ -1,9 +1,12 @@
 """OGC API – Features (read-only, published contributions) under /ogc, in JSON and HTML.
 
-Collections are consultations; public ones (`data_public`) are readable without a token, the others
-need an urbanist's or admin's personal token (Authorization: Bearer …) or session."""
+Collections are consultations by geometry kind (`<slug>-points`, `-lignes`, `-zones`: one geometry type
+each); public ones (`data_public`) are readable without a token, the others need an urbanist's or
+admin's personal token (Authorization: Bearer, or HTTP Basic with the token as password) or session.
+Pages follow keyset `next` links; `numberMatched` is given only when it costs nothing."""
 
 import json
+from datetime import UTC
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
@@ -11,7 +14,7 @@ from flask_login import current_user
 from app.errors import Forbidden, NotFound, Unauthorized, render_error
 from app.exports import ogc_queries
 from app.exports.ogc_html import collection_map, items_map
-from app.exports.ogc_openapi import openapi_document
+from app.exports.ogc_openapi import CONFORMANCE, openapi_document
 from app.exports.ogc_params import (
     CRS84,
     LAMBERT93,
@@ -21,6 +24,7 @@ from app.exports.ogc_params import (
     parse_crs,
     parse_item_query,
 )
+from app.exports.ogc_schema import feature_schema, kinds_of, queryables, split_collection_id
 from app.territory.identity import territory_identity
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -30,14 +34,11 @@ GEOJSON = "application/geo+json"
 HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
-CONFORMANCE = [
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
-    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
-]
-UNAUTHORIZED = "Cette concertation n'est pas publique : utilisez un jeton personnel d'urbaniste (Authorization: Bearer …)."
+SCHEMA_JSON = "application/schema+json"
+UNAUTHORIZED = (
+    "Cette concertation n'est pas publique : utilisez un jeton personnel d'urbaniste (authentification"
+    " de base avec le jeton comme mot de passe, ou en-tête Authorization: Bearer …)."
+)
 
 
 @bp.after_request
@@ -51,7 +52,7 @@ def _open_to_other_sites(response):
 @bp.errorhandler(Unauthorized)
 def _unauthorized(error):
     body, status, _ = render_error(401, error.code, error.message, error.fields)
-    return body, status, {"WWW-Authenticate": 'Bearer realm="Carte Commune"'}
+    return body, status, {"WWW-Authenticate": 'Basic realm="Carte Commune", Bearer realm="Carte Commune"'}
 
 
 def wants_html():
@@ -133,27 +134,49 @@ def api():
     return _json(document, OPENAPI)
 
 
-def collection_json(row):
-    """The OGC description of one consultation (collection), with its extent and links."""
+def collection_json(row, kind):
+    """The OGC description of one collection (a consultation's features of one geometry kind)."""
     bbox = [round(value, 6) for value in (row.minx, row.miny, row.maxx, row.maxy)]
+    cid = f"{row.slug}-{kind.suffix}"
+    title = f"{row.title} — {kind.label}"
     return {
-        "id": row.slug,
-        "title": row.title,
+        "id": cid,
+        "title": title,
         "description": row.summary,
         "itemType": "feature",
+        "geometryType": kind.geometry_type,
         "crs": [CRS84, LAMBERT93],
         "storageCrs": CRS84,
         "extent": {
             "spatial": {"bbox": [bbox], "crs": CRS84},
-            "temporal": {"interval": [[row.opens_at.isoformat(), row.closes_at.isoformat()]], "trs": TRS},
+            "temporal": {"interval": [[_utc(row.opens_at), _utc(row.closes_at)]], "trs": TRS},
         },
+        # `datetime=` filters the creation date, as the extent's temporal property (UTC).
+        "temporalProperty": "cree_le",
         "links": [
-            link(_url("ogc.collection", "json", collection_id=row.slug), "self", JSON, row.title),
-            link(_url("ogc.collection", "html", collection_id=row.slug), "alternate", HTML, row.title),
-            link(_url("ogc.items", collection_id=row.slug), "items", GEOJSON, "Contributions (GeoJSON)"),
-            link(_url("ogc.items", "html", collection_id=row.slug), "items", HTML, "Contributions (HTML)"),
+            link(_url("ogc.collection", "json", collection_id=cid), "self", JSON, title),
+            link(_url("ogc.collection", "html", collection_id=cid), "alternate", HTML, title),
+            link(_url("ogc.items", collection_id=cid), "items", GEOJSON, "Contributions (GeoJSON)"),
+            link(_url("ogc.items", "html", collection_id=cid), "items", HTML, "Contributions (HTML)"),
+            link(_url("ogc.schema", collection_id=cid), "describedby", SCHEMA_JSON, "Schéma"),
+            # GDAL ≤ 3.6 (QGIS 3.22) compares the relation case-sensitively with « describedBy ».
+            link(_url("ogc.schema", collection_id=cid), "describedBy", SCHEMA_JSON, "Schéma (GDAL 3.6)"),
+            link(
+                _url("ogc.queryables", collection_id=cid),
+                QUERYABLES_REL,
+                SCHEMA_JSON,
+                "Propriétés filtrables",
+            ),
+            link(_url("ogc.queryables", collection_id=cid), "queryables", JSON, "Propriétés filtrables"),
         ],
     }
+
+
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+
+
+def _utc(moment):
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 @bp.get("/collections")
@@ -162,7 +185,7 @@ def collections():
     rows = ogc_queries.list_collections(private_reader())
     data = {
         "links": _self_links("ogc.collections"),
-        "collections": [collection_json(row) for row in rows],
+        "collections": [collection_json(row, kind) for row in rows for kind in kinds_of(row.geometry_kinds)],
         "crs": [CRS84, LAMBERT93],
     }
     if wants_html():
@@ -170,57 +193,63 @@ def collections():
     return _json(data)
 
 
-def readable_collection(slug):
-    """The consultation row if the caller may read it: 404 unknown, 401 anonymous, 403 other roles."""
-    row = ogc_queries.get_collection(slug)
+def readable_collection(collection_id):
+    """(consultation row, Kind) if the caller may read it: 404 unknown, 401 anonymous, 403 other roles."""
+    parts = split_collection_id(collection_id)
+    row = ogc_queries.get_collection(parts[0]) if parts else None
     private = private_reader()
-    if row is None or not (row.is_published or private):
+    if row is None or not (row.is_published or private) or parts[1] not in kinds_of(row.geometry_kinds):
         raise NotFound("Cette collection n'existe pas.")
     if not row.data_public and not private:
         if not current_user.is_authenticated:
             raise Unauthorized(UNAUTHORIZED)
         raise Forbidden("Les données de cette concertation sont réservées aux urbanistes.")
-    return row
+    return row, parts[1]
 
 
 @bp.get("/collections/<collection_id>")
 def collection(collection_id):
     check_known(request.args, {"f"})
-    row = readable_collection(collection_id)
-    data = collection_json(row)
+    row, kind = readable_collection(collection_id)
+    data = collection_json(row, kind)
     if wants_html():
         return render_template("exports/ogc/collection.html", data=data, map_parts=collection_map(row))
     return _json(data)
 
 
-def _page_links(collection_id, query, matched, returned):
+@bp.get("/collections/<collection_id>/queryables", endpoint="queryables")
+def queryables_document(collection_id):
+    check_known(request.args, {"f"})
+    row, kind = readable_collection(collection_id)
+    url = _url("ogc.queryables", collection_id=collection_id)
+    # GDAL 3.6 asks for JSON and refuses application/schema+json: the same document as JSON for it.
+    mimetype = request.accept_mimetypes.best_match([SCHEMA_JSON, JSON], default=SCHEMA_JSON)
+    return _json(queryables(url, f"{row.title} — propriétés filtrables", kind), mimetype)
+
+
+@bp.get("/collections/<collection_id>/schema")
+def schema(collection_id):
+    check_known(request.args, {"f"})
+    row, kind = readable_collection(collection_id)
+    url = _url("ogc.schema", collection_id=collection_id)
+    return _json(feature_schema(url, f"{row.title} — {kind.label}", kind), SCHEMA_JSON)
+
+
+def _page_links(collection_id, after, next_after):
     args = {
-        key: value for key, value in request.args.to_dict(flat=False).items() if key not in ("f", "offset")
+        key: value for key, value in request.args.to_dict(flat=False).items() if key not in ("f", "after")
     }
+    if after is not None:
+        args["after"] = after
     links = [
-        link(
-            _url("ogc.items", collection_id=collection_id, **args, offset=query.offset),
-            "self",
-            GEOJSON,
-            "Cette page",
-        ),
-        link(
-            _url("ogc.items", "html", collection_id=collection_id, **args, offset=query.offset),
-            "alternate",
-            HTML,
-            "Cette page en HTML",
-        ),
-        link(_url("ogc.collection", collection_id=collection_id), "collection", JSON, "La concertation"),
+        link(_url("ogc.items", collection_id=collection_id, **args), "self", GEOJSON, "Cette page"),
+        link(_url("ogc.items", "html", collection_id=collection_id, **args), "alternate", HTML, "En HTML"),
+        link(_url("ogc.collection", collection_id=collection_id), "collection", JSON, "La collection"),
     ]
-    if query.offset + returned < matched:
-        offset = query.offset + returned
-        href = _url("ogc.items", collection_id=collection_id, **args, offset=offset)
+    if next_after is not None:
+        args["after"] = next_after
+        href = _url("ogc.items", collection_id=collection_id, **args)
         links.append(link(href, "next", GEOJSON, "Page suivante"))
-    if query.offset > 0:
-        href = _url(
-            "ogc.items", collection_id=collection_id, **args, offset=max(0, query.offset - query.limit)
-        )
-        links.append(link(href, "prev", GEOJSON, "Page précédente"))
     return links
 
 
@@ -228,29 +257,26 @@ def _page_links(collection_id, query, matched, returned):
 def items(collection_id):
     query = parse_item_query(request.args)
     html = wants_html()
-    row = readable_collection(collection_id)
-    matched, features = ogc_queries.item_page(row.id, query)
-    returned = max(0, min(query.limit, matched - query.offset))
-    links = _page_links(collection_id, query, matched, returned)
+    row, kind = readable_collection(collection_id)
+    features, next_after = ogc_queries.item_page(row.id, kind.dimension, query)
+    links = _page_links(collection_id, query.after, next_after)
+    # Exact and free only when the first page holds everything; otherwise omitted (OGC allows it).
+    matched = len(features) if query.after is None and next_after is None else None
     if html:
-        features = json.loads(features)
+        features = [json.loads(feature) for feature in features]
         return render_template(
             "exports/ogc/items.html",
-            collection=collection_json(row),
+            collection=collection_json(row, kind),
             features=features,
             links=links,
             matched=matched,
             query=query,
             map_parts=items_map(row, features) if query.srid == 4326 else None,
         )
-    head = {
-        "type": "FeatureCollection",
-        "numberMatched": matched,
-        "numberReturned": returned,
-        "timeStamp": _now(),
-        "links": links,
-    }
-    body = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": ' + features + "}"
+    head = {"type": "FeatureCollection", "numberReturned": len(features), "timeStamp": _now(), "links": links}
+    if matched is not None:
+        head["numberMatched"] = matched
+    body = json.dumps(head, ensure_ascii=False)[:-1] + ', "features": [' + ",".join(features) + "]}"
     return Response(body, mimetype=GEOJSON, headers={"Content-Crs": f"<{SRID_URIS[query.srid]}>"})
 
 
@@ -259,8 +285,8 @@ def item(collection_id, feature_id):
     check_known(request.args, {"f", "crs"})
     srid = parse_crs(request.args.get("crs"))
     html = wants_html()
-    row = readable_collection(collection_id)
-    text = ogc_queries.item(row.id, feature_id, srid)
+    row, kind = readable_collection(collection_id)
+    text = ogc_queries.item(row.id, kind.dimension, feature_id, srid)
     if text is None:
         raise NotFound("Cette contribution n'existe pas ou n'est pas publiée.")
     feature = json.loads(text)
@@ -280,7 +306,9 @@ def item(collection_id, feature_id):
         link(_url("ogc.collection", collection_id=collection_id), "collection", JSON, row.title),
     ]
     if html:
-        return render_template("exports/ogc/item.html", feature=feature, collection=collection_json(row))
+        return render_template(
+            "exports/ogc/item.html", feature=feature, collection=collection_json(row, kind)
+        )
     return _json(feature, GEOJSON, headers={"Content-Crs": f"<{SRID_URIS[srid]}>"})
 
 

@@ -17,7 +17,20 @@ CRS_SRIDS = {
 SRID_URIS = {4326: CRS84, 2154: LAMBERT93}
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
-ITEM_PARAMS = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "theme", "qpv"}
+ITEM_PARAMS = {
+    "f",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "limit",
+    "after",
+    "datetime",
+    "theme",
+    "qpv",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+}
 
 
 class BadRequest(AppError):
@@ -33,7 +46,7 @@ def _invalid(name, message):
 @dataclass(frozen=True)
 class ItemQuery:
     limit: int = DEFAULT_LIMIT
-    offset: int = 0
+    after: int | None = None  # keyset paging: the last id of the previous page
     bbox: tuple | None = None
     bbox_srid: int = 4326
     srid: int = 4326
@@ -41,6 +54,8 @@ class ItemQuery:
     end: datetime | None = None
     themes: tuple = ()
     qpv_codes: tuple = ()
+    filter_sql: str | None = None
+    filter_params: dict | None = None
 
 
 def check_known(args, allowed):
@@ -105,6 +120,8 @@ def parse_datetime(value):
 
 def _instant(text, end_of_day):
     text = text.strip()
+    if text[-1:] in ("T", "t"):  # GDAL 3.6 sends a date-only bound as « 2026-03-01T »
+        text = text[:-1]
     try:
         if "T" not in text and "t" not in text:
             day = datetime.fromisoformat(text).date()
@@ -121,10 +138,15 @@ def _instant(text, end_of_day):
 def parse_item_query(args):
     """An ItemQuery from the items request's query string (a MultiDict)."""
     check_known(args.keys(), ITEM_PARAMS)
+    from app.exports.ogc_cql import parse_filter
+
     start, end = parse_datetime(args.get("datetime"))
+    filter_srid = parse_crs(args.get("filter-crs"), "filter-crs")
+    filter_sql, filter_params = parse_filter(args.get("filter"), args.get("filter-lang"), filter_srid)
+    after = args.get("after")
     return ItemQuery(
         limit=parse_int(args.get("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
-        offset=parse_int(args.get("offset"), "offset", 0, 0),
+        after=None if after in (None, "") else parse_int(after, "after", 0, 0),
         bbox=parse_bbox(args.get("bbox")),
         bbox_srid=parse_crs(args.get("bbox-crs"), "bbox-crs"),
         srid=parse_crs(args.get("crs")),
@@ -132,6 +154,8 @@ def parse_item_query(args):
         end=end,
         themes=_list(args.getlist("theme")),
         qpv_codes=_list(args.getlist("qpv")),
+        filter_sql=filter_sql,
+        filter_params=filter_params,
     )
 
 

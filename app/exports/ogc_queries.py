@@ -11,10 +11,14 @@ from app.extensions import db
 
 COLLECTION_COLUMNS = (
     "SELECT co.id, co.slug, co.title, co.summary, co.data_public, co.is_published,"
-    " co.opens_at, co.closes_at, ST_XMin(e) AS minx, ST_YMin(e) AS miny, ST_XMax(e) AS maxx,"
+    " co.opens_at, co.closes_at, co.geometry_kinds, ST_XMin(e) AS minx, ST_YMin(e) AS miny, ST_XMax(e) AS maxx,"
     " ST_YMax(e) AS maxy FROM consultations co,"
-    " LATERAL (SELECT ST_Envelope(ST_Buffer(co.geom::geography, co.buffer_m)::geometry) AS e) ext"
+    # The perimeter's envelope buffered, not the perimeter: the same extent, 10× cheaper per request.
+    " LATERAL (SELECT ST_Envelope(ST_Buffer(ST_Envelope(co.geom)::geography, co.buffer_m)::geometry) AS e) ext"
 )
+
+
+SERIAL = "set_config('max_parallel_workers_per_gather', '0', true) AS serial"
 
 
 def _execute(statement, params):
@@ -28,8 +32,11 @@ def list_collections(include_private):
 
 
 def get_collection(slug):
-    """One consultation row (with its extent) or None."""
-    return _execute(f"{COLLECTION_COLUMNS} WHERE co.slug = %(slug)s", {"slug": slug}).first()
+    """One consultation row (with its extent) or None; the rest of the transaction runs serially."""
+    # A page stops after limit + 1 rows: starting parallel workers costs more than the scan (88 ms
+    # of Gather start-up for 0.5 ms of index walk on a busy 2-core box). Set here, no extra round trip.
+    statement = f"{COLLECTION_COLUMNS.replace('SELECT ', f'SELECT {SERIAL}, ', 1)} WHERE co.slug = %(slug)s"
+    return _execute(statement, {"slug": slug}).first()
 
 
 def _params(collection_id, srid):
@@ -50,22 +57,27 @@ def _feature_expr(selection):
     columns = sql.contribution_columns(selection, "geojson", whole_table=False)
     properties = ", ".join(f"'{name}', {expr}" for name, expr in columns)
     geom = "c.geom" if selection.srid == 4326 else f"ST_Transform(c.geom, {selection.srid})"
+    # Options 0: no `crs` member in each geometry (RFC 7946); the CRS is in the Content-Crs header.
     return (
         "json_build_object('type', 'Feature', 'id', c.id,"
-        f" 'geometry', ST_AsGeoJSON({geom}, {sql.PRECISION[selection.srid]})::json,"
+        f" 'geometry', ST_AsGeoJSON({geom}, {sql.PRECISION[selection.srid]}, 0)::json,"
         f" 'properties', json_build_object({properties}))"
     )
 
 
 def _item_filters(query, params):
-    parts = ["c.consultation_id = %(collection_id)s", "c.status = 'published'"]
+    parts = [
+        "c.consultation_id = %(collection_id)s",
+        "c.status = 'published'",
+        "ST_Dimension(c.geom) = %(dimension)s",
+    ]
     if query.bbox:
         params.update(zip(("minx", "miny", "maxx", "maxy"), query.bbox, strict=True))
         envelope = f"ST_MakeEnvelope(%(minx)s, %(miny)s, %(maxx)s, %(maxy)s, {query.bbox_srid})"
         if query.bbox_srid != 4326:
             envelope = f"ST_Transform({envelope}, 4326)"
         parts.append(f"c.geom && {envelope} AND ST_Intersects(c.geom, {envelope})")
-    if query.start:
+    if query.start:  # `datetime` is the creation date (the collection's temporal property)
         parts.append("c.created_at >= %(start)s")
         params["start"] = query.start
     if query.end:
@@ -77,30 +89,57 @@ def _item_filters(query, params):
     if query.qpv_codes:
         parts.append("c.qpv_code = ANY(%(qpv_codes)s)")
         params["qpv_codes"] = list(query.qpv_codes)
+    if query.filter_sql:
+        parts.append(query.filter_sql)
+        params.update(query.filter_params)
     return " AND ".join(parts)
 
 
-def item_page(collection_id, query):
-    """(numberMatched, features as GeoJSON text) of one page of published contributions."""
+def item_page_sql(collection_id, dimension, query):
+    """(statement, params) of one keyset page: limit + 1 features after `query.after`, by id."""
     selection, params = _params(collection_id, query.srid)
-    params.update(collection_id=collection_id, limit=query.limit, offset=query.offset)
+    params.update(collection_id=collection_id, dimension=dimension, limit=query.limit + 1)
     condition = _item_filters(query, params)
+    if query.after is not None:
+        condition += " AND c.id > %(after)s"
+        params["after"] = query.after
+    # The page's ids first (filters only; unused LEFT JOINs are removed by the planner), then the
+    # features of those ids alone: built after the LIMIT, not for every row the bbox matches.
     statement = (
-        f"SELECT (SELECT count(*) FROM contributions c WHERE {condition}) AS matched,"
-        " (SELECT coalesce(json_agg(p.feature ORDER BY p.id), '[]'::json)::text FROM ("
-        f"  SELECT c.id, {_feature_expr(selection)} AS feature{sql.JOINS}"
-        f"  WHERE {condition} ORDER BY c.id LIMIT %(limit)s OFFSET %(offset)s) p) AS features"
+        f"SELECT c.id, {_feature_expr(selection)}::text AS feature"
+        f" FROM (SELECT c.id FROM contributions c{FILTER_JOINS} WHERE {condition}"
+        "  ORDER BY c.id LIMIT %(limit)s) page"
+        f" JOIN contributions c ON c.id = page.id{sql.JOINS.removeprefix(' FROM contributions c')}"
+        " ORDER BY c.id"
     )
-    row = _execute(statement, params).one()
-    return row.matched, row.features
+    return statement, params
 
 
-def item(collection_id, feature_id, srid):
+# What a filter may name (see ogc_cql.QUERYABLES), every one unique: removable when unused.
+FILTER_JOINS = (
+    " LEFT JOIN consultations co ON co.id = c.consultation_id"
+    " LEFT JOIN themes t ON t.slug = c.theme_slug"
+    " LEFT JOIN qpv q ON q.code = c.qpv_code"
+    " LEFT JOIN communes cm ON cm.insee = c.commune_insee"
+)
+
+
+def item_page(collection_id, dimension, query):
+    """(features as GeoJSON texts, id after which the next page starts or None): one statement."""
+    statement, params = item_page_sql(collection_id, dimension, query)
+    rows = _execute(statement, params).all()
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return [row.feature for row in rows], (rows[-1].id if more else None)
+
+
+def item(collection_id, dimension, feature_id, srid):
     """One published contribution of the collection as GeoJSON Feature text, or None."""
     selection, params = _params(collection_id, srid)
-    params.update(collection_id=collection_id, feature_id=feature_id)
+    params.update(collection_id=collection_id, feature_id=feature_id, dimension=dimension)
     statement = (
         f"SELECT {_feature_expr(selection)}::text{sql.JOINS} WHERE c.id = %(feature_id)s"
         " AND c.consultation_id = %(collection_id)s AND c.status = 'published'"
+        " AND ST_Dimension(c.geom) = %(dimension)s"
     )
     return _execute(statement, params).scalar()

@@ -95,16 +95,15 @@ def author_expr(author_col="c.author_id"):
     )
 
 
+# One time rule for every format: UTC. Text formats say so with the « Z » of RFC 3339; XLSX cells
+# are real date-times in UTC (the header and the summary sheet say so); GeoPackage stores UTC.
+UTC_TEXT = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+DATE_FORMATS = {"csv": UTC_TEXT, "geojson": UTC_TEXT, "xlsx": "({} AT TIME ZONE 'UTC')"}
+
+
 def _dates(flavour):
-    """Expressions for created/published dates: text or typed, Paris or UTC."""
-    if flavour == "csv":
-        fmt = "to_char({} AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD HH24:MI:SS')"
-    elif flavour == "xlsx":
-        fmt = "({} AT TIME ZONE 'Europe/Paris')"
-    elif flavour == "geojson":
-        fmt = "to_char({} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-    else:
-        fmt = EPOCH_MS
+    """Expressions for created/published dates: RFC 3339 UTC text, naive UTC or epoch ms (gpkg)."""
+    fmt = DATE_FORMATS.get(flavour, EPOCH_MS)
     return fmt.format("c.created_at"), fmt.format("c.published_at")
 
 
@@ -199,7 +198,8 @@ def geometry_wkb(selection):
 def geometry_geojson(selection):
     """Extra select item for GeoJSON: the geometry as GeoJSON text in the CRS."""
     geom = "c.geom" if selection.srid == 4326 else f"ST_Transform(c.geom, {selection.srid})"
-    return [f"ST_AsGeoJSON({geom}, {PRECISION[selection.srid]}) AS geom_json"]
+    # Options 0: no `crs` member in every geometry (RFC 7946); a Lambert-93 file says it once.
+    return [f"ST_AsGeoJSON({geom}, {PRECISION[selection.srid]}, 0) AS geom_json"]
 
 
 def count_contributions(selection):
@@ -218,17 +218,13 @@ def count_comments(selection):
 def comment_columns(flavour):
     """[(name, SQL expression)] of one published comment of an exported contribution."""
     text = guarded if flavour in ("csv", "xlsx") else masked
-    dates = {
-        "xlsx": "(m.created_at AT TIME ZONE 'Europe/Paris')",
-        "csv": "to_char(m.created_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD HH24:MI:SS')",
-    }
     return [
         ("commentaire_id", "m.id"),
         ("contribution_id", "m.contribution_id"),
         ("reponse_a", "m.parent_id"),
         ("auteur", text(author_expr("m.author_id"))),
         ("texte", text("m.body")),
-        ("cree_le", dates.get(flavour, EPOCH_MS.format("m.created_at"))),
+        ("cree_le", DATE_FORMATS.get(flavour, EPOCH_MS).format("m.created_at")),
     ]
 
 

@@ -3,6 +3,9 @@
 import csv
 import io
 import json
+import re
+import subprocess
+from datetime import UTC
 
 import openpyxl
 import pyogrio
@@ -49,6 +52,10 @@ def read_csv(path, delimiter):
     return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=delimiter))
 
 
+def utc_text(moment):
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def test_csv_french_lambert93(export_data, export_file):
     path, state = export_file(
         export_data["urbanist"], format="csv", consultation="cite-12-14", crs="EPSG:2154"
@@ -74,7 +81,7 @@ def test_csv_french_lambert93(export_data, export_file):
     assert first["url"].endswith(str(first["id"]))
     assert first["qpv_code"] == "QP062024" and first["commune"] == "Lens"
     assert first["theme_libelle"] and first["statut"] == "published" and first["source"] == "web"
-    assert len(first["cree_le"]) == 19  # 2026-03-03 14:05:00, Paris time
+    assert first["cree_le"] == utc_text(export_data["published"][0].created_at)  # RFC 3339, UTC
     workshop = next(row for row in rows if row["source"] == "workshop")
     assert (workshop["atelier_pour"], workshop["atelier_contre"], workshop["auteur"]) == ("7", "2", "")
     assert by_id[export_data["injected"].id]["titre"].startswith("'=")  # no formula in a spreadsheet
@@ -135,7 +142,8 @@ def test_xlsx_sheets(export_data, export_file):
     by_id = {row[0]: dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]}
     first = by_id[export_data["published"][0].id]
     assert isinstance(first["x"], float) and first["votes_pour"] == 1 and first["commentaires"] == 2
-    assert first["cree_le"].year >= 2026 and first["cree_le"].tzinfo is None  # Paris wall-clock time
+    created = export_data["published"][0].created_at.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    assert first["cree_le"].replace(microsecond=0) == created  # a real date-time, in UTC
     assert by_id[export_data["injected"].id]["titre"] == '\'=HYPERLINK("http://pirate")'
     comments = list(workbook["Commentaires"].iter_rows(values_only=True))
     assert comments[0] == ("commentaire_id", "contribution_id", "reponse_a", "auteur", "texte", "cree_le")
@@ -145,6 +153,20 @@ def test_xlsx_sheets(export_data, export_file):
     assert summary["Contributions"] == len(export_data["published"])
     assert summary["Système de coordonnées"] == "WGS84 (EPSG:4326)"
     assert "Cité 12/14" in summary["Concertations"]
+    assert summary["Dates et heures"].startswith("en UTC")
+
+
+def test_xlsx_date_times_are_read_as_date_times_by_gdal(export_data, export_file):
+    """GDAL 3.6 (Debian's ogrinfo, as QGIS 3.22 reads it) types the date columns DateTime, not Date."""
+    path, _ = export_file(export_data["urbanist"], format="xlsx", consultation="cite-12-14")
+    for sheet in ("Contributions", "Commentaires"):
+        info = subprocess.run(
+            ["ogrinfo", "-so", str(path), sheet], capture_output=True, text=True, check=True
+        ).stdout
+        assert re.search(r"^cree_le: DateTime", info, re.M), info
+    workbook = openpyxl.load_workbook(path)
+    cell = workbook["Contributions"]["V2"]
+    assert cell.is_date and "UTC" in cell.number_format
 
 
 def test_geojson_wgs84_is_rfc7946(export_data, export_file):
@@ -172,6 +194,8 @@ def test_geojson_lambert93_has_crs_member(export_data, export_file):
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["crs"]["properties"]["name"] == "urn:ogc:def:crs:EPSG::2154"
     assert pyogrio.read_info(path)["crs"] == "EPSG:2154"
+    assert all("crs" not in feature["geometry"] for feature in data["features"])  # RFC 7946: once, on top
+    assert {f["properties"]["cree_le"][-1] for f in data["features"]} == {"Z"}
     for feature in data["features"]:
         if feature["geometry"]["type"] == "Point":
             x, y = feature["geometry"]["coordinates"]
@@ -241,3 +265,20 @@ def test_geopackage_nulls_and_dates(export_data, export_file):
     assert row["publie_le"] is None and row["cree_le"].endswith("Z")  # NULL stays NULL, not 1970
     assert row["suite_donnee"] is None and row["votes_pour"] == 0
     assert pyogrio.read_info(path, layer="commentaires")["features"] == 0
+
+
+def test_geopackage_passes_gdal_36_validator(export_data, export_file):
+    """Debian's GDAL 3.6 validator (python3-gdal): GeoPackage 1.2, GDAL's R-tree and its triggers."""
+    path, _ = export_file(
+        export_data["urbanist"], format="gpkg", consultations=["cite-12-14", "vent-de-bise"], crs="EPSG:2154"
+    )
+    check = subprocess.run(
+        ["/usr/bin/python3", "-m", "osgeo_utils.samples.validate_gpkg", str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    warnings = subprocess.run(["ogrinfo", "-so", str(path)], capture_output=True, text=True, check=True)
+    assert "version" not in warnings.stderr.lower(), warnings.stderr  # no « 1.4 » warning in GDAL 3.6
+    for layer in ("contributions_points", "contributions_lignes", "contributions_polygones", "perimetres"):
+        assert pyogrio.read_info(path, layer=layer)["capabilities"]["fast_spatial_filter"], layer

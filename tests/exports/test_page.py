@@ -17,6 +17,9 @@ def test_page_is_for_urbanists_and_admins(client, export_data, make_user):
         html = client.get("/exports").get_data(as_text=True)
         assert 'id="export-form"' in html and "Lambert-93" in html and 'value="cite-12-14"' in html
         assert "/ogc" in html and "exports.js" in html
+        steps = html[html.index('id="qgis"') :]
+        assert "Authentification de base" in steps and "mot de passe : votre jeton" in steps
+        assert steps.count("<li>") >= 5 and "Authorization: Bearer &lt;jeton&gt;" not in steps
 
 
 def test_small_export_without_javascript_downloads_at_once(client, export_data):
@@ -37,6 +40,7 @@ def test_small_export_without_javascript_downloads_at_once(client, export_data):
     )
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     lines = io.StringIO(response.data.decode("utf-8-sig")).read().strip().splitlines()
     assert len(lines) == 1 + len(export_data["published"])
     db.session.expire_all()

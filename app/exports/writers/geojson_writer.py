@@ -1,4 +1,5 @@
-"""GeoJSON (RFC 7946 in WGS84; a `crs` member for Lambert-93, as QGIS/GDAL read it), streamed."""
+"""GeoJSON (RFC 7946 in WGS84; Lambert-93 files carry one top-level `crs` member, the legacy practice
+QGIS/GDAL read, and none in the geometries), streamed. Dates are RFC 3339 in UTC."""
 
 import json
 

@@ -1,4 +1,9 @@
-"""GeoPackage via pyogrio: contributions by geometry type, comments table, perimeters; in batches."""
+"""GeoPackage written by GDAL (pyogrio): contributions by geometry type, comments, perimeters; in batches.
+
+GeoPackage 1.2 with GDAL's own R-tree index and triggers, as GDAL 3.6 / QGIS 3.22 expect (the
+bundled GDAL would write 1.4, which they warn about and GDAL 3.6's validator refuses)."""
+
+import os
 
 import numpy as np
 import pyogrio
@@ -6,11 +11,11 @@ from pyogrio.raw import write as ogr_write
 
 from app.exports import sql
 from app.exports.stream import batches, fetch_all
-from app.exports.writers.gpkg_index import RTreeBuilder, add_spatial_index, install_index
 
-BATCH_ROWS = 20_000  # rows per OGR append: fewer, larger transactions; memory stays bounded
+BATCH_ROWS = 50_000  # rows per OGR append: fewer, larger transactions; memory stays bounded
 # The file is a temporary .part until complete: no fsync per append (a crash fails the export anyway).
 SQLITE_OPTIONS = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_JOURNAL": "OFF"}
+DATASET_OPTIONS = {"VERSION": "1.2"}
 
 LAYERS = {
     0: ("contributions_points", "Point"),
@@ -44,15 +49,8 @@ def write(path, selection, options, progress):
     pyogrio.set_gdal_config_options(SQLITE_OPTIONS)
     params = sql.base_params(selection)
     crs = f"EPSG:{selection.srid}"
-    count, indexes = _write_contributions(path, selection, params, crs, progress)
-    try:
-        _write_comments(path, selection, params, progress)  # while the RTree threads catch up
-    except BaseException:
-        for builder in indexes.values():
-            builder.discard()
-        raise
-    for dim, builder in indexes.items():
-        install_index(path, LAYERS[dim][0], builder)
+    count = _write_contributions(path, selection, params, crs, progress)
+    _write_comments(path, selection, params, progress)
     _write_perimeters(path, selection, params, crs)
     return count
 
@@ -74,36 +72,29 @@ def _write_contributions(path, selection, params, crs, progress):
     names = [name for name, _ in columns]
     query = sql.select_contributions(selection, columns, sql.geometry_wkb(selection))
     pending = {dim: [] for dim in LAYERS}
-    indexes = {}
+    created = set()
     count = 0
 
     def flush(dim):
         layer, geometry_type = LAYERS[dim]
         rows = pending[dim]
         geometries = [row[-2] for row in rows]
-        _write_layer(path, layer, geometry_type, geometries, names, rows, crs, append=dim in indexes)
-        if dim not in indexes:
-            indexes[dim] = RTreeBuilder(f"{path}.rtree-{dim}")
-        indexes[dim].add(geometries)
+        _write_layer(path, layer, geometry_type, geometries, names, rows, crs, append=dim in created)
+        created.add(dim)
         pending[dim] = []
 
-    try:
-        for rows in batches(query, params, BATCH_ROWS):
-            for row in rows:
-                pending[row[-1]].append(row)
-            for dim in LAYERS:
-                if len(pending[dim]) >= BATCH_ROWS:
-                    flush(dim)
-            count += len(rows)
-            progress.add(len(rows))
+    for rows in batches(query, params, BATCH_ROWS):
+        for row in rows:
+            pending[row[-1]].append(row)
         for dim in LAYERS:
-            if pending[dim] or (dim == 0 and not indexes):
+            if len(pending[dim]) >= BATCH_ROWS:
                 flush(dim)
-    except BaseException:
-        for builder in indexes.values():
-            builder.discard()
-        raise
-    return count, indexes
+        count += len(rows)
+        progress.add(len(rows))
+    for dim in LAYERS:
+        if pending[dim] or (dim == 0 and not created):
+            flush(dim)
+    return count
 
 
 def _write_layer(path, layer, geometry_type, geometries, names, rows, crs, append):
@@ -130,7 +121,7 @@ def _write_layer(path, layer, geometry_type, geometries, names, rows, crs, appen
         append=append,
         gdal_tz_offsets=offsets,
         promote_to_multi=False,
-        layer_options={"SPATIAL_INDEX": "NO"},  # built once at the end (gpkg_index)
+        dataset_options=None if append or os.path.exists(path) else DATASET_OPTIONS,
     )
 
 
@@ -155,4 +146,3 @@ def _write_perimeters(path, selection, params, crs):
     names = ["concertation", "titre", "perimetre_provisoire", "zone_tampon_m"]
     geometries = [bytes(row[4]) for row in rows]
     _write_layer(path, "perimetres", "MultiPolygon", geometries, names, rows, crs, append=False)
-    add_spatial_index(path, "perimetres", len(rows))

@@ -12,6 +12,10 @@ MAX_ROWS = 1_048_575  # Excel's sheet limit, minus the header row
 BOLD = Font(bold=True)
 TEXT_COLUMNS = {"titre", "description", "reponse_officielle", "auteur", "texte"}
 WIDTHS = {"titre": 40, "description": 60, "reponse_officielle": 40, "texte": 60, "qpv_nom": 30, "url": 40}
+DATETIME_COLUMNS = {"cree_le", "publie_le"}
+# Date-times in UTC, said in the cell; « hh » (not openpyxl's default « h ») makes GDAL and QGIS read
+# the column as DateTime rather than Date.
+DATETIME_FORMAT = 'yyyy-mm-dd hh:mm:ss "UTC"'
 
 
 def total_rows(selection, counts):
@@ -50,12 +54,13 @@ def _write_table(sheet, query, columns, params, progress, limit=None):
     names = [name for name, _ in columns]
     _header(sheet, names)
     texts = [index for index, name in enumerate(names) if name in TEXT_COLUMNS]
+    moments = [index for index, name in enumerate(names) if name in DATETIME_COLUMNS]
     count = 0
     for rows in batches(query, params):
         if limit is not None and count + len(rows) > limit:
             rows = rows[: limit - count]
         for row in rows:
-            sheet.append(_clean(row, texts))
+            sheet.append(_clean(sheet, row, texts, moments))
         count += len(rows)
         progress.add(len(rows))
         if limit is not None and count >= limit:
@@ -63,12 +68,17 @@ def _write_table(sheet, query, columns, params, progress, limit=None):
     return count
 
 
-def _clean(row, texts):
-    """Drop the control characters a worksheet cannot hold (free text may carry some)."""
+def _clean(sheet, row, texts, moments):
+    """Drop the control characters a worksheet cannot hold (free text may carry some); typed dates."""
     row = list(row)
     for index in texts:
         if row[index]:
             row[index] = ILLEGAL_CHARACTERS_RE.sub("", row[index])
+    for index in moments:
+        if row[index] is not None:
+            cell = WriteOnlyCell(sheet, value=row[index])
+            cell.number_format = DATETIME_FORMAT
+            row[index] = cell
     return row
 
 
@@ -78,6 +88,7 @@ def _write_summary(sheet, selection, params, options):
     sheet.append([_bold(sheet, "Export Carte Commune")])
     for label, value in options.get("description", []):
         sheet.append([label, value])
+    sheet.append(["Dates et heures", "en UTC (temps universel ; heure de Paris = UTC + 1 h, + 2 h en été)"])
     results = {name: fetch_all(query, params) for name, query in sql.summary_statements(selection).items()}
     sheet.append([])
     sheet.append([_bold(sheet, text) for text in ("Thème", "Statut", "Contributions")])
