@@ -2,7 +2,8 @@
 
 import re
 
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.consultations.models import Consultation, utcnow
@@ -266,6 +267,15 @@ REACT_SQL = text(
 )
 
 
+def _consultation_with_phases(consultation_id):
+    """The consultation with only its phases (what the phase rule reads), in one statement."""
+    return db.session.scalars(
+        select(Consultation)
+        .options(lazyload("*"), joinedload(Consultation.phases))
+        .where(Consultation.id == consultation_id)
+    ).unique().one()
+
+
 def vote_by_id(user, contribution_id, value):
     """cast_vote for an idea known by its id, in two statements; returns (counts, voting mode)."""
     from app.contributions.queries import MAX_ID
@@ -282,8 +292,7 @@ def vote_by_id(user, contribution_id, value):
     if not visible:
         raise NotFound("Cette idée n'existe pas ou n'est pas visible.")
     check_can_participate(user)
-    # The phase rule needs the consultation and its phases (one more statement, from the identity map after).
-    check_open(db.session.get(Consultation, row.consultation_id), "vote")
+    check_open(_consultation_with_phases(row.consultation_id), "vote")
     _check_value(row.voting_mode, value)
     if row.status != "published":
         raise Conflict(NOT_PUBLISHED, code="not_published")
