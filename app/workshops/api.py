@@ -182,7 +182,9 @@ def record_tally(args, workshop_id):
 def grid(workshop_id):
     """The reference grid of the printed maps as GeoJSON cells (EPSG:4326)."""
     workshop = queries.get_workshop(workshop_id)
-    cells = queries.grid_cells_geojson(queries.consultation_grid(workshop.consultation_id))
+    cells = queries.grid_cells_geojson(
+        queries.consultation_grid(workshop.consultation_id), workshop.consultation_id
+    )
     return Response(json.dumps(cells, separators=(",", ":")), mimetype="application/geo+json")
 
 
