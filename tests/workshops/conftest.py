@@ -122,3 +122,6 @@ def _cell_touches(consultation, grid, ref):
         ),
         {"x0": x0, "y0": y0, "x1": x1, "y1": y1, "id": consultation.id},
     ).scalar_one()
+
+
+from tests.tileserver import dead_tile_server, tile_server  # noqa: E402, F401
