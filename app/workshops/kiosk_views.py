@@ -27,7 +27,7 @@ from app.workshops.views import consultation_map
 bp = Blueprint("kiosk", __name__, url_prefix="/borne")
 COOKIE_MAX_AGE = 180 * 24 * 3600
 # While a tablet is a kiosk, only these paths answer; everything else leads back to the kiosk.
-KIOSK_PATHS = ("/borne", "/static/", "/vendor/", "/media/", "/healthz", "/api/consultations/")
+KIOSK_PATHS = ("/borne", "/static/", "/vendor/", "/media/", "/healthz", "/api/consultations/", "/sw.js")
 DEFAULT_RATE_LIMIT = "20 per 10 minutes"
 
 
