@@ -126,3 +126,41 @@ def test_five_ideas_offline_are_sent_once_when_the_network_returns(
     device = page.evaluate(READ_DEVICE)
     assert CONTACT not in device and "Samia" not in device
     assert all(not store["rows"] for store in json.loads(device)["idb"])
+
+
+def test_an_offline_idea_refused_at_sync_says_why_in_french(
+    tablet,  # noqa: F811
+    live_server,
+    make_user,
+    make_consultation,
+):
+    consultation = make_consultation(qpv_codes=["QP062024"])
+    facilitator = make_user(role="facilitator")
+    workshop = create_workshop(facilitator, consultation, utcnow(), "Maison du projet")
+    db.session.commit()
+    inside = cell_inside_perimeter(consultation, queries.consultation_grid(consultation.id))
+    page = tablet(LANDSCAPE)
+    sign_in(page, live_server, facilitator, f"/ateliers/{workshop.id}/saisie")
+    page.locator("#offline-ready").get_by_text("prêt hors ligne (").wait_for(timeout=20000)
+    page.context.set_offline(True)
+    page.locator("#participant summary").click()
+    page.fill("#participant-first-name", "Karim")
+    page.fill("#participant-contact", CONTACT)
+    page.check("#participant-consent")
+    page.fill("#grid_ref", inside)
+    page.fill("#entry-title", "Une idée arrivée trop tard")
+    page.locator("#entry-title").press("Enter")
+    page.locator("#offline-network").get_by_text("hors ligne — 1 idée en attente").wait_for()
+    # meanwhile, the consultation closes
+    consultation.closes_at = utcnow()
+    db.session.commit()
+    page.context.set_offline(False)
+    refused = page.locator("#entry-recent li.refused")
+    refused.wait_for(timeout=20000)
+    assert (
+        "Refusée — Une idée arrivée trop tard : Cette concertation n'est pas ouverte" in refused.inner_text()
+    )
+    page.locator("#offline-network").get_by_text("en ligne").wait_for()
+    assert page.locator("#offline-network").inner_text() == "en ligne"
+    assert db.session.scalar(select(func.count()).where(Contribution.workshop_id == workshop.id)) == 0
+    assert CONTACT not in page.evaluate(READ_DEVICE)  # answered: it left the device
