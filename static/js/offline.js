@@ -49,6 +49,7 @@
   function Outbox(options) {
     this.url = options.url;
     this.csrf = options.csrf;
+    this.form = Boolean(options.form);  // send as a form (the kiosk) rather than JSON
     this.onChange = options.onChange || function () {};
     this.onOutcome = options.onOutcome || function () {};
     this.syncing = false;
@@ -74,11 +75,11 @@
   /* Send one entry: "sent" (or replayed), "refused" (a 4xx: it will never pass as is) or "later". */
   Outbox.prototype.send = function (item) {
     var self = this;
+    var headers = { "Accept": "application/json", "X-CSRFToken": this.csrf, "Idempotency-Key": item.key };
+    headers["Content-Type"] = this.form ? "application/x-www-form-urlencoded" : "application/json";
     return fetch(this.url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json",
-        "X-CSRFToken": this.csrf, "Idempotency-Key": item.key },
-      body: JSON.stringify(item.body)
+      method: "POST", credentials: "same-origin", headers: headers,
+      body: this.form ? new URLSearchParams(item.body).toString() : JSON.stringify(item.body)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (json) {
         if (response.ok) { return { state: "sent", result: json }; }

@@ -15,14 +15,9 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
+/* Pages: the network when there is one; else the copy the page stored when it was prepared. */
 function networkFirst(request) {
-  return fetch(request).then(function (response) {
-    if (response.ok) {
-      var copy = response.clone();
-      caches.open(SHELL).then(function (cache) { cache.put(request, copy); });
-    }
-    return response;
-  }).catch(function () {
+  return fetch(request).catch(function () {
     return caches.match(request, { ignoreSearch: true }).then(function (hit) {
       return hit || new Response("<!doctype html><meta charset=utf-8><title>Hors ligne</title>" +
         "<p>Hors ligne : cette page n'a pas été préparée sur cette tablette.</p>",
