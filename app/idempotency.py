@@ -100,3 +100,17 @@ def purge(older_than_days=30):
         text("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(days => :days)"),
         {"days": older_than_days},
     ).rowcount
+
+
+def purge_old_keys(older_than_days=30):
+    """Periodic job (worker.py --cron): forget the keys of old writes; returns how many."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        from app import create_app
+
+        with create_app().app_context():
+            return purge_old_keys(older_than_days)
+    count = purge(older_than_days)
+    db.session.commit()
+    return count

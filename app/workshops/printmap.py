@@ -205,6 +205,7 @@ def _draw_background(ax, grid, layers, spec, mm, streets=False):
                 va="center",
                 style="italic",
                 zorder=2,
+                bbox={"facecolor": "#ffffffb3", "edgecolor": "none", "pad": 0.6} if streets else None,
             )
 
 

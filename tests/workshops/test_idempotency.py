@@ -100,3 +100,15 @@ def test_racing_retries_with_the_same_key_store_one_contribution(app, make_user,
     ids = {answer_id for status, answer_id in answers if status == 201}
     assert len(ids) == 1, answers
     assert all(status in (201, 409) for status, _ in answers), answers
+
+
+def test_old_keys_are_purged(client, workshop, facilitator):
+    from sqlalchemy import text
+
+    from app.idempotency import purge_old_keys
+
+    headers = {**bearer(facilitator), "Idempotency-Key": "device-1:entry-old"}
+    assert _post(client, workshop, headers, entry_body(workshop.consultation)).status_code == 201
+    db.session.execute(text("UPDATE idempotency_keys SET created_at = now() - interval '31 days'"))
+    assert purge_old_keys() == 1
+    assert db.session.scalar(select(func.count()).select_from(IdempotencyKey)) == 0
