@@ -11,6 +11,7 @@ import hashlib
 import html
 import io
 import math
+import re
 import time
 import urllib.request
 from pathlib import Path
@@ -34,9 +35,10 @@ def attribution():
     return html.unescape(current_app.config.get("MAP_TILES_ATTRIBUTION") or "").strip()
 
 
-def _tile_url(template, z, x, y):
-    subdomain = "abc"[(x + y) % 3]
-    return template.format(s=subdomain, z=z, x=x, y=y)
+def tile_url(template, z, x, y):
+    """A tile's URL as Leaflet builds it: {s} is a, b or c by (x + y), {r} (retina) is empty."""
+    values = {"s": "abc"[(x + y) % 3], "z": str(z), "x": str(x), "y": str(y), "r": ""}
+    return re.sub(r"\{([a-z]+)\}", lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def _cache_path(template, z, x, y):
@@ -55,7 +57,7 @@ def fetch_tile(z, x, y):
     if path.exists() and time.time() - path.stat().st_mtime < max_age:
         return Image.open(io.BytesIO(path.read_bytes())).convert("RGB")
     request = urllib.request.Request(
-        _tile_url(template, z, x, y), headers={"User-Agent": config["MAP_TILES_USER_AGENT"]}
+        tile_url(template, z, x, y), headers={"User-Agent": config["MAP_TILES_USER_AGENT"]}
     )
     try:
         with urllib.request.urlopen(request, timeout=config["MAP_TILES_TIMEOUT"]) as response:  # noqa: S310

@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from app.accounts.auth import roles_required
 from app.consultations import queries as consultation_queries
+from app.maps import basemap
 from app.workshops import queries
 
 bp = Blueprint("offline", __name__)
@@ -88,11 +89,7 @@ def tile_urls(template, bounds, zoom):
     (south, west), (north, east) = bounds
     x0, y0 = _tile(west, north, zoom)
     x1, y1 = _tile(east, south, zoom)
-    return [
-        template.format(s="abc"[(x + y) % 3], z=zoom, x=x, y=y)
-        for x in range(x0, x1 + 1)
-        for y in range(y0, y1 + 1)
-    ]
+    return [basemap.tile_url(template, zoom, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
 
 
 def _tile(lon, lat, zoom):

@@ -40,7 +40,8 @@ self.addEventListener("fetch", function (event) {
     if (ASSETS.test(url.pathname)) { event.respondWith(cacheFirst(request)); return; }
     return;
   }
-  // A tile the page stored while online (other hosts are left alone).
+  // A map tile the page stored while online; any other request to another host is left alone.
+  if (request.destination !== "image") { return; }
   event.respondWith(caches.open(TILES).then(function (cache) {
     return cache.match(request.url).then(function (hit) { return hit || fetch(request); });
   }));

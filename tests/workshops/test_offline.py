@@ -61,3 +61,13 @@ def test_without_a_tile_server_nothing_but_the_pages(client, workshop, facilitat
 def test_residents_get_no_offline_list(client, workshop, make_user):
     login(client, make_user())
     assert client.get(f"/ateliers/{workshop.id}/hors-ligne.json").status_code in (403, 404)
+
+
+def test_tile_urls_are_built_as_leaflet_builds_them():
+    from app.maps.basemap import tile_url
+
+    assert tile_url("https://{s}.tile.x.fr/{z}/{x}/{y}{r}.png", 15, 16601, 10950) == (
+        "https://" + "abc"[(16601 + 10950) % 3] + ".tile.x.fr/15/16601/10950.png"
+    )
+    wmts = "https://data.geopf.fr/wmts?LAYER=PLAN&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+    assert tile_url(wmts, 14, 8300, 5475).endswith("TILEMATRIX=14&TILEROW=5475&TILECOL=8300")
