@@ -64,7 +64,10 @@ def workshop_manifest(workshop_id):
 
 def offline_manifest(consultation_id, pages):
     """{version, pages, tiles, zooms}: the tiles cover the perimeter's extent at the workshop zooms."""
-    bounds = consultation_queries.consultation_extent(consultation_id)  # [[south, west], [north, east]]
+    (south, west), (north, east) = consultation_queries.consultation_extent(consultation_id)
+    # A quarter more on each side: the grid's margin and a landscape screen show beyond the perimeter.
+    pad_lat, pad_lon = (north - south) / 4, (east - west) / 4
+    bounds = [[south - pad_lat, west - pad_lon], [north + pad_lat, east + pad_lon]]
     template = current_app.config.get("MAP_TILES_URL") or ""
     tiles, zooms = [], []
     if template and bounds:
