@@ -38,6 +38,8 @@ PERIODIC_JOBS = (
     ("app.exports.tasks.purge_expired_exports", "exports", "30 3 * * *"),
     # Safety net behind the debounced per-consultation refresh of the map grid.
     ("app.maps.tasks.refresh_all_grids", "default", "17 * * * *"),
+    # Idempotency keys of writes older than 30 days (a device retries within hours).
+    ("app.idempotency.purge_old_keys", "default", "45 3 * * *"),
 )
 # A job whose work horse was killed (SIGKILL, out of memory): what cleans up after it, by job function.
 KILLED_HANDLERS = {"app.exports.tasks.run_export": "app.exports.tasks.fail_dead_export"}

@@ -85,11 +85,27 @@ class Config:
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "Carte Commune <ne-pas-repondre@cartecommune.fr>")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     TERRITORY_DIR = os.environ.get("TERRITORY_DIR", str(BASE_DIR / "data" / "territories" / "call"))
-    # Background map tiles; empty in tests (no network), OSM France by default.
-    MAP_TILES_URL = os.environ.get("MAP_TILES_URL", "https://{s}.tile.openstreetmap.fr/osmfr/{z}/{x}/{y}.png")
-    MAP_TILES_ATTRIBUTION = os.environ.get(
-        "MAP_TILES_ATTRIBUTION", "&copy; contributeurs OpenStreetMap, tuiles OSM France"
+    # Background map tiles (web maps and printed maps); empty in tests (no network). Default: Plan IGN
+    # of the Géoplateforme (public service, open licence, no key, no volume quota for normal use).
+    MAP_TILES_URL = os.environ.get(
+        "MAP_TILES_URL",
+        "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"
+        "&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}",
     )
+    MAP_TILES_ATTRIBUTION = os.environ.get("MAP_TILES_ATTRIBUTION", "&copy; IGN — Plan IGN (Géoplateforme)")
+    # Printed maps fetch tiles server-side: identify ourselves, stay within the server's zooms, cache on disk.
+    MAP_TILES_USER_AGENT = os.environ.get(
+        "MAP_TILES_USER_AGENT", "CarteCommune/1.0 (cartes imprimees des ateliers; +https://cartecommune.fr)"
+    )
+    MAP_TILES_MIN_ZOOM = int(os.environ.get("MAP_TILES_MIN_ZOOM", 6))
+    MAP_TILES_MAX_ZOOM = int(os.environ.get("MAP_TILES_MAX_ZOOM", 18))
+    MAP_TILES_CACHE_DIR = os.environ.get("MAP_TILES_CACHE_DIR", str(BASE_DIR / "var" / "tiles"))
+    MAP_TILES_CACHE_DAYS = int(os.environ.get("MAP_TILES_CACHE_DAYS", 30))
+    MAP_TILES_TIMEOUT = float(os.environ.get("MAP_TILES_TIMEOUT", 8))
+    MAP_PRINT_MAX_TILES = int(os.environ.get("MAP_PRINT_MAX_TILES", 120))  # per printed map
+    # Zooms the offline workshop screens keep in the device's cache, and their tile budget.
+    MAP_OFFLINE_ZOOMS = os.environ.get("MAP_OFFLINE_ZOOMS", "13,14,15,16")
+    MAP_OFFLINE_MAX_TILES = int(os.environ.get("MAP_OFFLINE_MAX_TILES", 600))
     PROXY_FIX = _bool("PROXY_FIX")
     KIOSK_RATE_LIMIT = os.environ.get("KIOSK_RATE_LIMIT", "20 per 10 minutes")
     FLAG_THRESHOLD = int(os.environ.get("FLAG_THRESHOLD", 3))
@@ -121,6 +137,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = REDIS_URL
     RATELIMIT_ENABLED = True  # real limits on real Redis; the test Redis db is flushed after each test
     MAP_TILES_URL = ""
+    MAP_TILES_CACHE_DIR = str(TEST_VAR_DIR / "tiles")
     MEDIA_DIR = str(TEST_VAR_DIR / "media")
     EXPORT_DIR = str(TEST_VAR_DIR / "exports")
     REPORT_DIR = str(TEST_VAR_DIR / "reports")

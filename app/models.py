@@ -4,6 +4,7 @@ from app.accounts.models import ApiToken, User  # noqa: F401
 from app.consultations.models import Consultation  # noqa: F401
 from app.contributions.models import Comment, Contribution, ContributionVersion, Photo, Vote  # noqa: F401
 from app.exports.models import Export  # noqa: F401
+from app.idempotency import IdempotencyKey  # noqa: F401
 from app.maps.models import MapGridCell, MapGridState  # noqa: F401
 from app.moderation.models import Flag, ModerationAction, RejectReason  # noqa: F401
 from app.outbox.models import OutboxJob, SentMail  # noqa: F401

@@ -32,9 +32,11 @@ def tile_source(tiles_url):
 def content_security_policy(config):
     """The policy of every page; Talisman appends the request's nonce to script-src and style-src."""
     images = ["'self'", "data:"]  # data: for the blank favicon and Leaflet's inline icons
+    connect = ["'self'"]
     tiles = tile_source(config.get("MAP_TILES_URL"))
     if tiles:
         images.append(tiles)
+        connect.append(tiles)  # offline workshops keep the perimeter's tiles in the device's cache
     return {
         "default-src": "'self'",
         "script-src": "'self'",
@@ -42,7 +44,7 @@ def content_security_policy(config):
         # Inline style attributes (theme colours in templates) cannot run code; <style> needs the nonce.
         "style-src-attr": "'unsafe-inline'",
         "img-src": " ".join(images),
-        "connect-src": "'self'",
+        "connect-src": " ".join(connect),
         "font-src": "'self'",
         "object-src": "'none'",
         "base-uri": "'self'",

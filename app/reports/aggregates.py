@@ -113,10 +113,11 @@ def comments_and_paper():
 
 
 def workshops(scope):
-    """The scope's workshops (date, place, participants) with the QPV each one is counted in."""
+    """The scope's workshops (date, place, participants, held yet?) with the QPV each one is counted in."""
     condition, params = scope.consultation_filter("co")
     rows = _rows(
         "SELECT w.id, w.title, w.starts_at, w.place_name, w.participants_count, co.slug AS consultation,"
+        " w.starts_at <= now() AS held,"
         f" {_WORKSHOP_QPV} AS qpv_code"
         " FROM workshops w JOIN consultations co ON co.id = w.consultation_id"
         f" WHERE {condition} ORDER BY w.starts_at, w.id",

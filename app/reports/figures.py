@@ -29,11 +29,13 @@ def compute_figures(scope, data_date, progress):
     figures.update(votes)
     progress(35)
     figures.update(aggregates.comments_and_paper())
-    workshops = aggregates.workshops(scope)
+    every_workshop = aggregates.workshops(scope)
+    workshops = [item for item in every_workshop if item["held"]]  # coming ones are not counted as held
     in_workshops = sum(item["participants_count"] for item in workshops)
     figures.update(participants=online + in_workshops, participants_online=online)
     figures["participants_workshops"] = in_workshops
     figures["workshops"] = {"count": len(workshops), "participants": in_workshops, "items": workshops}
+    figures["workshops"]["coming"] = [item for item in every_workshop if not item["held"]]
     figures["qpv"] = rankings.qpv_rates(scope, per_qpv, workshops)
     figures["by_consultation"] = aggregates.by_consultation()
     progress(50)

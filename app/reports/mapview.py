@@ -57,9 +57,25 @@ def _add_hotspots(fmap, figures):
         theme = themes.get(zone["dominant_theme"], {}).get("label", "–")
         label = f"Zone {zone['rank']} : {zone['count']} contributions, thème dominant : {theme}"
         features.append({"type": "Feature", "geometry": zone["geometry"], "properties": {"label": label}})
+    layer = folium.FeatureGroup(name="Zones de forte contribution")
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
-        name="Zones de forte contribution",
         style_function=lambda _: HOTSPOT_STYLE,
         tooltip=SafeGeoJsonTooltip(fields=["label"], labels=False),
-    ).add_to(fmap)
+    ).add_to(layer)
+    for zone in zones:  # the number of each zone, as in the table below the map
+        lon, lat = _badge_point(zone["geometry"])
+        rank = int(zone["rank"])
+        icon = folium.DivIcon(
+            html=f'<span class="zone-badge zone-badge-map">{rank}</span>', icon_size=(24, 24)
+        )
+        folium.Marker((lat, lon), icon=icon, interactive=False, keyboard=False).add_to(layer)
+    layer.add_to(fmap)
+
+
+def _badge_point(geometry):
+    """The north-east corner of a zone's bounding box (the badge sits there, as on the PDF map)."""
+    from shapely.geometry import shape
+
+    minx, miny, maxx, maxy = shape(geometry).bounds
+    return maxx, maxy

@@ -1,7 +1,8 @@
-"""The PDF's map figure, drawn with matplotlib from the geometries themselves (no tiles offline).
+"""The PDF's map figure, drawn with matplotlib over a street base map (tiles of the configured server).
 
 Input: layers in Lambert-93 (metres) from spatial.static_map_layers: perimeter, communes with
-their names, a sample of contribution points coloured by theme, and the hotspot zones."""
+their names, a sample of contribution points coloured by theme, and the hotspot zones (numbered).
+Without tiles (no server, or unreachable) the geometries alone are drawn."""
 
 import io
 
@@ -13,6 +14,7 @@ from matplotlib.patches import PathPatch  # noqa: E402
 from matplotlib.path import Path  # noqa: E402
 from shapely.geometry import shape  # noqa: E402
 
+from app.maps import basemap  # noqa: E402
 from app.reports.charts import BRAND, INK, MUTED, STYLE  # noqa: E402
 
 HOTSPOT = "#c8553d"
@@ -77,14 +79,16 @@ PERIMETER_STYLE = {"facecolor": (0.11, 0.31, 0.54, 0.07), "edgecolor": BRAND, "l
 PERIMETER_STYLE.update(linestyle=(0, (5, 3)), zorder=3)
 ZONE_STYLE = {"facecolor": (0.78, 0.33, 0.24, 0.12), "edgecolor": HOTSPOT, "linewidth": 1.4, "zorder": 5}
 COMMUNE_STYLE = {"facecolor": "#f3f1ea", "edgecolor": "#b9b4a8", "linewidth": 0.6}
+MAP_PX = 1400  # base map width in pixels (the figure is about 1 100 pixels wide at 170 dpi)
 
 
 def render_map(layers, bbox, themes):
-    """PNG bytes of the map; `themes` maps slugs to {"label", "color"}."""
+    """(PNG bytes of the map, streets drawn?); `themes` maps slugs to {"label", "color"}."""
     with plt.rc_context(STYLE):
         ratio = (bbox[3] - bbox[1]) / max(bbox[2] - bbox[0], 1)
         fig, ax = plt.subplots(figsize=(6.7, min(7.5, max(3.5, 6.7 * ratio))))
-        _draw_layers(ax, layers, bbox, themes)
+        streets = _draw_streets(ax, bbox)
+        _draw_layers(ax, layers, bbox, themes, streets)
         ax.set_xlim(bbox[0], bbox[2])
         ax.set_ylim(bbox[1], bbox[3])
         ax.set_aspect("equal")
@@ -93,13 +97,38 @@ def render_map(layers, bbox, themes):
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=170, bbox_inches="tight", facecolor="white")
         plt.close(fig)
-        return buffer.getvalue()
+        return buffer.getvalue(), streets
 
 
-def _draw_layers(ax, layers, bbox, themes):
+def _draw_streets(ax, bbox):
+    """The tiles under the map, with their attribution in the corner; False when they cannot be had."""
+    width = MAP_PX
+    height = max(1, round(width * (bbox[3] - bbox[1]) / max(bbox[2] - bbox[0], 1)))
+    try:
+        image = basemap.render(tuple(bbox), width, height)
+    except basemap.BasemapUnavailable:
+        return False
+    ax.imshow(image, extent=(bbox[0], bbox[2], bbox[1], bbox[3]), zorder=0, interpolation="bilinear")
+    ax.text(
+        0.995,
+        0.005,
+        "Fond de plan : " + basemap.attribution(),
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=5.5,
+        color=INK,
+        zorder=8,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+    )
+    return True
+
+
+def _draw_layers(ax, layers, bbox, themes, streets=False):
     for commune in layers["communes"]:
         if commune.get("geometry"):
-            _add_polygon(ax, commune["geometry"], **COMMUNE_STYLE)
+            style = {**COMMUNE_STYLE, "facecolor": "none"} if streets else COMMUNE_STYLE
+            _add_polygon(ax, commune["geometry"], **style)
     if layers["perimeter"]:
         _add_polygon(ax, layers["perimeter"], **PERIMETER_STYLE)
     shown = _draw_points(ax, layers["points"], themes)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from app.consultations.models import utcnow
 from app.extensions import db
+from app.maps import basemap
 from app.reports import charts, rankings, spatial, staticmap
 from app.reports.figures import compute_figures, database_now
 from app.reports.models import Report
@@ -114,7 +115,13 @@ def _write_outputs(report, figures, annex, layers, bbox, folder, progress):
     chart_svgs = charts.render_charts(figures)
     for name, svg in chart_svgs.items():
         (folder / f"chart-{name}.svg").write_text(svg)
-    (folder / "map.png").write_bytes(staticmap.render_map(layers, bbox, figures["labels"]["themes"]))
+    png, streets = staticmap.render_map(layers, bbox, figures["labels"]["themes"])
+    (folder / "map.png").write_bytes(png)
+    figures["map_basemap"] = {
+        "streets": streets,
+        "configured": bool(current_app.config.get("MAP_TILES_URL")),
+        "attribution": basemap.attribution(),
+    }
     progress(85, persist=True)
     render_pdf(report, figures, annex, chart_svgs, "map.png", folder)
     progress(95, persist=True)

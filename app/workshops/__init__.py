@@ -25,10 +25,12 @@ def init_app(app):
     from app.workshops.api import blp
     from app.workshops.kiosk_views import bp as kiosk_bp
     from app.workshops.kiosk_views import lock_to_kiosk
+    from app.workshops.offline import bp as offline_bp
     from app.workshops.views import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(kiosk_bp)
+    app.register_blueprint(offline_bp)
     api.register_blueprint(blp)
     app.before_request(lock_to_kiosk)
     app.jinja_env.globals["consultation_workshops"] = consultation_workshops

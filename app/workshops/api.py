@@ -2,10 +2,11 @@
 
 import json
 
-from flask import Response
+from flask import Response, request
 from flask_smorest import Blueprint
 from sqlalchemy import select, text
 
+from app import idempotency
 from app.accounts.auth import require_login
 from app.consultations.models import Consultation
 from app.consultations.queries import get_consultation
@@ -93,10 +94,16 @@ def update_workshop(args, workshop_id):
 @blp.arguments(WorkshopContributionSchema)
 @blp.response(201, WorkshopContributionOutSchema)
 def enter_contribution(args, workshop_id):
-    """A contribution entered on behalf of a participant (source « workshop »)."""
+    """A contribution entered on behalf of a participant (source « workshop »).
+
+    With an `Idempotency-Key` header (offline entries sent again), a retry answers the first result."""
     user = require_login()
     workshop = queries.get_workshop(workshop_id)
     queries.check_can_manage(user, workshop)
+    key, scope = idempotency.request_key(), f"workshop:{workshop.id}:user:{user.id}"
+    replay = idempotency.begin(scope, key, request.get_json(silent=True))
+    if replay is not None:
+        return replay
     if args["consultation"] and args["consultation"] != workshop.consultation.slug:
         message = "Cet atelier appartient à une autre concertation."
         raise Invalid(message, fields={"consultation": [message]})
@@ -110,7 +117,9 @@ def enter_contribution(args, workshop_id):
         grid_ref=args["grid_ref"],
         participant=args["participant"],
     )
-    return contribution_json(contribution)
+    answer = contribution_json(contribution)
+    idempotency.finish(scope, key, 201, answer)
+    return answer
 
 
 def contribution_json(contribution):
@@ -173,7 +182,9 @@ def record_tally(args, workshop_id):
 def grid(workshop_id):
     """The reference grid of the printed maps as GeoJSON cells (EPSG:4326)."""
     workshop = queries.get_workshop(workshop_id)
-    cells = queries.grid_cells_geojson(queries.consultation_grid(workshop.consultation_id))
+    cells = queries.grid_cells_geojson(
+        queries.consultation_grid(workshop.consultation_id), workshop.consultation_id
+    )
     return Response(json.dumps(cells, separators=(",", ":")), mimetype="application/geo+json")
 
 

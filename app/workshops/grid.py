@@ -1,19 +1,31 @@
 """The lettered/numbered reference grid of printed workshop maps (pure maths, Lambert-93 metres).
 
 Columns are letters from the west (A, B, …), rows numbers from the north (1 at the top), as on a
-street map: « A1 » is the north-west cell. The same grid is printed on the A4 and A3 maps and typed
-into the facilitator screen, so it depends only on the consultation's perimeter.
+street map: « A1 » is the north-west cell. Cells are sized to the perimeter (`cell_size_for`). The
+same grid is printed on the A4 and A3 maps and typed into the facilitator screen, so it depends only on the consultation's perimeter.
 """
 
 import math
 import re
 from dataclasses import dataclass
 
-COLUMNS = 8
-ROWS = 6
-# Cell sides are rounded up to a multiple of this many metres (readable scale on paper).
-CELL_STEP_M = 50
+# Cell sides tried in order: the smallest that covers the perimeter within MAX_COLUMNS × MAX_ROWS cells
+# (about 150–300 m on a QPV, coarser only on large provisional perimeters). Round sizes read well on paper.
+CELL_SIZES_M = (150, 200, 250, 300, 400, 500, 600, 750, 1000, 1250, 1500, 2000, 2500, 3000, 5000, 10000)
+MAX_COLUMNS = 20
+MAX_ROWS = 20
+CELL_STEP_M = 50  # every cell size is a multiple of this
 _REF = re.compile(r"^\s*([A-Za-z])\s*[-. ]?\s*(\d{1,2})\s*$")
+
+
+def cell_size_for(width, height):
+    """(cell, columns, rows): the smallest listed cell covering width × height within the limits."""
+    for cell in CELL_SIZES_M:
+        cols, rows = max(1, math.ceil(width / cell)), max(1, math.ceil(height / cell))
+        if cols <= MAX_COLUMNS and rows <= MAX_ROWS:
+            return cell, cols, rows
+    cell = math.ceil(max(width / MAX_COLUMNS, height / MAX_ROWS) / CELL_STEP_M) * CELL_STEP_M
+    return cell, MAX_COLUMNS, MAX_ROWS
 
 
 class GridRefError(ValueError):
@@ -25,16 +37,15 @@ class Grid:
     minx: float
     maxy: float
     cell: float
-    cols: int = COLUMNS
-    rows: int = ROWS
+    cols: int
+    rows: int
 
     @classmethod
-    def covering(cls, minx, miny, maxx, maxy, cols=COLUMNS, rows=ROWS, margin=0.03):
-        """The smallest grid of square cells centred on a bbox (plus a small margin)."""
+    def covering(cls, minx, miny, maxx, maxy, margin=0.03):
+        """A grid of square cells sized to a bbox (plus a small margin) and centred on it."""
         width = (maxx - minx) * (1 + 2 * margin)
         height = (maxy - miny) * (1 + 2 * margin)
-        raw = max(width / cols, height / rows, CELL_STEP_M)
-        cell = math.ceil(raw / CELL_STEP_M) * CELL_STEP_M
+        cell, cols, rows = cell_size_for(width, height)
         cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
         # Whole metres: the same corners whatever the floating-point noise of the bbox.
         return cls(

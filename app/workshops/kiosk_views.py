@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 
+from app import idempotency
 from app.accounts.auth import roles_required
 from app.consultations import queries as consultation_queries
 from app.contributions.models import API_SOURCES
@@ -27,7 +28,7 @@ from app.workshops.views import consultation_map
 bp = Blueprint("kiosk", __name__, url_prefix="/borne")
 COOKIE_MAX_AGE = 180 * 24 * 3600
 # While a tablet is a kiosk, only these paths answer; everything else leads back to the kiosk.
-KIOSK_PATHS = ("/borne", "/static/", "/vendor/", "/media/", "/healthz", "/api/consultations/")
+KIOSK_PATHS = ("/borne", "/static/", "/vendor/", "/media/", "/healthz", "/api/consultations/", "/sw.js")
 DEFAULT_RATE_LIMIT = "20 per 10 minutes"
 
 
@@ -162,6 +163,11 @@ def contribute():
     """A participant's idea from the kiosk: pre-moderated, source « kiosk »."""
     kiosk = _require_kiosk()
     form = request.form
+    # An idea kept offline by the tablet is sent again with the same key until it is answered.
+    key, scope = idempotency.request_key(), f"kiosk:{kiosk.id}"
+    replay = idempotency.begin(scope, key, form.to_dict(flat=False))
+    if replay is not None:
+        return replay
     try:
         lon, lat = float(form.get("lon", "")), float(form.get("lat", ""))
     except ValueError:
@@ -170,14 +176,14 @@ def contribute():
     contribution = services.create_kiosk_contribution(
         kiosk, form.get("theme", ""), form.get("title", ""), form.get("body", ""), lon, lat, photos=photos
     )
-    return jsonify(
-        {
-            "id": contribution.id,
-            "status": contribution.status,
-            "source": API_SOURCES[contribution.source],
-            "message": "Merci ! Votre idée sera publiée sur la carte après relecture.",
-        }
-    ), 201
+    answer = {
+        "id": contribution.id,
+        "status": contribution.status,
+        "source": API_SOURCES[contribution.source],
+        "message": "Merci ! Votre idée sera publiée sur la carte après relecture.",
+    }
+    idempotency.finish(scope, key, 201, answer)
+    return jsonify(answer), 201
 
 
 @bp.post("/fermer")

@@ -1,8 +1,9 @@
-"""Printable workshop maps: matplotlib (no tiles, offline) + segno QR code → WeasyPrint PDF.
+"""Printable workshop maps: matplotlib over a street base map (tiles) + segno QR code → WeasyPrint PDF.
 
-The map is drawn in Lambert-93 metres from the geometries (perimeter, its buffer, communes, official
-QPV perimeters), with the reference grid of `grid.py` and the published contributions numbered as
-in the legend and in the tally form.
+The map is drawn in Lambert-93 metres: the base map of the configured tile server (app/maps/basemap.py,
+warped to Lambert-93), the geometries (perimeter, its buffer, communes, official QPV perimeters), the
+reference grid of `grid.py` and the published contributions numbered as in the legend and in the tally
+form. Without tiles (no server, or unreachable) the geometries alone are drawn, with a note.
 """
 
 import hashlib
@@ -10,13 +11,14 @@ import io
 import math
 
 import segno
-from flask import render_template, request
+from flask import current_app, render_template, request
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 
 from app.extensions import redis_connection
+from app.maps import basemap
 from app.workshops import queries
 
 # Paper (landscape): map drawing size in mm and how many contributions fit legibly.
@@ -29,23 +31,30 @@ INK = "#1b1f24"
 
 
 CACHE_SECONDS = 6 * 3600
+PX_PER_MM = 6  # base map resolution on paper (about 150 dpi)
 
 
 def cached_pdf(workshop, paper="A4"):
-    """The printable map, from Redis when nothing it shows has changed (rendering takes seconds)."""
-    key = (
-        "workshops:map:" + hashlib.sha256(queries.printable_fingerprint(workshop, paper).encode()).hexdigest()
-    )
+    """The printable map, from Redis when nothing it shows has changed (rendering takes seconds).
+
+    A map printed without its streets (tile server unreachable) is kept one minute only."""
+    fingerprint = queries.printable_fingerprint(workshop, paper) + "|" + current_app.config["MAP_TILES_URL"]
+    key = "workshops:map:" + hashlib.sha256(fingerprint.encode()).hexdigest()
     redis = redis_connection()
     pdf = redis.get(key)
     if pdf is None:
-        pdf = render_pdf(workshop, paper)
-        redis.set(key, pdf, ex=CACHE_SECONDS)
+        pdf, complete = _render(workshop, paper)
+        redis.set(key, pdf, ex=CACHE_SECONDS if complete else 60)
     return pdf
 
 
 def render_pdf(workshop, paper="A4"):
     """The printable map of a workshop's consultation as PDF bytes (A4 or A3 landscape)."""
+    return _render(workshop, paper)[0]
+
+
+def _render(workshop, paper):
+    """(PDF bytes, complete): complete is False when streets were wanted but could not be drawn."""
     from weasyprint import HTML
 
     spec = PAPERS[paper]
@@ -55,9 +64,11 @@ def render_pdf(workshop, paper="A4"):
     for row in contributions:
         row["ink"] = _text_colour(row["color"])
         row["cell"] = grid.ref_at(row["x"], row["y"])
-    map_svg, labelled = draw_map(grid, queries.printable_layers(consultation.id, grid), contributions, spec)
+    layers = queries.printable_layers(consultation.id, grid)
+    map_svg, labelled, streets = draw_map(grid, layers, contributions, spec)
     numbered = [row for row in contributions if row["number"] in labelled]
     url = queries.public_map_url(consultation)
+    tiles_configured = bool(current_app.config.get("MAP_TILES_URL"))
     html = render_template(
         "workshops/print_map.html",
         paper=paper,
@@ -71,10 +82,14 @@ def render_pdf(workshop, paper="A4"):
         themes=_themes_used(contributions),
         legend_pages=legend_pages(numbered, *spec["legend"]),
         map_svg=map_svg,
+        streets=streets,
+        tiles_configured=tiles_configured,
+        attribution=basemap.attribution(),
         qr_svg=segno.make(url, error="m").svg_inline(omitsize=True, border=2),
         url=url,
     )
-    return HTML(string=html, base_url=request.host_url if request else None).write_pdf()
+    pdf = HTML(string=html, base_url=request.host_url if request else None).write_pdf()
+    return pdf, streets or not tiles_configured
 
 
 def legend_pages(contributions, columns, rows, width):
@@ -101,7 +116,7 @@ def _themes_used(contributions):
 
 
 def draw_map(grid, layers, contributions, spec):
-    """(SVG string, numbers labelled on it); text stays text so the PDF is searchable."""
+    """(SVG string, numbers labelled on it, streets drawn?); text stays text so the PDF is searchable."""
     width_mm, height_mm = spec["map_mm"]
     with rc_context({"svg.fonttype": "none", "font.family": "DejaVu Sans"}):
         fig = Figure(figsize=(width_mm / 25.4, height_mm / 25.4))
@@ -112,14 +127,28 @@ def draw_map(grid, layers, contributions, spec):
         ax.set_aspect("equal", adjustable="box")
         ax.set_axis_off()
         mm = (grid.maxx - grid.minx) / (width_mm * (1 - 2 * margin[0]))  # metres per mm on paper
-        _draw_background(ax, grid, layers, spec, mm)
+        streets = _draw_streets(ax, grid, width_mm * (1 - 2 * margin[0]))
+        _draw_background(ax, grid, layers, spec, mm, streets)
         _draw_grid(ax, grid, spec)
         labelled = _draw_contributions(ax, contributions, spec, mm)
         _draw_scale(ax, grid, spec)
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", transparent=True)
     svg = buffer.getvalue()
-    return svg[svg.index("<svg") :], labelled
+    return svg[svg.index("<svg") :], labelled, streets
+
+
+def _draw_streets(ax, grid, width_mm):
+    """The tile base map under the drawing (about 6 pixels per mm); False when it cannot be had."""
+    height_mm = width_mm * (grid.maxy - grid.miny) / (grid.maxx - grid.minx)
+    try:
+        image = basemap.render(grid.bounds, round(width_mm * PX_PER_MM), round(height_mm * PX_PER_MM))
+    except basemap.BasemapUnavailable as error:
+        if current_app.config.get("MAP_TILES_URL"):
+            current_app.logger.warning("printed map without streets: %s", error)
+        return False
+    ax.imshow(image, extent=(grid.minx, grid.maxx, grid.miny, grid.maxy), zorder=0, interpolation="none")
+    return True
 
 
 def _polygons(geometry):
@@ -142,13 +171,15 @@ def _patch(polygon, **style):
     return PathPatch(MplPath(vertices, codes), **style)
 
 
-def _draw_background(ax, grid, layers, spec, mm):
+def _draw_background(ax, grid, layers, spec, mm, streets=False):
     for commune in layers["communes"]:
         for polygon in _polygons(commune["geometry"]):
-            ax.add_patch(_patch(polygon, facecolor="#f3f2ee", edgecolor="#a3a8b0", linewidth=0.5))
+            fill = "none" if streets else "#f3f2ee"  # over streets, only the outline
+            ax.add_patch(_patch(polygon, facecolor=fill, edgecolor="#a3a8b0", linewidth=0.5))
     for qpv in layers["qpv"]:
         for polygon in _polygons(qpv):
-            ax.add_patch(_patch(polygon, facecolor="#f2b13430", edgecolor="#c8553d", linewidth=0.6))
+            fill = "#f2b13418" if streets else "#f2b13430"
+            ax.add_patch(_patch(polygon, facecolor=fill, edgecolor="#c8553d", linewidth=0.6))
     for polygon in _polygons(layers["buffer"]):
         ax.add_patch(
             _patch(polygon, facecolor="none", edgecolor=PERIMETER, linewidth=0.8, linestyle=(0, (4, 3)))
@@ -174,6 +205,7 @@ def _draw_background(ax, grid, layers, spec, mm):
                 va="center",
                 style="italic",
                 zorder=2,
+                bbox={"facecolor": "#ffffffb3", "edgecolor": "none", "pad": 0.6} if streets else None,
             )
 
 

@@ -180,7 +180,7 @@ def consultation_grid(consultation_id):
     return Grid.covering(*row)
 
 
-def grid_cells_geojson(grid):
+def grid_cells_geojson(grid, consultation_id=None):
     """The grid cells as a GeoJSON FeatureCollection in EPSG:4326 (label and centre per cell)."""
     corners = grid.corner_points()
     rows = db.session.execute(
@@ -193,6 +193,7 @@ def grid_cells_geojson(grid):
         {"xs": [c[0] for c in corners], "ys": [c[1] for c in corners]},
     ).all()
     width = grid.cols + 1
+    inside = _cells_touching_perimeter(grid, consultation_id) if consultation_id else set(grid.refs())
     features = []
     for j in range(grid.rows):
         for i in range(grid.cols):
@@ -204,35 +205,65 @@ def grid_cells_geojson(grid):
                 {
                     "type": "Feature",
                     "geometry": {"type": "Polygon", "coordinates": [coords]},
-                    "properties": {"ref": ref},
+                    "properties": {"ref": ref, "inside": ref in inside},
                 }
             )
     return {"type": "FeatureCollection", "features": features}
 
 
+def _cells_touching_perimeter(grid, consultation_id):
+    """References of the cells that touch the perimeter + buffer (the usable ones)."""
+    refs = grid.refs()
+    boxes = [grid.cell_bounds(ref) for ref in refs]
+    hits = db.session.execute(
+        text(
+            "SELECT n FROM unnest(CAST(:x0 AS float8[]), CAST(:y0 AS float8[]), CAST(:x1 AS float8[]),"
+            " CAST(:y1 AS float8[])) WITH ORDINALITY AS t(x0, y0, x1, y1, n),"
+            " (SELECT ST_Transform(ST_Buffer(geom::geography, buffer_m)::geometry, 2154) AS area"
+            "  FROM consultations WHERE id = :id) c"
+            " WHERE ST_Intersects(c.area, ST_MakeEnvelope(x0, y0, x1, y1, 2154))"
+        ),
+        {
+            "x0": [b[0] for b in boxes],
+            "y0": [b[1] for b in boxes],
+            "x1": [b[2] for b in boxes],
+            "y1": [b[3] for b in boxes],
+            "id": consultation_id,
+        },
+    ).scalars()
+    return {refs[n - 1] for n in hits}
+
+
 def grid_ref_point(consultation_id, grid, ref):
-    """The GeoJSON point at the centre of a grid cell, which must lie in the perimeter + buffer."""
+    """The GeoJSON point of a grid cell: its centre, or the spot of the cell nearest to it inside the
+    perimeter + buffer when the centre lies outside (every cell touching the perimeter is usable)."""
     try:
         label = grid.normalise(ref)
         x, y = grid.centre(label)
     except GridRefError as error:
         raise Invalid(str(error), fields={"grid_ref": [str(error)]}) from error
-    lon, lat, inside = db.session.execute(
+    x0, y0, x1, y1 = grid.cell_bounds(label)
+    row = db.session.execute(
         text(
-            "SELECT ST_X(p), ST_Y(p), ST_DWithin(c.geom::geography, p::geography, c.buffer_m + 0.5)"
-            " FROM consultations c,"
-            " LATERAL (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 2154), 4326) AS p) s"
-            " WHERE c.id = :id"
+            "WITH c AS (SELECT geom, buffer_m FROM consultations WHERE id = :id),"
+            " k AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 2154), 4326) AS centre,"
+            "  ST_Transform(ST_MakeEnvelope(:x0, :y0, :x1, :y1, 2154), 4326) AS box),"
+            # 5 m inside the buffer's edge, so the point is accepted whatever the rounding
+            " a AS (SELECT ST_Intersection(ST_Buffer(c.geom::geography, greatest(c.buffer_m - 5, 1))::geometry,"
+            "  k.box) AS part FROM c, k)"
+            " SELECT ST_X(p), ST_Y(p) FROM (SELECT CASE"
+            "  WHEN ST_DWithin(c.geom::geography, k.centre::geography, c.buffer_m + 0.5) THEN k.centre"
+            "  WHEN NOT ST_IsEmpty(a.part) THEN ST_ClosestPoint(a.part, k.centre) END AS p FROM c, k, a) s"
         ),
-        {"x": x, "y": y, "id": consultation_id},
+        {"x": x, "y": y, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "id": consultation_id},
     ).one()
-    if not inside:
+    if row[0] is None:
         message = (
-            f"Le centre de la case {label} est en dehors du périmètre de la concertation : "
-            "touchez la carte pour placer le point plus précisément."
+            f"La case {label} est en dehors du périmètre de la concertation : "
+            "choisissez une case du périmètre ou touchez la carte."
         )
         raise Invalid(message, fields={"grid_ref": [message]})
-    return {"type": "Point", "coordinates": [lon, lat]}
+    return {"type": "Point", "coordinates": [row[0], row[1]]}
 
 
 def grid_ref_of(consultation_id, geom_expression_sql, params):

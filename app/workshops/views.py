@@ -181,7 +181,7 @@ def entry(workshop_id):
         consultation=consultation,
         map_parts=consultation_map(consultation),
         grid=grid,
-        grid_cells=queries.grid_cells_geojson(grid),
+        grid_cells=queries.grid_cells_geojson(grid, consultation.id),
         stats=queries.workshop_stats(workshop.id),
     )
 

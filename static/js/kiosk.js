@@ -80,7 +80,35 @@
     $("k-file-name").textContent = file ? "Photo choisie : " + file.name : "";
   });
 
+  /* Offline: the idea (text and place; a photo cannot be kept) waits on the tablet and leaves with an
+     Idempotency-Key when the network returns. */
+  var offline = window.carteCommune.offline;
+  var outbox = offline && new offline.Outbox({
+    url: app.dataset.submitUrl, csrf: csrf, form: true,
+    onChange: function (pending, online) {
+      $("k-offline").hidden = online && !pending;
+      $("k-offline").textContent = (online ? "en ligne — envoi de " : "hors ligne — ") + pending + " idée" + (pending > 1 ? "s" : "") + " en attente";
+    }
+  });
+  function keepOffline(withPhoto) {
+    var body = { theme: draft.theme || "", title: $("k-title").value, body: $("k-body").value };
+    if (draft.point) { body.lon = String(draft.point[0]); body.lat = String(draft.point[1]); }
+    return outbox.add(body).then(function () {
+      $("k-thanks-text").textContent = "Merci ! Pas de réseau pour l'instant : votre idée est gardée sur la tablette et partira dès son retour" +
+        (withPhoto ? " (sans la photo)." : ".");
+      show("thanks");
+      outbox.refresh();
+    });
+  }
+  if (outbox) {
+    outbox.refresh().then(function () { if (navigator.onLine) { outbox.sync(); } });
+    if (navigator.onLine) {
+      offline.prepare(app.dataset.offline, function (state) { app.dataset.offlineState = state.state; });
+    }
+  }
+
   $("k-submit").addEventListener("click", function () {
+    if (outbox && !navigator.onLine) { keepOffline(Boolean($("k-file").files[0])); return; }
     var data = new FormData();
     data.append("theme", draft.theme || "");
     data.append("title", $("k-title").value);
@@ -99,7 +127,10 @@
       setError("form", error.message || "L'envoi a échoué.");
       var back = fields.geometry ? "place" : fields.theme ? "theme" : (fields.title || fields.body) ? "text" : fields.photos ? "photo" : null;
       if (back) { show(back); }
-    }).catch(function () { setError("form", "L'envoi a échoué : vérifiez la connexion et réessayez."); })
+    }).catch(function () {
+      if (outbox) { return keepOffline(Boolean($("k-file").files[0])); }
+      setError("form", "L'envoi a échoué : vérifiez la connexion et réessayez.");
+    })
       .then(function () { $("k-submit").disabled = false; });
   });
 

@@ -46,13 +46,21 @@
     return cells.filter(function (c) { return c.properties.ref === clean; })[0] || null;
   }
 
-  L.geoJSON({ type: "FeatureCollection", features: cells }, {
-    interactive: false, style: { color: "#4b5563", weight: 1, fill: false, opacity: 0.55 }
+  /* The whole grid in view (fractional zoom), labels on the cells that touch the perimeter. */
+  var gridLayer = L.geoJSON({ type: "FeatureCollection", features: cells }, {
+    interactive: false,
+    style: function (cell) {
+      return cell.properties.inside === false
+        ? { color: "#9ca3af", weight: 0.5, fill: true, fillColor: "#6b7280", fillOpacity: 0.18, opacity: 0.5 }
+        : { color: "#374151", weight: 1, fill: false, opacity: 0.7 };
+    }
   }).addTo(map);
-  cells.forEach(function (cell) {
+  map.options.zoomSnap = 0.1;
+  map.fitBounds(gridLayer.getBounds(), { padding: [2, 2], animate: false });
+  cells.filter(function (cell) { return cell.properties.inside !== false; }).forEach(function (cell) {
     L.marker(centre(cell), {
       interactive: false, keyboard: false,
-      icon: L.divIcon({ className: "grid-label", html: textNode(cell.properties.ref), iconSize: [30, 16] })
+      icon: L.divIcon({ className: "grid-label", html: textNode(cell.properties.ref), iconSize: [26, 14] })
     }).addTo(map);
   });
 
@@ -144,16 +152,7 @@
     }
     return data;
   }
-  function done(result) {
-    var item = document.createElement("li");
-    item.textContent = "n° " + result.number + " — " + result.title + (result.grid_ref ? " (" + result.grid_ref + ")" : "");
-    recent.insertBefore(item, recent.firstChild);
-    count.textContent = String(parseInt(count.textContent, 10) + 1);
-    var ll = L.latLng(result.geometry.coordinates[1], result.geometry.coordinates[0]);
-    L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#1d4e89", fillOpacity: 0.9 })
-      .bindTooltip(textNode("n° " + result.number)).addTo(map);
-    status.className = "entry-status ok";
-    status.textContent = "Idée n° " + result.number + " enregistrée" + (result.status === "pending" ? " (publiée après validation)." : ".");
+  function clearForm() {
     title.value = ""; body.value = ""; gridInput.value = "";
     if (!document.getElementById("participant-keep").checked) {
       ["participant-first-name", "participant-contact"].forEach(function (id) { document.getElementById(id).value = ""; });
@@ -162,6 +161,41 @@
     clearPlace();
     gridInput.focus({ preventScroll: true });
     status.scrollIntoView({ block: "nearest" });
+  }
+  function recentItem(key) {
+    var item = key && recent.querySelector('li[data-key="' + key + '"]');
+    if (!item) {
+      item = document.createElement("li");
+      if (key) { item.dataset.key = key; }
+      recent.insertBefore(item, recent.firstChild);
+    }
+    return item;
+  }
+  function shown(result, key) {
+    var item = recentItem(key);
+    item.className = "sent";
+    item.textContent = "n° " + result.number + " — " + result.title + (result.grid_ref ? " (" + result.grid_ref + ")" : "") + (key ? " — envoyée" : "");
+    count.textContent = String(parseInt(count.textContent, 10) + 1);
+    var ll = L.latLng(result.geometry.coordinates[1], result.geometry.coordinates[0]);
+    L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#1d4e89", fillOpacity: 0.9 })
+      .bindTooltip(textNode("n° " + result.number)).addTo(map);
+  }
+  function done(result, key) {
+    shown(result, key);
+    status.className = "entry-status ok";
+    status.textContent = "Idée n° " + result.number + " enregistrée" + (result.status === "pending" ? " (publiée après validation)." : ".");
+    clearForm();
+  }
+  function waiting(item) {
+    var li = recentItem(item.key);
+    li.className = "waiting";
+    li.textContent = "En attente d'envoi — " + item.body.title + (item.body.grid_ref ? " (" + item.body.grid_ref + ")" : "");
+  }
+  function queued(item) {
+    waiting(item);
+    status.className = "entry-status ok";
+    status.textContent = "Hors ligne : idée gardée sur la tablette, elle partira au retour du réseau.";
+    clearForm();
   }
   function failed(error) {
     var fields = (error && error.fields) || {};
@@ -174,21 +208,57 @@
     if (target) { target.focus(); }
   }
 
+  /* Offline: entries wait in IndexedDB and leave with their Idempotency-Key when the network returns. */
+  var offline = window.carteCommune.offline;
+  var network = document.getElementById("offline-network");
+  var ready = document.getElementById("offline-ready");
+  function showNetwork(pending, online) {
+    var ideas = pending + " idée" + (pending > 1 ? "s" : "") + " en attente";
+    network.className = online ? "online" : "offline";
+    network.textContent = online ? (pending ? "en ligne — envoi de " + ideas : "en ligne") : "hors ligne — " + ideas;
+  }
+  function outcome(item, result) {
+    if (result.state === "sent") { shown(result.result, item.key); return; }
+    var li = recentItem(item.key);
+    li.className = "refused";
+    li.textContent = "Refusée — " + item.body.title + " : " + ((result.error && result.error.message) || "l'envoi a été refusé.");
+  }
+  var outbox = new offline.Outbox({ url: form.dataset.api, csrf: csrf, onChange: showNetwork, onOutcome: outcome });
+  function showReady(state) {
+    if (state.state === "ready") {
+      ready.className = "ready";
+      ready.textContent = "prêt hors ligne (" + offline.size(state.bytes) + (state.tiles ? ", " + state.tiles + " tuiles de carte" : "") + ")";
+    } else if (state.state === "preparing") {
+      ready.className = "preparing";
+      ready.textContent = "préparation hors ligne…" + (state.count ? " " + state.done + " / " + state.count + " tuiles" : "");
+    } else {
+      ready.className = "not-ready";
+      ready.textContent = { unsupported: "hors ligne impossible sur ce navigateur", offline: "pas préparé pour le hors-ligne" }[state.state] || "préparation hors ligne échouée";
+    }
+  }
+  function prepare() { return offline.prepare(form.dataset.offline, showReady); }
+  document.getElementById("offline-prepare").addEventListener("click", prepare);
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var button = document.getElementById("entry-submit");
     button.disabled = true;
     setErrors({});
     status.textContent = "Enregistrement…";
-    fetch(form.dataset.api, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify(payload())
-    }).then(function (response) {
-      return response.json().then(function (json) { return { ok: response.ok, json: json }; });
-    }).then(function (r) {
-      if (r.ok) { done(r.json); } else { failed(r.json.error); }
-    }).catch(function () { failed(null); }).then(function () { button.disabled = false; });
+    outbox.add(payload()).then(function (item) {
+      if (!navigator.onLine) { queued(item); return; }
+      outbox.inflight[item.key] = true;
+      return outbox.send(item).then(function (result) {
+        delete outbox.inflight[item.key];
+        if (result.state === "sent") { done(result.result, null); } else if (result.state === "refused") { failed(result.error); } else { queued(item); }
+      });
+    }).catch(function () { failed(null); }).then(function () {
+      button.disabled = false;
+      outbox.refresh();
+    });
   });
+  outbox.pending().then(function (items) { items.forEach(waiting); }).catch(function () { /* no IndexedDB */ })
+    .then(function () { return outbox.refresh(); }).then(function () { if (navigator.onLine) { outbox.sync(); } });
+  if (navigator.onLine) { prepare(); } else { showReady(JSON.parse(localStorage.getItem("cc-offline-" + form.dataset.offline) || '{"state":"offline"}')); }
   gridInput.focus({ preventScroll: true });
 })();

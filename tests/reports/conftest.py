@@ -195,3 +195,6 @@ def seed_reports(make_user, make_consultation, make_contribution, make_vote, mak
         )
 
     return seed
+
+
+from tests.tileserver import dead_tile_server, tile_server  # noqa: E402, F401

@@ -34,6 +34,8 @@ def test_generate_follow_progress_then_read_the_report(client, make_user, seed_r
     assert "Chiffres clés" in page and "report-progress" not in page
     assert f"/rapports/{report.id}/bilan.pdf" in page
     assert "Zones de forte contribution" in page and "Cadre de vie" in page
+    # the map shows each zone's number, as the table does
+    assert page.count("zone-badge zone-badge-map") == len(report.figures["hotspots"]["zones"]) > 0
     assert 'aria-label="Contributions publiées par thème' in page and page.count("<svg") >= 4
     assert "n° 1" in page  # history
     chart = client.get(f"/rapports/{report.id}/graphiques/themes.svg")

@@ -109,7 +109,15 @@ def cell_inside_perimeter(consultation, grid):
 
 
 def cell_outside_buffer(consultation, grid):
-    """A grid cell whose centre lies outside the perimeter + buffer."""
+    """A grid cell that does not touch the perimeter + buffer at all."""
+    for ref in grid.refs():
+        if not _cell_touches(consultation, grid, ref):
+            return ref
+    raise AssertionError("every cell touches the perimeter")
+
+
+def cell_edge_of_perimeter(consultation, grid):
+    """A grid cell that touches the perimeter + buffer although its centre lies outside it."""
     for ref in grid.refs():
         x, y = grid.centre(ref)
         near = db.session.execute(
@@ -120,6 +128,20 @@ def cell_outside_buffer(consultation, grid):
             ),
             {"x": x, "y": y, "id": consultation.id},
         ).scalar_one()
-        if not near:
+        if not near and _cell_touches(consultation, grid, ref):
             return ref
-    raise AssertionError("every cell centre is near the perimeter")
+    raise AssertionError("no cell on the edge of the perimeter")
+
+
+def _cell_touches(consultation, grid, ref):
+    x0, y0, x1, y1 = grid.cell_bounds(ref)
+    return db.session.execute(
+        text(
+            "SELECT ST_Intersects(ST_Buffer(geom::geography, buffer_m)::geometry,"
+            " ST_Transform(ST_MakeEnvelope(:x0, :y0, :x1, :y1, 2154), 4326)) FROM consultations WHERE id = :id"
+        ),
+        {"x0": x0, "y0": y0, "x1": x1, "y1": y1, "id": consultation.id},
+    ).scalar_one()
+
+
+from tests.tileserver import dead_tile_server, tile_server  # noqa: E402, F401

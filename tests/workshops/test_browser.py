@@ -85,9 +85,7 @@ def enter_five_ideas(page, artifacts, consultation, inside, outside):
     save(page, inside, "Un local pour les jeunes", "Idée n° 4 enregistrée")
     assert page.locator("#participant-first-name").input_value() == ""  # next participant
     # 5. a cell outside the perimeter is explained, then corrected
-    save(
-        page, outside, "Un arrêt de bus couvert", f"Le centre de la case {outside} est en dehors du périmètre"
-    )
+    save(page, outside, "Un arrêt de bus couvert", f"La case {outside} est en dehors du périmètre")
     page.screenshot(path=artifacts / "workshops-02-saisie-erreur-case.png")
     save(page, inside, "Un arrêt de bus couvert", "Idée n° 5 enregistrée")
 

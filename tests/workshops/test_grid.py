@@ -2,25 +2,37 @@
 
 import pytest
 
-from app.workshops.grid import CELL_STEP_M, Grid, GridRefError
+from app.workshops.grid import CELL_SIZES_M, CELL_STEP_M, MAX_COLUMNS, MAX_ROWS, Grid, GridRefError
 
 BBOX = (684_000.0, 7_036_000.0, 688_100.0, 7_039_200.0)  # ~4.1 km × 3.2 km, Lambert-93
+QPV_BBOX = (684_000.0, 7_036_000.0, 685_600.0, 7_037_100.0)  # a QPV and its buffer: ~1.6 km × 1.1 km
 
 
 @pytest.fixture
 def grid():
-    return Grid.covering(*BBOX)
+    """An 8 × 6 grid of 500 m cells (labels and lookups do not depend on how it was sized)."""
+    return Grid(minx=684_000, maxy=7_039_200, cell=500, cols=8, rows=6)
 
 
-def test_grid_covers_the_bbox_with_square_cells_of_round_size(grid):
+def test_a_qpv_gets_cells_of_150_to_300_metres():
+    grid = Grid.covering(*QPV_BBOX)
+    assert 150 <= grid.cell <= 300
+    minx, miny, maxx, maxy = grid.bounds
+    assert minx <= QPV_BBOX[0] and miny <= QPV_BBOX[1] and maxx >= QPV_BBOX[2] and maxy >= QPV_BBOX[3]
+    assert grid.cols <= MAX_COLUMNS and grid.rows <= MAX_ROWS
+
+
+def test_a_provisional_perimeter_of_several_km_gets_cells_of_300_metres_at_most():
+    grid = Grid.covering(*BBOX)
+    assert grid.cell <= 300 and grid.cell % CELL_STEP_M == 0
     minx, miny, maxx, maxy = grid.bounds
     assert minx <= BBOX[0] and miny <= BBOX[1] and maxx >= BBOX[2] and maxy >= BBOX[3]
-    assert grid.cell % CELL_STEP_M == 0
-    assert (grid.cols, grid.rows) == (8, 6)
-    assert grid.column_labels() == list("ABCDEFGH")
-    assert grid.row_labels() == ["1", "2", "3", "4", "5", "6"]
-    # the smallest round size that covers: one step less would not
-    assert grid.cell - CELL_STEP_M < max((BBOX[2] - BBOX[0]) / 8, (BBOX[3] - BBOX[1]) / 6) * 1.06
+    # the smallest listed size that covers within the limits: the one below would not
+    smaller = [size for size in CELL_SIZES_M if size < grid.cell]
+    if smaller:
+        width, height = (BBOX[2] - BBOX[0]) * 1.06, (BBOX[3] - BBOX[1]) * 1.06
+        assert width / smaller[-1] > MAX_COLUMNS or height / smaller[-1] > MAX_ROWS
+    assert grid.cols <= MAX_COLUMNS and grid.rows <= MAX_ROWS
 
 
 def test_a1_is_the_north_west_cell_and_h6_the_south_east(grid):
@@ -72,4 +84,10 @@ def test_points_outside_the_grid_have_no_reference(grid):
 
 def test_a_tiny_perimeter_still_gets_readable_cells():
     tiny = Grid.covering(0, 0, 10, 10)
-    assert tiny.cell == CELL_STEP_M
+    assert tiny.cell == CELL_SIZES_M[0] and (tiny.cols, tiny.rows) == (1, 1)
+
+
+def test_a_huge_perimeter_stays_within_the_letters():
+    huge = Grid.covering(0, 0, 80_000, 60_000)
+    assert huge.cols <= MAX_COLUMNS and huge.rows <= MAX_ROWS
+    assert huge.maxx - huge.minx >= 80_000 and huge.maxy - huge.miny >= 60_000

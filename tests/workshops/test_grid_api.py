@@ -7,6 +7,7 @@ from app.extensions import db
 from app.workshops import queries
 from tests.conftest import bearer
 from tests.workshops.conftest import (
+    cell_edge_of_perimeter,
     cell_inside_perimeter,
     cell_outside_buffer,
     entry_body,
@@ -72,6 +73,25 @@ def test_grid_cell_outside_the_perimeter_is_refused_in_french(client, workshop, 
     assert response.status_code == 422
     message = response.get_json()["error"]["fields"]["grid_ref"][0]
     assert f"case {ref} est en dehors du périmètre" in message
+
+
+def test_every_cell_touching_the_perimeter_is_usable(client, workshop, facilitator, consultation):
+    grid = queries.consultation_grid(consultation.id)
+    ref = cell_edge_of_perimeter(consultation, grid)
+    body = entry_body(consultation, grid_ref=ref)
+    del body["geometry"]
+    response = client.post(
+        f"/api/workshops/{workshop.id}/contributions", json=body, headers=bearer(facilitator)
+    )
+    assert response.status_code == 201, response.get_json()
+    data = response.get_json()
+    x, y = lambert93(*data["geometry"]["coordinates"])
+    x0, y0, x1, y1 = grid.cell_bounds(ref)
+    assert x0 <= x <= x1 and y0 <= y <= y1  # in its own cell, on the perimeter's side
+    assert data["grid_ref"] == ref
+    cells = client.get(f"/api/workshops/{workshop.id}/grid").get_json()["features"]
+    usable = {f["properties"]["ref"] for f in cells if f["properties"]["inside"]}
+    assert ref in usable and cell_outside_buffer(consultation, grid) not in usable
 
 
 def test_no_place_at_all_is_refused(client, workshop, facilitator, consultation):

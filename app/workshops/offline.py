@@ -1,0 +1,114 @@
+"""Offline workshops: the service worker, the web app manifest and what a device keeps to work offline.
+
+The service worker (static/js/sw.js) is served from the site's root so that its scope covers the
+facilitator entry screens and the kiosk; it caches the app shell and the map tiles a page lists from
+`offline_manifest` (the perimeter's tiles at MAP_OFFLINE_ZOOMS, at most MAP_OFFLINE_MAX_TILES).
+"""
+
+import math
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, make_response, send_file, url_for
+from flask_login import current_user
+
+from app.accounts.auth import roles_required
+from app.consultations import queries as consultation_queries
+from app.maps import basemap
+from app.workshops import queries
+
+bp = Blueprint("offline", __name__)
+SW_VERSION = "1"
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker script, allowed to control the whole site (it only acts on workshop pages)."""
+    path = Path(current_app.static_folder) / "js" / "sw.js"
+    response = make_response(send_file(path, mimetype="text/javascript", max_age=0))
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def web_manifest():
+    """The web app manifest: the entry screen and the kiosk can be installed on a tablet."""
+    body = {
+        "name": "Carte Commune — ateliers",
+        "short_name": "Carte Commune",
+        "lang": "fr",
+        "start_url": url_for("workshops.index"),
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "landscape",
+        "background_color": "#ffffff",
+        "theme_color": "#1d4e89",
+        "icons": [
+            {"src": url_for("static", filename="img/icon.svg"), "sizes": "any", "type": "image/svg+xml"}
+        ],
+    }
+    response = jsonify(body)
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+@bp.get("/ateliers/<int:workshop_id>/hors-ligne.json")
+@roles_required("facilitator", "moderator")
+def workshop_manifest(workshop_id):
+    """What the entry screen of this workshop keeps on the device (pages, assets, tiles)."""
+    workshop = queries.get_workshop(workshop_id)
+    queries.check_can_manage(current_user, workshop)
+    pages = [url_for("workshops.entry", workshop_id=workshop.id)]
+    return jsonify(offline_manifest(workshop.consultation_id, pages))
+
+
+def offline_manifest(consultation_id, pages):
+    """{version, pages, tiles, zooms}: the tiles cover the perimeter's extent at the workshop zooms."""
+    (south, west), (north, east) = consultation_queries.consultation_extent(consultation_id)
+    # A quarter more on each side: the grid's margin and a landscape screen show beyond the perimeter.
+    pad_lat, pad_lon = (north - south) / 4, (east - west) / 4
+    bounds = [[south - pad_lat, west - pad_lon], [north + pad_lat, east + pad_lon]]
+    template = current_app.config.get("MAP_TILES_URL") or ""
+    tiles, zooms = [], []
+    if template and bounds:
+        budget = current_app.config["MAP_OFFLINE_MAX_TILES"]
+        for zoom in _zooms():
+            batch = tile_urls(template, bounds, zoom)
+            if len(tiles) + len(batch) > budget:
+                break  # deeper zooms would exceed the device budget
+            tiles += batch
+            zooms.append(zoom)
+    return {"version": SW_VERSION, "pages": pages, "tiles": tiles, "zooms": zooms}
+
+
+def _zooms():
+    raw = current_app.config.get("MAP_OFFLINE_ZOOMS") or ""
+    limit = current_app.config["MAP_TILES_MAX_ZOOM"]
+    return sorted({int(z) for z in raw.split(",") if z.strip().isdigit() and int(z) <= limit})
+
+
+def tile_urls(template, bounds, zoom):
+    """The tile URLs covering [[south, west], [north, east]] at `zoom` (Web Mercator XYZ)."""
+    (south, west), (north, east) = bounds
+    x0, y0 = _tile(west, north, zoom)
+    x1, y1 = _tile(east, south, zoom)
+    return [basemap.tile_url(template, zoom, x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
+
+
+def _tile(lon, lat, zoom):
+    n = 2**zoom
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+@bp.get("/borne/hors-ligne.json")
+def kiosk_manifest():
+    """What a kiosk tablet keeps to show its consultation offline (the kiosk page and its tiles)."""
+    from app.errors import Forbidden
+    from app.workshops.kiosk_views import current_kiosk
+
+    kiosk = current_kiosk()
+    if kiosk is None:
+        raise Forbidden("Cette tablette n'est pas une borne ouverte.")
+    return jsonify(offline_manifest(kiosk.consultation_id, [url_for("kiosk.home")]))
