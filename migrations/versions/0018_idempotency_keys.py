@@ -1,7 +1,7 @@
 """idempotency keys: the first answer of a write retried with the same Idempotency-Key
 
 Revision ID: 0018_idempotency_keys
-Revises: 0012_account_hardening
+Revises: 0016_dimension_stats
 Create Date: 2026-12-06 20:30:00
 
 - idempotency_keys: (scope, key) unique; the request's hash, the first answer's status and body.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_idempotency_keys"
-down_revision = "0012_account_hardening"
+down_revision = "0016_dimension_stats"
 branch_labels = None
 depends_on = None
 
