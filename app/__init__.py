@@ -24,6 +24,8 @@ FEATURES = (
     "workshops",
     "exports",
     "reports",
+    "notifications",
+    "restitution",
 )
 
 

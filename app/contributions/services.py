@@ -108,9 +108,21 @@ def create_contribution(
     for position, photo in enumerate(processed):
         _attach_photo(contribution, photo, position)
     db.session.flush()
-    if refresh_map and not pending:
+    if author is not None:
+        from app.notifications.services import follow_by_default
+
+        follow_by_default(author, contribution, "author")
+    if refresh_map and not pending:  # bulk inserts (refresh_map=False) tell nobody
         _refresh_map(consultation.id)
+        _tell_followers(contribution)
     return contribution
+
+
+def _tell_followers(contribution):
+    """Followers of the QPV and of the consultation hear of a newly published idea."""
+    from app.notifications.services import notify_new_idea
+
+    notify_new_idea(contribution)
 
 
 def _refresh_map(consultation_id):
@@ -270,6 +282,9 @@ def cast_vote(user, contribution, value):
         ),
         {"c": contribution.id, "u": user.id, "v": value},
     )
+    from app.notifications.services import follow_by_default
+
+    follow_by_default(user, contribution, "vote")
     return _shift_counts(contribution, _delta(value, +1), _delta(previous, -1))
 
 
