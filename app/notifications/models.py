@@ -10,7 +10,7 @@ MODE_LABELS = {"immediate": "Tout de suite", "weekly": "Résumé hebdomadaire", 
 KINDS = {
     "answer": ("Réponses officielles de l'équipe projet", "immediate"),
     "new_idea": ("Nouvelles idées dans ce que vous suivez", "weekly"),
-    "restitution": ("Restitutions publiées (« ce que le projet en fait »)", "immediate"),
+    "restitution": ("Restitutions publiées (« ce que le projet en fait »)", "weekly"),
     "news": ("Actualités du projet", "weekly"),
 }
 
