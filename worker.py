@@ -22,6 +22,8 @@ PERIODIC_JOBS = (
     ("app.exports.tasks.purge_expired_exports", "exports", "30 3 * * *"),
     # Safety net behind the debounced per-consultation refresh of the map grid.
     ("app.maps.tasks.refresh_all_grids", "default", "17 * * * *"),
+    # Weekly digest of notifications (Monday 07:00 UTC, 08:00/09:00 in Paris).
+    ("app.notifications.tasks.send_weekly_digest", "mail", "0 7 * * 1"),
 )
 
 

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-MODULES = ("map_bench", "exports_bench", "reports_bench")
+MODULES = ("map_bench", "exports_bench", "reports_bench", "digest_bench")
 RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench" / "results.json"
 
 

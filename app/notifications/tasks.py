@@ -60,3 +60,14 @@ def send_weekly_digest(until=None):
         users += len(ids)
         mails += len(messages)
         after = ids[-1]
+        _progress(users=users, mails=mails)
+
+
+def _progress(**values):
+    """Counters in job.meta (read by `make bench` and by people watching a long digest)."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is not None:
+        job.meta.update(values)
+        job.save_meta()
