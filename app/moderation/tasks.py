@@ -6,6 +6,7 @@ from app.accounts.models import User
 from app.contributions.models import Comment, Contribution
 from app.extensions import db
 from app.mail import send_mail
+from app.notifications.mails import personal_mail
 from app.moderation.models import ModerationAction
 from app.templating import paris_date, url_if
 
@@ -67,7 +68,7 @@ def notify_decision(action_id):
     )
     if action.action in ("approve", "unhide", "reject", "hide"):
         body += f"\n\nVotre contribution : {contribution_url(contribution)}"
-    return send_mail(author.email, subject, f"Bonjour {author.pseudonym},\n\n{body}{SIGNATURE}")
+    return personal_mail(author, "moderation", subject, f"Bonjour {author.pseudonym},\n\n{body}{SIGNATURE}")
 
 
 def notify_comment_decision(action_id):
@@ -81,7 +82,7 @@ def notify_comment_decision(action_id):
         f"Bonjour {author.pseudonym},\n\nVotre commentaire du {paris_date(comment.created_at)} a été masqué "
         f"par l'équipe de modération.\n\nMotif : {action.reason or 'non précisé'}{SIGNATURE}"
     )
-    return send_mail(author.email, "Votre commentaire a été masqué", body)
+    return personal_mail(author, "moderation", "Votre commentaire a été masqué", body)
 
 
 def notify_sanction(action_id):

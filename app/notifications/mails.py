@@ -64,6 +64,29 @@ def notification_message(row, subject):
     return build_message(row["email"], subject, body, html, headers)
 
 
+def personal_mail(user, kind, subject, text):
+    """Send a mail about the user's own contribution (moderation decisions) unless they stopped them.
+
+    The text comes from the caller; the Jinja layout adds the unsubscribe and preferences links."""
+    from sqlalchemy import text as sql
+
+    from app.extensions import db
+    from app.mail import send_messages
+
+    mode = db.session.scalar(
+        sql("SELECT mode FROM notification_preferences WHERE user_id = :u AND kind = :k"),
+        {"u": user.id, "k": kind},
+    )
+    if (mode or KINDS[kind][1]) == "never":
+        return None
+    with public_links():
+        context = {"text": text, "links": links(user.id, kind), "kind_label": KINDS[kind][0]}
+        body = render_template("notifications/mail/personal.txt", **context)
+        html = render_template("notifications/mail/personal.html", **context)
+    headers = unsubscribe_headers(context["links"]["unsubscribe"])
+    return send_messages([build_message(user.email, subject, body, html, headers)])[0]
+
+
 def digest_message(user, items):
     """The weekly digest of one user: `items` are their notifications, newest first."""
     context = {"user": user, "items": items, "links": links(user["user_id"], DIGEST)}

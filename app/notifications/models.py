@@ -12,6 +12,7 @@ KINDS = {
     "new_idea": ("Nouvelles idées dans ce que vous suivez", "weekly"),
     "restitution": ("Restitutions publiées (« ce que le projet en fait »)", "weekly"),
     "news": ("Actualités du projet", "weekly"),
+    "moderation": ("Décisions de la modération sur vos idées et commentaires", "immediate"),
 }
 
 

@@ -41,7 +41,7 @@ def test_reject_in_a_request_queues_a_job_after_the_commit_and_the_worker_mails_
     assert [j.func_name for j in jobs] == ["app.moderation.tasks.notify_decision"]
     run_jobs(["mail"])
     [message] = mails_to(author.email)
-    body = message.get_content()
+    body = text_of(message)
     assert message["Subject"] == "Votre contribution n'a pas été publiée"
     assert "Un terrain de boules" in body and "Le lieu est une propriété privée" in body
     assert f"/idees/{item.id}" in body

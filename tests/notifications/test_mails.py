@@ -114,3 +114,32 @@ def test_the_unsubscribe_page_asks_first_and_a_forged_token_changes_nothing(app,
     assert dict((k, m) for k, _l, m in preferences(user))["answer"] == "immediate"
     assert client.post(f"/notifications/desabonnement/{token}").status_code == 200
     assert dict((k, m) for k, _l, m in preferences(user))["answer"] == "never"
+
+
+def test_moderation_decision_mails_carry_the_unsubscribe_link_and_respect_it(
+    app, consultation, make_user, make_contribution, moderator, run_jobs, smtp
+):
+    from urllib.parse import urlsplit
+
+    from app.moderation.services import hide
+
+    author = make_user()
+    first = make_contribution(consultation, author=author, title="Une fresque sur le mur du gymnase")
+    second = make_contribution(consultation, author=author, title="Des nichoirs dans le parc")
+    hide(moderator, first, "Photo d'une personne reconnaissable")
+    db.session.commit()
+    run_jobs(["mail"])
+    [message] = smtp.to(author.email)
+    assert message["Subject"] == "Votre contribution a été masquée"
+    assert "Photo d'une personne reconnaissable" in text_of(message)
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/notifications/preferences" in html_of(message)
+    url = message["List-Unsubscribe"].strip("<>")
+    assert (
+        app.test_client().post(urlsplit(url).path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    )
+    smtp.clear()
+    hide(moderator, second, "Doublon d'une autre idée")
+    db.session.commit()
+    run_jobs(["mail"])
+    assert smtp.to(author.email) == []
