@@ -6,8 +6,8 @@ from app.accounts.models import User
 from app.contributions.models import Comment, Contribution
 from app.extensions import db
 from app.mail import send_mail
-from app.notifications.mails import personal_mail
 from app.moderation.models import ModerationAction
+from app.notifications.mails import personal_mail
 from app.templating import paris_date, url_if
 
 SIGNATURE = "\n\nL'équipe de la concertation — Carte Commune"
