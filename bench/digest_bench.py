@@ -55,22 +55,24 @@ def _followers():
             " FROM generate_series(1, %s) i ON CONFLICT DO NOTHING",
             (FOLLOWERS,),
         )
+        conn.execute("ANALYZE users")
         conn.execute(
-            "DELETE FROM follows WHERE user_id IN (SELECT id FROM users WHERE email LIKE '%%@digest.invalid')"
+            "DELETE FROM follows WHERE user_id IN (SELECT id FROM users WHERE email LIKE '%@digest.invalid')"
         )
         conn.execute(
             """
-WITH q AS (SELECT qpv_code, row_number() OVER (ORDER BY qpv_code) - 1 AS n, count(*) OVER () AS total
+WITH q AS MATERIALIZED (SELECT qpv_code, row_number() OVER (ORDER BY qpv_code) - 1 AS n, count(*) OVER () AS total
              FROM (SELECT DISTINCT qpv_code FROM contributions WHERE qpv_code IS NOT NULL) s),
-     u AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM users WHERE email LIKE '%%@digest.invalid')
+     u AS MATERIALIZED (SELECT id, row_number() OVER (ORDER BY id) AS n FROM users WHERE email LIKE '%@digest.invalid')
 INSERT INTO follows (user_id, target_type, target_key, origin, active, created_at)
-SELECT u.id, 'qpv', q.qpv_code, 'manual', true, now() FROM u JOIN q ON q.n = u.n %% q.total
+SELECT u.id, 'qpv', q.qpv_code, 'manual', true, now() FROM u JOIN q ON q.n = u.n % q.total
 UNION ALL
 SELECT u.id, 'consultation', c.id::text, 'manual', true, now()
-  FROM u JOIN LATERAL (SELECT id FROM consultations ORDER BY id OFFSET u.n %% 3 LIMIT 1) c ON true
- WHERE u.n %% 5 = 0
+  FROM u JOIN LATERAL (SELECT id FROM consultations ORDER BY id OFFSET u.n % 3 LIMIT 1) c ON true
+ WHERE u.n % 5 = 0
 """
         )
+        conn.execute("ANALYZE follows")
         rows = conn.execute("SELECT target_type, count(*) FROM follows GROUP BY 1 ORDER BY 1").fetchall()
     return {"follows": dict(rows), "seconds": round(time.monotonic() - began, 1)}
 
@@ -107,6 +109,8 @@ def _fan_out():
             db.session.commit()
             slowest = max(slowest, time.monotonic() - one)
         seconds = time.monotonic() - began
+        db.session.execute(text("ANALYZE notifications"))
+        db.session.commit()
         db.session.remove()
     return {
         "events": len(events),
@@ -198,7 +202,7 @@ def _digest():
     controller.stop()
     job.refresh()
     result = {
-        "status": str(job.get_status()),
+        "status": getattr(job.get_status(), "value", str(job.get_status())),
         "result": job.return_value(),
         "job_seconds": round((job.ended_at - job.started_at).total_seconds(), 1)
         if job.ended_at and job.started_at

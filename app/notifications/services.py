@@ -99,6 +99,12 @@ def unsubscribe(user_id, kind):
     return stopped
 
 
+def forget_user(user):
+    """Delete the follows, notifications and preferences of a deleted account (RGPD)."""
+    for table in ("follows", "notifications", "notification_preferences"):
+        db.session.execute(text(f"DELETE FROM {table} WHERE user_id = :u"), {"u": user.id})
+
+
 def mark_all_read(user):
     """Mark every notification of the user as read."""
     db.session.execute(

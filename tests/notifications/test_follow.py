@@ -140,3 +140,24 @@ def test_preferences_are_saved_per_kind(client, make_user):
     data["answer"] = "sometimes"
     client.post("/notifications/preferences", data=data)
     assert {k: m for k, _l, m in preferences(user)}["answer"] == "weekly"
+
+
+def test_deleting_an_account_forgets_what_it_followed(make_user, consultation):
+    from app.accounts.services import erase_account
+
+    user = make_user()
+    services.follow(user, "qpv", "QP062024")
+    services.set_preferences(user, {"answer": "weekly"})
+    db.session.execute(
+        text(
+            "INSERT INTO notifications (user_id, kind, event_key, reason, title, summary, url, created_at)"
+            " VALUES (:u, 'answer', 'x', 'qpv', 't', '', '/', now())"
+        ),
+        {"u": user.id},
+    )
+    erase_account(user)
+    db.session.commit()
+    for table in ("follows", "notifications", "notification_preferences"):
+        assert (
+            db.session.scalar(text(f"SELECT count(*) FROM {table} WHERE user_id = :u"), {"u": user.id}) == 0
+        )
