@@ -78,7 +78,7 @@ def unfollow():
 def preferences():
     if request.method == "POST":
         try:
-            services.set_preferences(current_user, {kind: request.form.get(kind, "") for kind in KINDS})
+            services.set_preferences(current_user, {k: request.form[k] for k in KINDS if k in request.form})
             flash("Vos préférences sont enregistrées.", "success")
             return redirect(url_for("notifications.preferences"))
         except AppError as error:

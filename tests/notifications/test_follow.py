@@ -136,6 +136,7 @@ def test_preferences_are_saved_per_kind(client, make_user):
         "new_idea": "never",
         "restitution": "immediate",
         "news": "never",
+        "moderation": "immediate",  # not in the form: unchanged
     }
     data["answer"] = "sometimes"
     client.post("/notifications/preferences", data=data)
