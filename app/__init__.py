@@ -25,6 +25,8 @@ FEATURES = (
     "workshops",
     "exports",
     "reports",
+    "notifications",
+    "restitution",
 )
 
 

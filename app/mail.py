@@ -14,7 +14,8 @@ from app.consultations.models import utcnow
 from app.extensions import db, get_queue
 
 
-def build_message(to, subject, body):
+def build_message(to, subject, body, html=None, headers=None):
+    """A mail with a plain-text body, an optional HTML alternative and extra headers."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_SENDER"]
@@ -22,12 +23,16 @@ def build_message(to, subject, body):
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain="cartecommune.fr")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     return message
 
 
-def send_mail(to, subject, body):
-    """Send one plain-text mail now (SMTP relay, or a .eml file in the outbox folder).
+def send_mail(to, subject, body, html=None, headers=None):
+    """Send one mail now (SMTP relay, or a .eml file in the outbox folder).
 
     Run by an RQ job, the mail is recorded (sent_mails, by job id): the same job run again
     (handed to RQ twice, retried after a crash) does not send it twice."""
@@ -37,7 +42,7 @@ def send_mail(to, subject, body):
     if job is not None and already_sent(job.id):
         current_app.logger.info("Mail of job %s already sent: skipped", job.id)
         return None
-    sent = _deliver(to, subject, body)
+    sent = send_messages([build_message(to, subject, body, html, headers)])[0]
     if job is not None:
         record_sent(job.id, to)
     return sent
@@ -57,23 +62,30 @@ def record_sent(job_id, to):
     db.session.commit()
 
 
-def _deliver(to, subject, body):
+def send_messages(messages):
+    """Send built messages over one SMTP connection (or to the outbox folder); their ids or paths."""
     config = current_app.config
-    message = build_message(to, subject, body)
+    if not messages:
+        return []
     if not config["MAIL_SERVER"]:
-        outbox = Path(config["MAIL_OUTBOX_DIR"])
-        outbox.mkdir(parents=True, exist_ok=True)
-        path = outbox / f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
-        path.write_bytes(bytes(message))
-        current_app.logger.info("Mail to %s written to %s:\n%s", to, path, body)
-        return str(path)
+        return [_write_outbox(message) for message in messages]
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
         if config["MAIL_USE_TLS"]:
             smtp.starttls()
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
-    return message["Message-ID"]
+        for message in messages:
+            smtp.send_message(message)
+    return [message["Message-ID"] for message in messages]
+
+
+def _write_outbox(message):
+    outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    path = outbox / f"{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+    path.write_bytes(bytes(message))
+    current_app.logger.info("Mail to %s written to %s", message["To"], path)
+    return str(path)
 
 
 def enqueue_mail(to, subject, body, job_id=None):

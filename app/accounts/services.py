@@ -380,8 +380,18 @@ def erase_account(user):
     user.deleted_at = utcnow()
     user.session_version = (user.session_version or 1) + 1
     db.session.flush()
+    _forget_follows(user)
     current_app.logger.info("Account %s deleted", user.id)
     return user
+
+
+def _forget_follows(user):
+    """What the person followed, their notifications and mail choices go with the account."""
+    try:
+        from app.notifications.services import forget_user
+    except ImportError:  # the notifications feature is not installed
+        return
+    forget_user(user)
 
 
 def _live_user(user_id):

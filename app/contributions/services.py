@@ -111,9 +111,21 @@ def create_contribution(
     for position, photo in enumerate(processed):
         _attach_photo(contribution, photo, position)
     db.session.flush()
-    if refresh_map and not pending:
+    if author is not None:
+        from app.notifications.services import follow_by_default
+
+        follow_by_default(author.id, contribution.id, "author")
+    if refresh_map and not pending:  # bulk inserts (refresh_map=False) tell nobody
         _refresh_map(consultation.id)
+        _tell_followers(contribution)
     return contribution
+
+
+def _tell_followers(contribution):
+    """Followers of the QPV and of the consultation hear of a newly published idea."""
+    from app.notifications.services import notify_new_idea
+
+    notify_new_idea(contribution)
 
 
 def _refresh_map(consultation_id):
@@ -255,7 +267,11 @@ def _write_vote(contribution_id, user_id, value):
     """The vote and the counters, one statement (under the row lock); returns the counters' row."""
     agree, disagree = _delta(value, +1)
     params = {"c": contribution_id, "u": user_id, "v": value, "a": agree, "d": disagree}
-    return db.session.execute(VOTE_SQL, params).one()
+    counts = db.session.execute(VOTE_SQL, params).one()
+    from app.notifications.services import follow_by_default
+
+    follow_by_default(user_id, contribution_id, "vote")
+    return counts
 
 
 # The API's vote: one statement finds and locks the idea with its consultation's voting rules (the ORM
@@ -269,11 +285,15 @@ REACT_SQL = text(
 
 def _consultation_with_phases(consultation_id):
     """The consultation with only its phases (what the phase rule reads), in one statement."""
-    return db.session.scalars(
-        select(Consultation)
-        .options(lazyload("*"), joinedload(Consultation.phases))
-        .where(Consultation.id == consultation_id)
-    ).unique().one()
+    return (
+        db.session.scalars(
+            select(Consultation)
+            .options(lazyload("*"), joinedload(Consultation.phases))
+            .where(Consultation.id == consultation_id)
+        )
+        .unique()
+        .one()
+    )
 
 
 def vote_by_id(user, contribution_id, value):

@@ -1,13 +1,13 @@
 """RQ jobs: tell authors, voters and sanctioned users what the moderation decided (by e-mail)."""
 
 from flask import current_app
-from sqlalchemy import select
 
 from app.accounts.models import User
-from app.contributions.models import OUTCOME_LABELS, Comment, Contribution, Vote
+from app.contributions.models import Comment, Contribution
 from app.extensions import db
-from app.mail import enqueue_mail, send_mail
+from app.mail import send_mail
 from app.moderation.models import ModerationAction
+from app.notifications.mails import personal_mail
 from app.templating import paris_date, url_if
 
 SIGNATURE = "\n\nL'équipe de la concertation — Carte Commune"
@@ -68,7 +68,7 @@ def notify_decision(action_id):
     )
     if action.action in ("approve", "unhide", "reject", "hide"):
         body += f"\n\nVotre contribution : {contribution_url(contribution)}"
-    return send_mail(author.email, subject, f"Bonjour {author.pseudonym},\n\n{body}{SIGNATURE}")
+    return personal_mail(author, "moderation", subject, f"Bonjour {author.pseudonym},\n\n{body}{SIGNATURE}")
 
 
 def notify_comment_decision(action_id):
@@ -82,39 +82,7 @@ def notify_comment_decision(action_id):
         f"Bonjour {author.pseudonym},\n\nVotre commentaire du {paris_date(comment.created_at)} a été masqué "
         f"par l'équipe de modération.\n\nMotif : {action.reason or 'non précisé'}{SIGNATURE}"
     )
-    return send_mail(author.email, "Votre commentaire a été masqué", body)
-
-
-def notify_answer(action_id, batch_size=500):
-    """Queue one mail per author or voter of a contribution that received an official answer."""
-    action = db.session.get(ModerationAction, action_id)
-    contribution = db.session.get(Contribution, action.target_id) if action else None
-    if contribution is None or not contribution.official_answer:
-        return 0
-    voters = select(Vote.user_id).where(Vote.contribution_id == contribution.id)
-    recipients = (
-        select(User.id, User.email, User.pseudonym)
-        .where(User.email.is_not(None), User.deleted_at.is_(None))
-        .where((User.id == contribution.author_id) | User.id.in_(voters))
-        .order_by(User.id)
-        .execution_options(yield_per=batch_size)
-    )
-    outcome = OUTCOME_LABELS.get(contribution.outcome, "")
-    url = contribution_url(contribution)
-    sent = 0
-    for row in db.session.execute(recipients):
-        role = "que vous avez proposée" if row.id == contribution.author_id else "sur laquelle vous avez voté"
-        body = (
-            f"Bonjour {row.pseudonym},\n\nL'équipe du projet a répondu à la contribution « {contribution.title} » "
-            f"{role}.\n\nSuite donnée : {outcome}\n\n{contribution.official_answer}\n\n"
-            f"Voir la contribution : {url}{SIGNATURE}"
-        )
-        # One job id per (answer, recipient): this job run twice does not queue the mails twice.
-        enqueue_mail(
-            row.email, f"Réponse officielle : {outcome}", body, job_id=f"answer-{action_id}-{row.id}"
-        )
-        sent += 1
-    return sent
+    return personal_mail(author, "moderation", "Votre commentaire a été masqué", body)
 
 
 def notify_sanction(action_id):

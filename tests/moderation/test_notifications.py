@@ -20,6 +20,10 @@ def mails_to(address):
     return [m for m in outbox_messages() if m["To"] == address]
 
 
+def text_of(message):
+    return message.get_body(("plain",)).get_content()
+
+
 def test_reject_in_a_request_queues_a_job_after_the_commit_and_the_worker_mails_the_reason(
     client, consultation, make_contribution, make_user, moderator, run_jobs
 ):
@@ -37,7 +41,7 @@ def test_reject_in_a_request_queues_a_job_after_the_commit_and_the_worker_mails_
     assert [j.func_name for j in jobs] == ["app.moderation.tasks.notify_decision"]
     run_jobs(["mail"])
     [message] = mails_to(author.email)
-    body = message.get_content()
+    body = text_of(message)
     assert message["Subject"] == "Votre contribution n'a pas été publiée"
     assert "Un terrain de boules" in body and "Le lieu est une propriété privée" in body
     assert f"/idees/{item.id}" in body
@@ -86,9 +90,10 @@ def test_official_answer_mails_the_author_and_each_voter_once(
     for user in [author, *voters]:
         [message] = mails_to(user.email)
         assert message["Subject"] == "Réponse officielle : Retenue"
-        assert "inscrite au budget 2027" in message.get_content()
-    assert "que vous avez proposée" in mails_to(author.email)[0].get_content()
-    assert "sur laquelle vous avez voté" in mails_to(voters[0].email)[0].get_content()
+        assert "inscrite au budget 2027" in text_of(message)
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "que vous avez proposée" in text_of(mails_to(author.email)[0])
+    assert "sur laquelle vous avez voté" in text_of(mails_to(voters[0].email)[0])
 
 
 def test_suspension_is_mailed_with_its_reason(consultation, make_user, moderator, run_jobs):

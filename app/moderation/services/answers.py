@@ -1,4 +1,4 @@
-"""The official answer and outcome of a contribution, notified to its author and voters."""
+"""The official answer and outcome of a contribution, notified to its followers (authors and voters too)."""
 
 from app.consultations.models import utcnow
 from app.contributions.models import OUTCOME_LABELS
@@ -6,7 +6,6 @@ from app.errors import Conflict, Invalid
 from app.moderation.services.audit import contribution_snapshot, record
 from app.moderation.services.common import (
     check_moderator,
-    enqueue_notification,
     lock_contribution,
     schedule_map_refresh,
 )
@@ -48,5 +47,7 @@ def set_official_answer(moderator, contribution, outcome, answer):
         contribution_snapshot(contribution),
     )
     schedule_map_refresh(contribution.consultation_id)
-    enqueue_notification("notify_answer", entry.id)
+    from app.notifications.services import notify_answer
+
+    notify_answer(contribution, entry.id, actor=moderator)
     return contribution

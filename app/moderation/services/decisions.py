@@ -86,6 +86,10 @@ def _apply(moderator, contribution, action, reason):
     )
     if before["status"] != new_status:
         schedule_map_refresh(contribution.consultation_id)
+        if new_status == "published" and before["status"] == "pending":
+            from app.notifications.services import notify_new_idea
+
+            notify_new_idea(contribution)
         if contribution.author_id is not None:
             enqueue_notification("notify_decision", entry.id)
     return entry

@@ -1,0 +1,100 @@
+"""Notification mails: Jinja bodies (text + HTML), one-click unsubscribe (RFC 8058), signed tokens."""
+
+from contextlib import contextmanager
+
+from flask import current_app, render_template, url_for
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from app.mail import build_message
+from app.notifications.models import KINDS
+
+SALT = "notifications-unsubscribe"
+DIGEST = "digest"
+
+
+def _serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def unsubscribe_token(user_id, kind):
+    """A signed token naming one user and one kind of mail (or the weekly digest)."""
+    return _serializer().dumps({"u": int(user_id), "k": kind})
+
+
+def read_token(token):
+    """(user_id, kind) from a token, or None when it was altered."""
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("k") not in (*KINDS, DIGEST):
+        return None
+    return int(data["u"]), data["k"]
+
+
+@contextmanager
+def public_links():
+    """A request context on PUBLIC_BASE_URL so url_for builds the addresses put in mails."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    with current_app.test_request_context(base_url=base):
+        yield
+
+
+def links(user_id, kind):
+    """Unsubscribe and preferences addresses (absolute; call inside public_links())."""
+    token = unsubscribe_token(user_id, kind)
+    return {
+        "unsubscribe": url_for("notifications.unsubscribe", token=token, _external=True),
+        "preferences": url_for("notifications.preferences", _external=True),
+        "notifications": url_for("notifications.index", _external=True),
+    }
+
+
+def unsubscribe_headers(url):
+    """RFC 8058 headers: a POST to `url` stops these mails, without a session or a form token."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def notification_message(row, subject):
+    """The mail of one notification (row from fanout.pending_mails)."""
+    context = {"n": row, "links": links(row["user_id"], row["kind"]), "kind_label": KINDS[row["kind"]][0]}
+    body = render_template("notifications/mail/notification.txt", **context)
+    html = render_template("notifications/mail/notification.html", **context)
+    headers = unsubscribe_headers(context["links"]["unsubscribe"])
+    return build_message(row["email"], subject, body, html, headers)
+
+
+def personal_mail(user, kind, subject, text):
+    """Send a mail about the user's own contribution (moderation decisions) unless they stopped them.
+
+    The text comes from the caller; the Jinja layout adds the unsubscribe and preferences links."""
+    from sqlalchemy import text as sql
+
+    from app.extensions import db
+    from app.mail import send_mail
+
+    mode = db.session.scalar(
+        sql("SELECT mode FROM notification_preferences WHERE user_id = :u AND kind = :k"),
+        {"u": user.id, "k": kind},
+    )
+    if (mode or KINDS[kind][1]) == "never":
+        return None
+    with public_links():
+        context = {"text": text, "links": links(user.id, kind), "kind_label": KINDS[kind][0]}
+        body = render_template("notifications/mail/personal.txt", **context)
+        html = render_template("notifications/mail/personal.html", **context)
+    headers = unsubscribe_headers(context["links"]["unsubscribe"])
+    # send_mail: a decision job run twice (outbox re-hand, retry) mails once (sent_mails).
+    return send_mail(user.email, subject, body, html, headers)
+
+
+def digest_message(user, items):
+    """The weekly digest of one user: `items` are their notifications, newest first."""
+    context = {"user": user, "items": items, "links": links(user["user_id"], DIGEST)}
+    body = render_template("notifications/mail/digest.txt", **context)
+    html = render_template("notifications/mail/digest.html", **context)
+    count = user["total"]
+    subject = f"Carte Commune : {count} nouveauté{'s' if count > 1 else ''} cette semaine"
+    return build_message(
+        user["email"], subject, body, html, unsubscribe_headers(context["links"]["unsubscribe"])
+    )
