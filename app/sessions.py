@@ -1,0 +1,27 @@
+"""The session cookie, only when there is something to keep: answers that shared caches may store
+(map tiles) carry neither a cookie nor `Vary: Cookie`."""
+
+from flask import request
+from flask.sessions import SecureCookieSessionInterface
+
+SHARED = "carte_commune.shared_response"
+
+
+def mark_shared(response):
+    """Declare this request's answer the same for every visitor: no session cookie, no Vary: Cookie."""
+    request.environ[SHARED] = True
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, left unsaved on shared answers it did not change."""
+
+    def save_session(self, app, session, response):
+        # Flask-Login reads the session after every request, which makes Flask add `Vary: Cookie`.
+        if request.environ.get(SHARED) and not session.modified:
+            return None
+        return super().save_session(app, session, response)
+
+
+def init_app(app):
+    app.session_interface = SessionInterface()
