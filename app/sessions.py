@@ -1,8 +1,9 @@
 """The session cookie, only when there is something to keep: answers that shared caches may store
 (map tiles) carry neither a cookie nor `Vary: Cookie`."""
 
-from flask import request
+from flask import jsonify, request
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import generate_csrf
 
 SHARED = "carte_commune.shared_response"
 
@@ -23,5 +24,13 @@ class SessionInterface(SecureCookieSessionInterface):
         return super().save_session(app, session, response)
 
 
+def csrf_token_view():
+    """GET /api/csrf-token: the session's CSRF token, for scripts of pages rendered without it."""
+    response = jsonify({"token": generate_csrf()})
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def init_app(app):
     app.session_interface = SessionInterface()
+    app.add_url_rule("/api/csrf-token", "csrf_token", csrf_token_view, methods=["GET"])

@@ -16,11 +16,20 @@
   function say(text) { $("cc-status").textContent = text; }
   function plural(n, word) { return n.toLocaleString("fr-FR") + " " + word + (n > 1 ? "s" : ""); }
   function color(theme) { return (cfg.themes[theme] || {}).color || "#555"; }
+  function token() {
+    // Pages for anonymous visitors carry no token (no session cookie): ask for one before a write.
+    if (csrf) return Promise.resolve(csrf);
+    return fetch("/api/csrf-token", { credentials: "same-origin" }).then(function (r) { return r.json(); })
+      .then(function (body) { csrf = body.token; return csrf; });
+  }
   function api(url, options) {
     options = options || {};
     options.credentials = "same-origin";
-    options.headers = Object.assign({ Accept: "application/json", "X-CSRFToken": csrf }, options.headers || {});
-    return fetch(url, options).then(function (r) {
+    var write = options.method && options.method !== "GET";
+    return (write ? token() : Promise.resolve(csrf)).then(function (t) {
+      options.headers = Object.assign({ Accept: "application/json", "X-CSRFToken": t || "" }, options.headers || {});
+      return fetch(url, options);
+    }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
         if (!r.ok) { var e = new Error((body.error || {}).message || "Erreur " + r.status); e.body = body; e.status = r.status; throw e; }
         return body;
