@@ -11,7 +11,7 @@ LOCK_FLAGS := --generate-hashes --python-version 3.11 --custom-compile-command "
 FLASK := $(VENV)/bin/flask --app wsgi
 APT_PACKAGES := postgresql-15 postgresql-15-postgis-3 redis-server chromium poppler-utils \
 	libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core python3-venv \
-	gdal-bin python3-gdal
+	gdal-bin python3-gdal nginx-light
 DB_USER := cartecommune
 DB_NAME := cartecommune
 TEST_DB_NAME := cartecommune_test

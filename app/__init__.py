@@ -8,7 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import dbpool, security
+from app import dbpool, replica, security
 from app.config import Config, check_secret, load_secret
 from app.errors import register_error_handlers, render_error
 from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
@@ -69,6 +69,7 @@ def _init_extensions(app):
 
     db.init_app(app)
     dbpool.init_app(app, db)
+    replica.init_app(app, db)  # DATABASE_REPLICA_URL: read-only endpoints on a hot standby
     from geoalchemy2 import alembic_helpers
 
     migrate.init_app(

@@ -43,6 +43,10 @@ class Config:
     # Liveness check of pooled connections idle for longer than this (seconds; 0: at every checkout).
     DB_PING_AFTER_IDLE = float(os.environ.get("DB_PING_AFTER_IDLE", 5))
     SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Optional hot standby for read-only endpoints (app/replica.py); reads go back to the primary past the lag.
+    DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL") or None
+    REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", 5))
+    REPLICA_READ_YOUR_WRITES_SECONDS = int(os.environ.get("REPLICA_READ_YOUR_WRITES_SECONDS", 10))
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     RQ_QUEUES = ["default", "mail", "exports", "reports"]
     BABEL_DEFAULT_LOCALE = "fr"

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from app.consultations.models import utcnow
 from app.extensions import db, redis_connection
+from app.replica import replica_status
 
 
 def check_health():
@@ -71,6 +72,9 @@ def full_health():
     status, ok = check_health()
     if status["database"] == "ok":
         status["outbox"] = stats()
+    replica = replica_status(current_app)
+    if replica is not None:
+        status["replica"] = replica  # a lagging standby is not an outage: reads go to the primary
     if status["redis"] == "ok":
         absent_after = config.get("WORKER_ABSENT_AFTER", 60)
         status["workers"] = worker_status(absent_after)

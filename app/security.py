@@ -76,6 +76,9 @@ class _Talisman(Talisman):
 
 def init_app(app):
     """Headers on every response; cookies SameSite=Lax, Secure from the config; HTTPS redirect if asked."""
+    from app import sessions
+
+    sessions.init_app(app)  # no session cookie on answers shared by every visitor (map tiles)
     session_samesite = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     # One Talisman per app: it keeps its options on the instance (tests build several apps).
     app.extensions["talisman"] = _Talisman(

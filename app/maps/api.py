@@ -2,7 +2,7 @@
 
 import re
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -10,6 +10,8 @@ from app.contributions.models import OUTCOMES
 from app.errors import Invalid
 from app.geo.bbox import BBoxError, parse_bbox, parse_zoom
 from app.maps.queries import STREET_ZOOM, MapRequest, map_geojson
+from app.maps.tiles import TILE_MAX_ZOOM, Tile, grid_version, tile_geojson
+from app.sessions import mark_shared
 
 FILTER_VALUE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -37,6 +39,12 @@ QUERY_PARAMETERS = [
 GEOJSON_RESPONSE = {
     "description": "FeatureCollection GeoJSON (500 objets au plus) : contributions au zoom de la rue, "
     "agrégats (`cluster`, `count`, `theme`) en dessous.",
+    "content": {"application/geo+json": {"schema": {"type": "object"}}},
+}
+TILE_RESPONSE = {
+    "description": "FeatureCollection GeoJSON des agrégats (`cluster`, `count`, `theme`) de la tuile"
+    f" {{z}}/{{x}}/{{y}} (zoom < {STREET_ZOOM}), identique pour tous : Cache-Control public, ETag de la"
+    " version de la grille (If-None-Match → 304).",
     "content": {"application/geo+json": {"schema": {"type": "object"}}},
 }
 
@@ -68,6 +76,13 @@ def _parse(slug, args):
         zoom = parse_zoom(args.get("zoom"))
     except BBoxError as error:
         fields[error.field] = [error.message]
+    filters = _filters(args, fields)
+    user_id = current_user.id if current_user.is_authenticated else None
+    return MapRequest(slug, bbox, zoom, filters, user_id)
+
+
+def _filters(args, fields):
+    """The theme/QPV/outcome filters; raises Invalid with every bad field (`fields` included)."""
     filters = {name: args[name].strip() for name in ("theme", "qpv", "outcome") if args.get(name, "").strip()}
     if filters.get("outcome") and filters["outcome"] not in OUTCOMES:
         fields["outcome"] = ["Suite donnée inconnue : " + ", ".join(OUTCOMES) + "."]
@@ -77,5 +92,33 @@ def _parse(slug, args):
     if fields:
         message = next(iter(fields.values()))[0]
         raise Invalid(message, fields=fields)
-    user_id = current_user.id if current_user.is_authenticated else None
-    return MapRequest(slug, bbox, zoom, filters, user_id)
+    return filters
+
+
+@blp.route("/<slug>/map/<int:z>/<int:x>/<int:y>")
+@blp.doc(
+    parameters=QUERY_PARAMETERS[2:],
+    responses={"200": TILE_RESPONSE, "304": {}, "404": {}, "422": {}},
+)
+def consultation_map_tile(slug, z, x, y):
+    """Aggregates of a consultation in one map tile below the street zoom (cacheable, same for all)."""
+    # Never touches the session or the signed-in user: the answer carries no cookie and no Vary.
+    if z > TILE_MAX_ZOOM or x >= 2**z or y >= 2**z:
+        raise Invalid(
+            f"Tuile inconnue : zoom de 0 à {TILE_MAX_ZOOM}, x et y de 0 à 2^zoom - 1.",
+            fields={"z": ["Tuile hors de la grille."]},
+        )
+    filters = _filters(request.args, {})
+    etag = grid_version(slug)
+    config = current_app.config
+    cache_control = (
+        f"public, max-age={config.get('MAP_TILE_MAX_AGE', 30)},"
+        f" stale-while-revalidate={config.get('MAP_TILE_STALE', 600)}"
+    )
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(tile_geojson(slug, Tile(z, x, y), filters), mimetype="application/geo+json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = cache_control
+    return mark_shared(response)

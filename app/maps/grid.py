@@ -49,10 +49,11 @@ def rebuild_grid(consultation_id):
     params = {"cid": consultation_id, "finest": FINEST, "levels": list(GRID_LEVELS)}
     db.session.execute(text(REBUILD_SQL), params)
     seconds = time.perf_counter() - started
+    # clock_timestamp(): each rebuild gets its own instant, the version in the map tiles' ETag.
     db.session.execute(
         text(
             "INSERT INTO map_grid_state (consultation_id, refreshed_at, contributions, seconds)"
-            " SELECT :cid, now(), coalesce(sum(count), 0), :seconds FROM map_grid_cells"
+            " SELECT :cid, clock_timestamp(), coalesce(sum(count), 0), :seconds FROM map_grid_cells"
             " WHERE consultation_id = :cid AND level = :level AND theme_slug = '*'"
             " ON CONFLICT (consultation_id) DO UPDATE SET refreshed_at = EXCLUDED.refreshed_at,"
             " contributions = EXCLUDED.contributions, seconds = EXCLUDED.seconds"

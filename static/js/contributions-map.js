@@ -16,11 +16,20 @@
   function say(text) { $("cc-status").textContent = text; }
   function plural(n, word) { return n.toLocaleString("fr-FR") + " " + word + (n > 1 ? "s" : ""); }
   function color(theme) { return (cfg.themes[theme] || {}).color || "#555"; }
+  function token() {
+    // Pages for anonymous visitors carry no token (no session cookie): ask for one before a write.
+    if (csrf) return Promise.resolve(csrf);
+    return fetch("/api/csrf-token", { credentials: "same-origin" }).then(function (r) { return r.json(); })
+      .then(function (body) { csrf = body.token; return csrf; });
+  }
   function api(url, options) {
     options = options || {};
     options.credentials = "same-origin";
-    options.headers = Object.assign({ Accept: "application/json", "X-CSRFToken": csrf }, options.headers || {});
-    return fetch(url, options).then(function (r) {
+    var write = options.method && options.method !== "GET";
+    return (write ? token() : Promise.resolve(csrf)).then(function (t) {
+      options.headers = Object.assign({ Accept: "application/json", "X-CSRFToken": t || "" }, options.headers || {});
+      return fetch(url, options);
+    }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (body) {
         if (!r.ok) { var e = new Error((body.error || {}).message || "Erreur " + r.status); e.body = body; e.status = r.status; throw e; }
         return body;
@@ -29,31 +38,52 @@
   }
 
   /* --- bubbles ------------------------------------------------------------------------------- */
+  function filters() {
+    var f = $("cc-filters");
+    return ["theme", "outcome"].filter(function (name) { return f.elements[name].value; })
+      .map(function (name) { return name + "=" + encodeURIComponent(f.elements[name].value); }).join("&");
+  }
   function query() {
-    var b = map.getBounds(), f = $("cc-filters");
+    var b = map.getBounds();
     var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -85), Math.min(b.getEast(), 180), Math.min(b.getNorth(), 85)];
     var q = "bbox=" + box.map(function (n) { return n.toFixed(5); }).join(",");
     q += "&zoom=" + Math.round(map.getZoom());
-    ["theme", "outcome"].forEach(function (name) {
-      var v = f.elements[name].value;
-      if (v) q += "&" + name + "=" + encodeURIComponent(v);
-    });
-    return q;
+    return filters() ? q + "&" + filters() : q;
+  }
+  function tileUrls() {
+    // Below the street zoom: the grid by map tile, the same for everyone (cached by the browser and nginx).
+    var z = Math.round(map.getZoom()), b = map.getBounds(), n = Math.pow(2, z), urls = [];
+    var nw = map.project(b.getNorthWest(), z).divideBy(256).floor(), se = map.project(b.getSouthEast(), z).divideBy(256).floor();
+    var q = filters();
+    for (var x = Math.max(nw.x, 0); x <= Math.min(se.x, n - 1); x++) {
+      for (var y = Math.max(nw.y, 0); y <= Math.min(se.y, n - 1); y++) {
+        urls.push(cfg.mapUrl + "/" + z + "/" + x + "/" + y + (q ? "?" + q : ""));
+      }
+    }
+    return urls;
+  }
+  function fetchJson(url, credentials) {
+    return fetch(url, { credentials: credentials, signal: ctrl && ctrl.signal })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); });
   }
   function load() {
     if (ctrl) ctrl.abort();
     ctrl = window.AbortController ? new AbortController() : null;
-    fetch(cfg.mapUrl + "?" + query(), { credentials: "same-origin", signal: ctrl && ctrl.signal })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(draw)
+    var answers = Math.round(map.getZoom()) >= cfg.streetZoom
+      ? [fetchJson(cfg.mapUrl + "?" + query(), "same-origin")]
+      : tileUrls().map(function (url) { return fetchJson(url, "omit"); });  // no cookie: a shared answer
+    Promise.all(answers)
+      .then(function (parts) { draw({ features: [].concat.apply([], parts.map(function (p) { return p.features || []; })), truncated: parts.some(function (p) { return p.truncated; }) }); })
       .catch(function (e) { if (e.name !== "AbortError") say("Impossible de charger les idées : vérifiez votre connexion."); });
   }
   function draw(data) {
-    var count = 0;
+    var count = 0, view = map.getBounds();
     layer.clearLayers();
     (data.features || []).forEach(function (f) {
       var p = f.properties, c = f.geometry.coordinates, at = [c[1], c[0]];
-      if (p.cluster) { count += p.count; layer.addLayer(cluster(at, p)); } else { count += 1; layer.addLayer(bubble(at, p)); }
+      if (!p.cluster) { count += 1; layer.addLayer(bubble(at, p)); return; }
+      if (view.contains(at)) count += p.count;  // tiles reach beyond the screen: count what it shows
+      layer.addLayer(cluster(at, p));
     });
     if (data.truncated) say(plural(count, "idée") + " affichées : zoomez pour les voir toutes");
     else say(count ? plural(count, "idée") + " dans cette zone" : "Aucune idée dans cette zone pour l'instant.");

@@ -139,7 +139,7 @@ def test_cookies_are_secure_when_the_public_address_is_https_and_always_samesite
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     client = app.test_client()
     html = client.get("/connexion", base_url="https://localhost").get_data(as_text=True)
-    token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)  # the form's own token
     response = client.post(
         "/connexion",
         data={"email": user.email, "password": PASSWORD, "remember": "y", "csrf_token": token},
