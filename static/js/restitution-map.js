@@ -1,5 +1,5 @@
 // Restitution map: ideas coloured by the outcome group; data from our own GeoJSON endpoint.
-// Titles go through textContent / Leaflet's setContent with a DOM node: never innerHTML.
+// Titles go through textContent / Leaflet's setContent with a DOM node: never parsed as HTML.
 (function () {
   "use strict";
   var COLORS = { retenue: "#1b7a3a", a_l_etude: "#b35c00", non_retenue: "#8a1c1c", sans_reponse: "#5b6470" };

@@ -137,9 +137,8 @@ def test_a_vote_is_a_fixed_few_statements(client, consultation, make_contributio
         response = client.post(url, json={"value": -1}, headers=headers)
     assert response.status_code == 200 and response.json["votes"] == {"agree": 0, "disagree": 1}
     writes = [s for s in _sql(statements) if not s.startswith("UPDATE api_tokens")]
-    assert len(writes) <= 4, [
-        w[:60] for w in writes
-    ]  # token + account, the idea, lock + previous vote, vote + counters
+    # token + account, the idea locked, its consultation + phases, previous vote + vote + counters, the follow
+    assert len(writes) <= 5, [w[:60] for w in writes]
     login(client, resident)
     row = db.session.execute(
         text("SELECT agree_count, disagree_count FROM contributions WHERE id = :id"), {"id": idea.id}

@@ -203,12 +203,12 @@ def _resident_pages(watched, consultation, published):
 
 def _ogc_pages(watched, consultation, published):
     slug = consultation.slug
-    for path in ("/ogc?f=html", "/ogc/collections?f=html", f"/ogc/collections/{slug}?f=html"):
+    for path in ("/ogc?f=html", "/ogc/collections?f=html", f"/ogc/collections/{slug}-points?f=html"):
         watched.visit(path)
-    watched.visit(f"/ogc/collections/{slug}/items?f=html")
+    watched.visit(f"/ogc/collections/{slug}-points/items?f=html")
     assert watched.shows_text(TITLE)
     hover_and_click_features(watched, TITLE)
-    watched.visit(f"/ogc/collections/{slug}/items/{published.id}?f=html")
+    watched.visit(f"/ogc/collections/{slug}-points/items/{published.id}?f=html")
     assert watched.shows_text(TITLE)
 
 
