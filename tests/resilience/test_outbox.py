@@ -55,10 +55,12 @@ def test_a_decision_records_its_jobs_and_hands_them_to_rq_after_the_commit(
     )
     assert response.status_code == 200
     rows = {row.func: row for row in _rows()}
-    assert set(rows) == {"app.moderation.tasks.notify_decision", "app.maps.tasks.refresh_grid"}
+    # The author's mail, the followers' fan-out of the newly published idea, the map refresh.
+    decision, followers = "app.moderation.tasks.notify_decision", "app.notifications.tasks.deliver"
+    assert set(rows) == {decision, followers, "app.maps.tasks.refresh_grid"}
     assert all(row.dispatched_at is not None for row in rows.values())
     mail = get_queue("mail").jobs
-    assert [job.id for job in mail] == [rows["app.moderation.tasks.notify_decision"].job_id]
+    assert sorted(job.id for job in mail) == sorted([rows[decision].job_id, rows[followers].job_id])
     assert get_queue("default").job_ids == [rows["app.maps.tasks.refresh_grid"].job_id]
 
 
@@ -72,14 +74,14 @@ def test_with_redis_down_the_write_succeeds_and_the_relay_hands_its_jobs_over_on
     )
     assert response.status_code == 200, response.get_json()
     rows = _rows()
-    assert len(rows) == 2 and all(row.dispatched_at is None for row in rows)
+    assert len(rows) == 3 and all(row.dispatched_at is None for row in rows)
     assert "Connection" in rows[0].last_error  # the first refused; the others wait behind it
     assert relay() == 0  # still down: nothing handed, nothing lost
     app.extensions.pop("redis")  # Redis is back
     assert redis_connection().ping()
-    assert relay() == 2
+    assert relay() == 3
     assert relay() == 0
-    assert get_queue("mail").count == 1 and get_queue("default").count == 1
+    assert get_queue("mail").count == 2 and get_queue("default").count == 1
     run_jobs()
     [message] = outbox_messages()
     assert message["Subject"] == "Votre contribution est publiée"

@@ -246,7 +246,10 @@ def test_redis_outage_during_a_burst_loses_nothing_and_the_worker_recovers(
         time.sleep(3)
         approvals = [m for m in read_mails(mails) if m["Subject"] == APPROVED_SUBJECT]
         titles = Counter(
-            title for title, _ in burst.contributions.values() for m in approvals if title in m.get_content()
+            title
+            for title, _ in burst.contributions.values()
+            for m in approvals
+            if title in m.get_body(("plain",)).get_content()
         )
         assert len(approvals) == len(burst.approved) == len(burst.contributions)
         assert set(titles.values()) == {1}

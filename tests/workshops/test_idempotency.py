@@ -71,13 +71,14 @@ def test_a_refused_entry_keeps_no_key_so_the_retry_is_judged_again(client, works
 
 
 @pytest.mark.committed
-def test_racing_retries_with_the_same_key_store_one_contribution(app, make_user, make_consultation):
+def test_racing_retries_with_the_same_key_store_one_contribution(app, make_user, make_consultation, assign):
 
     from app.consultations.models import utcnow
     from app.workshops.services import create_workshop
 
     consultation = make_consultation(qpv_codes=["QP062024"])
     facilitator = make_user(role="facilitator")
+    assign(consultation, facilitator)  # only assigned facilitators open workshops
     workshop = create_workshop(facilitator, consultation, utcnow(), "Maison du projet")
     db.session.commit()
     headers = {**bearer(facilitator), "Idempotency-Key": "device-2:entry-race"}

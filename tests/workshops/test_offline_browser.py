@@ -36,10 +36,12 @@ def test_five_ideas_offline_are_sent_once_when_the_network_returns(
     live_server,
     make_user,
     make_consultation,
+    assign,
     artifacts,
 ):
     consultation = make_consultation(qpv_codes=["QP062024"])
     facilitator = make_user(role="facilitator")
+    assign(consultation, facilitator)  # only assigned facilitators open workshops
     workshop = create_workshop(facilitator, consultation, utcnow(), "Maison du projet de la Cité 12/14")
     db.session.commit()
     grid = queries.consultation_grid(consultation.id)
@@ -133,9 +135,11 @@ def test_an_offline_idea_refused_at_sync_says_why_in_french(
     live_server,
     make_user,
     make_consultation,
+    assign,
 ):
     consultation = make_consultation(qpv_codes=["QP062024"])
     facilitator = make_user(role="facilitator")
+    assign(consultation, facilitator)  # only assigned facilitators open workshops
     workshop = create_workshop(facilitator, consultation, utcnow(), "Maison du projet")
     db.session.commit()
     inside = cell_inside_perimeter(consultation, queries.consultation_grid(consultation.id))

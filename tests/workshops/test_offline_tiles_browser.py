@@ -43,10 +43,12 @@ def test_tiles_prepared_online_show_offline(
     tile_server,
     make_user,
     make_consultation,
+    assign,
     artifacts,
 ):
     consultation = make_consultation(qpv_codes=["QP062024"])
     facilitator = make_user(role="facilitator")
+    assign(consultation, facilitator)  # only assigned facilitators open workshops
     workshop = create_workshop(facilitator, consultation, utcnow(), "Maison du projet")
     db.session.commit()
     page = tablet(LANDSCAPE)
