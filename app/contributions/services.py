@@ -112,6 +112,10 @@ def create_contribution(
     db.session.flush()
     if refresh_map and not pending:
         _refresh_map(consultation.id)
+    if refresh_map:
+        from app.geocoding.services import schedule_naming
+
+        schedule_naming(contribution.id)
     return contribution
 
 
