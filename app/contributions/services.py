@@ -2,6 +2,7 @@
 
 import re
 
+import shapely
 from sqlalchemy import text
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -117,6 +118,11 @@ def create_contribution(
 
         schedule_naming(contribution.id)
     return contribution
+
+
+def point_inside(consultation, lon, lat):
+    """Whether (lon, lat) lies in the perimeter + buffer (the form flags a place outside at once)."""
+    return bool(_place(consultation, shapely.Point(lon, lat)).inside)
 
 
 def _refresh_map(consultation_id):
