@@ -111,6 +111,10 @@ class Config:
     MAP_OFFLINE_ZOOMS = os.environ.get("MAP_OFFLINE_ZOOMS", "13,14,15,16")
     MAP_OFFLINE_MAX_TILES = int(os.environ.get("MAP_OFFLINE_MAX_TILES", 600))
     PROXY_FIX = _bool("PROXY_FIX")
+    # Address search (BAN protocol: the public service or a self-hosted addok); seconds; cache seconds.
+    GEOCODER_URL = os.environ.get("GEOCODER_URL", "https://api-adresse.data.gouv.fr")
+    GEOCODER_TIMEOUT = min(float(os.environ.get("GEOCODER_TIMEOUT", 2)), 2.0)
+    GEOCODER_CACHE_SECONDS = int(os.environ.get("GEOCODER_CACHE_SECONDS", 600))
     KIOSK_RATE_LIMIT = os.environ.get("KIOSK_RATE_LIMIT", "20 per 10 minutes")
     FLAG_THRESHOLD = int(os.environ.get("FLAG_THRESHOLD", 3))
     EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", 7))
@@ -142,6 +146,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = True  # real limits on real Redis; the test Redis db is flushed after each test
     MAP_TILES_URL = ""
     MAP_TILES_CACHE_DIR = str(TEST_VAR_DIR / "tiles")
+    GEOCODER_URL = "http://127.0.0.1:9"  # never the real service: tests point it to a fake server
     MEDIA_DIR = str(TEST_VAR_DIR / "media")
     EXPORT_DIR = str(TEST_VAR_DIR / "exports")
     REPORT_DIR = str(TEST_VAR_DIR / "reports")

@@ -41,6 +41,20 @@ def number_fr(value):
     return f"{value:,}".replace(",", "\u202f")
 
 
+def plural_s(count):
+    """« s » from 2 on (French rule: « 0 commentaire », « 1 idée », « 2 idées »), else ""."""
+    try:
+        return "s" if abs(count) >= 2 else ""
+    except TypeError:
+        return ""
+
+
+def plural(count, singular, plural_form=None):
+    """« 0 commentaire », « 1 idée », « 2 idées », « 1 200 idées »: the number then the noun."""
+    word = (plural_form or singular + "s") if plural_s(count) else singular
+    return f"{number_fr(count)} {word}"
+
+
 def url_if(endpoint, **values):
     """url_for, or None when the endpoint is not registered (optional features)."""
     try:
@@ -52,5 +66,7 @@ def url_if(endpoint, **values):
 def init_app(app):
     app.jinja_env.filters["paris_date"] = paris_date
     app.jinja_env.filters["number_fr"] = number_fr
+    app.jinja_env.filters["plural_s"] = plural_s
+    app.jinja_env.filters["plural"] = plural
     app.jinja_env.globals["url_if"] = url_if
     app.jinja_env.globals["csrf_token"] = generate_csrf

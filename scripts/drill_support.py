@@ -99,6 +99,7 @@ class Stack:
             "REPORT_DIR": str(work / "reports"),
             "MEDIA_DIR": str(work / "media"),
             "MAP_TILES_URL": "",
+            "GEOCODER_URL": "http://127.0.0.1:9",
             "WORKER_RELAY_INTERVAL": "1",
             "PYTHONPATH": str(ROOT),
         }

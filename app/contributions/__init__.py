@@ -9,5 +9,8 @@ def init_app(app):
     from app.extensions import api
 
     app.register_blueprint(bp)
+    from app.geocoding.views import bp as geocoding_bp
+
+    app.register_blueprint(geocoding_bp)  # address search of the resident form
     app.before_request(unauthenticated_api_writes)  # before create_app's CSRF check
     api.register_blueprint(blp)

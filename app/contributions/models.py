@@ -47,6 +47,8 @@ class Contribution(db.Model):
     theme_slug = db.Column(db.String(64), db.ForeignKey("themes.slug"), nullable=False)
     title = db.Column(db.String(140), nullable=False)
     body = db.Column(db.Text, nullable=False, default="")
+    # « près du 12 rue … »: reverse geocoding of the anchor, filled by a job after creation (0020).
+    address_label = db.Column(db.String(200))
     status = db.Column(db.String(12), nullable=False, default="published")
     source = db.Column(db.String(12), nullable=False, default="web")
     agree_count = db.Column(db.Integer, nullable=False, default=0)

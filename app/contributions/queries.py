@@ -229,6 +229,7 @@ def serialize(row):
         "qpv_name": row.qpv_name,
         "commune": row.commune_name,
         "commune_insee": c.commune_insee,
+        "address": c.address_label,
         "geometry": row.geometry,
         "anchor": [round(row.lon, 6), round(row.lat, 6)],
         "voting_mode": row.voting_mode,

@@ -128,6 +128,7 @@ class ContributionSchema(Schema):
     qpv_name = fields.String(dump_only=True, allow_none=True)
     commune = fields.String(dump_only=True, allow_none=True)
     commune_insee = fields.String(dump_only=True, allow_none=True)
+    address = fields.String(dump_only=True, allow_none=True, metadata={"description": "« près du 12 rue … »"})
     geometry = fields.Dict(dump_only=True, metadata={"description": "GeoJSON"})
     anchor = fields.List(fields.Float(), dump_only=True, metadata={"description": "[lon, lat]"})
     voting_mode = fields.String(dump_only=True)

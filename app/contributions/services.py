@@ -2,6 +2,7 @@
 
 import re
 
+import shapely
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -118,6 +119,10 @@ def create_contribution(
     if refresh_map and not pending:  # bulk inserts (refresh_map=False) tell nobody
         _refresh_map(consultation.id)
         _tell_followers(contribution)
+    if refresh_map:
+        from app.geocoding.services import schedule_naming
+
+        schedule_naming(contribution.id)
     return contribution
 
 
@@ -126,6 +131,11 @@ def _tell_followers(contribution):
     from app.notifications.services import notify_new_idea
 
     notify_new_idea(contribution)
+
+
+def point_inside(consultation, lon, lat):
+    """Whether (lon, lat) lies in the perimeter + buffer (the form flags a place outside at once)."""
+    return bool(_place(consultation, shapely.Point(lon, lat)).inside)
 
 
 def _refresh_map(consultation_id):

@@ -171,14 +171,27 @@ def _form_geometry(form):
 
 
 def _render_form(consultation, form, errors, message=None):
+    from app.consultations.queries import landmarks
+
+    lonlat = _lonlat(form)
     return render_template(
         "contributions/new.html",
         consultation=consultation,
         form=form,
         errors=errors,
         message=message,
-        has_place=bool(form.get("lon") and form.get("lat")),
+        has_place=lonlat is not None,
+        place_inside=lonlat is not None and services.point_inside(consultation, *lonlat),
+        landmarks=landmarks(consultation.id) if lonlat is None else [],
     )
+
+
+def _lonlat(form):
+    try:
+        lon, lat = float(form.get("lon", "")), float(form.get("lat", ""))
+    except ValueError:
+        return None
+    return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else None
 
 
 @bp.get("/idees/<int:contribution_id>")

@@ -137,6 +137,7 @@ def contribution_columns(selection, flavour, decimal_comma=False, whole_table=Tr
         ("qpv_nom", "q.name"),
         ("commune_insee", "c.commune_insee"),
         ("commune", "cm.name"),
+        ("adresse", text("c.address_label")),  # « près du 12 rue … » (reverse geocoding)
         ("theme", "c.theme_slug"),
         ("theme_libelle", "t.label"),
         ("statut", "c.status"),

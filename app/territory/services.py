@@ -18,6 +18,20 @@ def normalize_name(name):
     return plain.lower().replace("'", " ").replace("-", " ").strip()
 
 
+# Articles and prepositions the source files title-case (« Vent De Bise »): lower case inside a name.
+SMALL_WORDS = {"de", "du", "des", "la", "le", "les", "et", "aux", "au", "sur", "sous", "en", "à", "d'", "l'"}
+
+
+def official_name(name):
+    """A QPV name in its official spelling: « Vent de Bise », « Cité des Brebis », « Quartier du Maroc - La Canche »."""
+    segments = []
+    for segment in name.split(" - "):
+        words = segment.split(" ")
+        words = [w.lower() if i > 0 and w.lower() in SMALL_WORDS else w for i, w in enumerate(words)]
+        segments.append(" ".join(words))
+    return " - ".join(segments)
+
+
 def load_territory(directory):
     """Upsert communes, themes, QPV 2015 and the 2024 QPV list from a territory folder.
 
@@ -83,7 +97,7 @@ def _load_qpv_2015(path, commune_keys):
             ),
             {
                 "code": qpv["code"],
-                "name": qpv["name"],
+                "name": official_name(qpv["name"]),
                 "population": qpv["population"],
                 "income": qpv.get("revenu_fiscal_median_eur"),
                 "npnru": qpv.get("npnru"),
@@ -126,7 +140,7 @@ def _load_qpv_2024(path):
             ),
             {
                 "code": row["code"],
-                "name": row["name"],
+                "name": official_name(row["name"]),
                 "communes": [c for c in row["communes_insee"].split(";") if c],
                 "outside": [c for c in row["communes_outside_call"].split(";") if c],
                 "entire": row["entirely_in_call"] == "yes",

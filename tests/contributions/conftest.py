@@ -116,3 +116,16 @@ def quick_users(count, prefix="voisin"):
     db.session.add_all(users)
     db.session.flush()
     return users
+
+
+@pytest.fixture
+def geocoder(app):
+    """A fake BAN geocoder on a local port; GEOCODER_URL points to it for the test."""
+    from tests.contributions.fake_geocoder import FakeGeocoder
+
+    fake = FakeGeocoder()
+    previous = app.config["GEOCODER_URL"]
+    app.config["GEOCODER_URL"] = fake.url
+    yield fake
+    app.config["GEOCODER_URL"] = previous
+    fake.close()

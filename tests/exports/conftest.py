@@ -122,6 +122,7 @@ def export_data(make_user, make_consultation, make_contribution, make_vote, make
     )
     # An older contribution, for the date filters.
     points[5].created_at = utcnow() - timedelta(days=40)
+    points[0].address_label = "près du 12 Rue de Lille"  # reverse geocoding (app.geocoding)
     db.session.flush()
     published = [*points, injected, line, polygon, from_workshop]
     db.session.commit()  # a failed request rolls the shared session back: keep the setup

@@ -21,6 +21,7 @@ COLUMNS = [
     "qpv_nom",
     "commune_insee",
     "commune",
+    "adresse",
     "theme",
     "theme_libelle",
     "statut",
@@ -80,6 +81,7 @@ def test_csv_french_lambert93(export_data, export_file):
     assert first["photos"].endswith("/media/photos/ab/ecole.jpg")
     assert first["url"].endswith(str(first["id"]))
     assert first["qpv_code"] == "QP062024" and first["commune"] == "Lens"
+    assert first["adresse"] == "près du 12 Rue de Lille"
     assert first["theme_libelle"] and first["statut"] == "published" and first["source"] == "web"
     assert first["cree_le"] == utc_text(export_data["published"][0].created_at)  # RFC 3339, UTC
     workshop = next(row for row in rows if row["source"] == "workshop")
@@ -142,6 +144,7 @@ def test_xlsx_sheets(export_data, export_file):
     by_id = {row[0]: dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]}
     first = by_id[export_data["published"][0].id]
     assert isinstance(first["x"], float) and first["votes_pour"] == 1 and first["commentaires"] == 2
+    assert first["adresse"] == "près du 12 Rue de Lille"
     created = export_data["published"][0].created_at.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     assert first["cree_le"].replace(microsecond=0) == created  # a real date-time, in UTC
     assert by_id[export_data["injected"].id]["titre"] == '\'=HYPERLINK("http://pirate")'
@@ -165,7 +168,7 @@ def test_xlsx_date_times_are_read_as_date_times_by_gdal(export_data, export_file
         ).stdout
         assert re.search(r"^cree_le: DateTime", info, re.M), info
     workbook = openpyxl.load_workbook(path)
-    cell = workbook["Contributions"]["V2"]
+    cell = workbook["Contributions"]["W2"]
     assert cell.is_date and "UTC" in cell.number_format
 
 
@@ -183,6 +186,7 @@ def test_geojson_wgs84_is_rfc7946(export_data, export_file):
     expected = transformed(feature["id"], 4326)
     assert abs(lon - expected[0]) < 1e-6 and abs(lat - expected[1]) < 1e-6
     assert feature["properties"]["cree_le"].endswith("Z")
+    assert feature["properties"]["adresse"] == "près du 12 Rue de Lille"
     kinds = {f["geometry"]["type"] for f in data["features"]}
     assert kinds == {"Point", "LineString", "Polygon"}
 

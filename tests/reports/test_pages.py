@@ -62,7 +62,7 @@ def test_territory_dashboard_lists_the_21_qpv(client, make_user, seed_reports, r
     page = client.get("/rapports").get_data(as_text=True)
     dashboard = page[page.index('id="territoire"') : page.index('id="concertations"')]
     assert dashboard.count("<tr>") >= 21 + 1
-    assert "Calonne - Marichelles - Vent De Bise" in dashboard and "Intérêt régional" in dashboard
+    assert "Calonne - Marichelles - Vent de Bise" in dashboard and "Intérêt régional" in dashboard
     assert "7\u202f080" in dashboard  # its population
     assert "Intérêt national" in dashboard
 

@@ -78,6 +78,7 @@ def process_env(app, **extra):
         CARTE_ENV="test",
         SECRET_KEY=app.config["SECRET_KEY"],
         MAP_TILES_URL="",
+        GEOCODER_URL="http://127.0.0.1:9",
         PYTHONPATH=str(ROOT),
         WORKER_RELAY_INTERVAL="1",
     )
