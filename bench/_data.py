@@ -76,3 +76,24 @@ def ensure_size(env, size):
         "votes": counts()[1],
         "seconds": round(time.monotonic() - began, 1),
     }
+
+
+def run_sizes(name, env, args, bench_size):
+    """Prepare the benchmark database, then `bench_size(size)` at each size of args.sizes; the figures.
+
+    The machine may be shared: the load average before and after says how much the timings can be trusted."""
+    started = time.monotonic()
+    results = {"database": DATABASE_NAME, "load_average_before": os.getloadavg(), "sizes": {}}
+    try:
+        prepare(env)
+    except (subprocess.SubprocessError, OSError) as error:
+        return {**results, "error": f"préparation de la base impossible : {error}"}
+    for size in in_stored_order(getattr(args, "sizes", None) or [100_000, 1_000_000]):
+        try:
+            results["sizes"][str(size)] = bench_size(size)
+        except Exception as error:  # noqa: BLE001 - one failing size must not hide the others
+            results["sizes"][str(size)] = {"error": f"{type(error).__name__}: {error}"}
+        print(f"[{name}] {size}: {results['sizes'][str(size)]}", flush=True)
+    results["seconds"] = round(time.monotonic() - started, 1)
+    results["load_average_after"] = os.getloadavg()
+    return results

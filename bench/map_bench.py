@@ -8,14 +8,13 @@ zoom, the aggregates' counts against a bare count of the same cells. Data are ge
 
 import os
 import statistics
-import subprocess
 import time
 
 import psycopg
 
 from bench import _data as data
 from bench import _map_http as web
-from bench._data import DATABASE_NAME, DATABASE_URL
+from bench._data import DATABASE_URL
 from bench._map_checks import in_process_checks
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -30,26 +29,7 @@ ENV = {"DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "PYTHONDONTWRITEBYT
 
 def run(args):
     """Run the map benchmark at each size of args.sizes; returns the figures (also printed)."""
-    started = time.monotonic()
-    # The machine may be shared: its load average says how much the timings can be trusted.
-    results = {
-        "database": DATABASE_NAME,
-        "load_average_before": os.getloadavg(),
-        "sizes": {},
-    }
-    try:
-        data.prepare(ENV)
-    except (subprocess.SubprocessError, OSError) as error:
-        return {**results, "error": f"préparation de la base impossible : {error}"}
-    for size in data.in_stored_order(getattr(args, "sizes", None) or [100_000, 1_000_000]):
-        try:
-            results["sizes"][str(size)] = _bench_size(size)
-        except Exception as error:  # noqa: BLE001 - one failing size must not hide the others
-            results["sizes"][str(size)] = {"error": f"{type(error).__name__}: {error}"}
-        print(f"[map_bench] {size}: {results['sizes'][str(size)]}", flush=True)
-    results["seconds"] = round(time.monotonic() - started, 1)
-    results["load_average_after"] = os.getloadavg()
-    return results
+    return data.run_sizes("map_bench", ENV, args, _bench_size)
 
 
 def _bench_size(size):
