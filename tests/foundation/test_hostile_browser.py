@@ -9,6 +9,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import text
 
 from app.consultations.models import utcnow
@@ -104,18 +105,34 @@ def hover_and_click_features(watched, needle):
     """Hover then click every folium feature whose properties hold `needle`; tooltip text seen."""
     page = watched.page
     page.locator(".folium-map").scroll_into_view_if_needed()
-    points = page.evaluate(HOVER_FEATURES, needle)
-    assert points, "no feature with the hostile text on this map"
-    box = page.locator(".folium-map").bounding_box()
     seen = []
-    for x, y in points:
-        page.mouse.move(box["x"] + x, box["y"] + y)
-        page.wait_for_timeout(200)
-        seen += page.locator(".leaflet-tooltip").all_inner_texts()
-        page.mouse.click(box["x"] + x, box["y"] + y)
-        page.wait_for_timeout(150)
+    for _attempt in range(3):  # the map may still be fitting its bounds: positions are read again
+        points = page.evaluate(HOVER_FEATURES, needle)
+        assert points, "no feature with the hostile text on this map"
+        box = page.locator(".folium-map").bounding_box()
+        for x, y in points:
+            page.mouse.move(box["x"] + x, box["y"] + y)
+            _wait_for_tooltip(page, needle)
+            seen += page.locator(".leaflet-tooltip").all_inner_texts()
+            page.mouse.click(box["x"] + x, box["y"] + y)
+            page.wait_for_timeout(150)
+        if any(needle in shown for shown in seen):
+            break
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(500)
     watched.check(f"map features of {page.url}")
     assert any(needle in shown for shown in seen), seen  # shown as text
+
+
+def _wait_for_tooltip(page, needle):
+    try:
+        page.wait_for_function(
+            "(n) => [...document.querySelectorAll('.leaflet-tooltip')].some((t) => t.textContent.includes(n))",
+            arg=needle,
+            timeout=2000,
+        )
+    except PlaywrightTimeout:
+        pass  # looked at by the caller's assertion
 
 
 def sheet_shows(page, *titles):
