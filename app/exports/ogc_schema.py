@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from app.exports import sql
 from app.exports.ogc_cql import QUERYABLES
 
 SCHEMA = "https://json-schema.org/draft/2020-12/schema"
@@ -22,16 +23,8 @@ KINDS = (
     Kind("zones", 2, "polygon", "Polygon", "zones"),
 )
 BY_SUFFIX = {kind.suffix: kind for kind in KINDS}
-INTEGERS = {
-    "id",
-    "votes_pour",
-    "votes_contre",
-    "soutiens",
-    "atelier_pour",
-    "atelier_contre",
-    "commentaires",
-}
-DATETIMES = {"cree_le", "publie_le"}
+INTEGERS = sql.INTEGER_COLUMNS
+DATETIMES = sql.DATETIME_COLUMNS
 PROPERTIES = (
     ("id", "Identifiant"),
     ("concertation", "Concertation (slug)"),

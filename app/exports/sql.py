@@ -263,3 +263,10 @@ def summary_statements(selection):
         f" sum(c.comment_count) {base} GROUP BY c.qpv_code, q.name ORDER BY c.qpv_code",
         "outcomes": f"SELECT c.outcome, count(*) {base} GROUP BY c.outcome ORDER BY c.outcome",
     }
+
+
+# Types of the contribution columns above, for the writers and the OGC schemas (the rest are text).
+INTEGER_COLUMNS = frozenset(
+    {"id", "votes_pour", "votes_contre", "soutiens", "atelier_pour", "atelier_contre", "commentaires"}
+)
+DATETIME_COLUMNS = frozenset({"cree_le", "publie_le"})

@@ -22,21 +22,14 @@ LAYERS = {
     1: ("contributions_lignes", "MultiLineString"),
     2: ("contributions_polygones", "MultiPolygon"),
 }
-INTEGERS = {
-    "id",
-    "votes_pour",
-    "votes_contre",
-    "soutiens",
-    "atelier_pour",
-    "atelier_contre",
-    "commentaires",
+INTEGERS = sql.INTEGER_COLUMNS | {
     "commentaire_id",
     "contribution_id",
     "reponse_a",
     "zone_tampon_m",
 }
 NULLABLE_INTEGERS = {"votes_pour", "votes_contre", "soutiens", "reponse_a"}
-DATETIMES = {"cree_le", "publie_le"}
+DATETIMES = sql.DATETIME_COLUMNS
 UTC_FLAG = 100  # GDAL's time zone flag for UTC
 
 
