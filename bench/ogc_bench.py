@@ -32,6 +32,7 @@ def _bench_size(size):
     generated = data.ensure_size(ENV, size)
     with psycopg.connect(DATABASE_URL, prepare_threshold=None, autocommit=True) as conn:
         conn.execute("SET max_parallel_workers_per_gather = 0")  # as the endpoint (get_collection)
+        conn.execute("SET jit = off")  # as every connection of the app (config.py)
         token, statements = _prepare(conn)
         views = [v for v in _viewports(conn) if v["slug"] in statements["ids"]]
         server = web.Server(ENV)
