@@ -5,9 +5,9 @@ import secrets
 from datetime import timedelta
 from functools import wraps
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, g, has_request_context, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User
@@ -48,18 +48,31 @@ def verify_token(raw):
     """The live user a raw personal API token belongs to, or None (unknown, revoked, expired)."""
     if not raw:
         return None
-    token = db.session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))  # token and account in one statement (every API call)
-        .where(ApiToken.token_hash == ApiToken.hash(raw))
+    digest = ApiToken.hash(raw)
+    # Token, account and the throttled « last used » stamp in one statement (every API call): the
+    # stamp is written by a CTE at most once per TOKEN_TOUCH_INTERVAL, only for a live token.
+    touch = (
+        update(ApiToken)
+        .where(
+            ApiToken.token_hash == digest,
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > func.now(),
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < func.now() - TOKEN_TOUCH_INTERVAL),
+        )
+        .values(last_used_at=func.now())
+        .returning(ApiToken.id)
+        .cte("touched")
     )
+    statement = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == digest)
+    # A read served by the standby cannot write there: the stamp is then flushed to the primary.
+    on_standby = has_request_context() and g.get("read_replica")
+    token = db.session.scalar(statement if on_standby else statement.add_cte(touch))
     now = utcnow()
     if token is None or not token.is_valid(now):
         return None
     if token.user.deleted_at is not None or token.user.banned_at is not None:
         return None
-    if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-        # Throttled so that scripts hammering the API do not write on every request.
+    if on_standby and (token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL):
         token.last_used_at = now
     return token.user
 

@@ -14,6 +14,7 @@ from app.contributions.photos import MAX_PHOTOS, PhotoError, process_photo, read
 from app.contributions.placing import place as _place
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
+from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, follow_params
 
 TITLE_MIN, TITLE_MAX, BODY_MAX, COMMENT_MAX = 3, 140, 5000, 2000
 OUTSIDE_PERIMETER = (
@@ -252,6 +253,8 @@ VOTE_SQL = text(
     "  SELECT :c, :u, :v, now(), now() WHERE NOT EXISTS (SELECT 1 FROM prev WHERE value = :v)"
     "  ON CONFLICT (contribution_id, user_id) DO UPDATE SET value = EXCLUDED.value, updated_at = now()"
     "  RETURNING 1),"
+    # Voters follow the idea (notifications.follow_by_default), in the same statement.
+    f" followed AS ({FOLLOW_BY_DEFAULT_SQL}),"
     " shifted AS (UPDATE contributions SET"
     "  agree_count = agree_count + :a - (SELECT count(*) FROM prev WHERE value = 1),"
     "  disagree_count = disagree_count + :d - (SELECT count(*) FROM prev WHERE value = -1)"
@@ -277,42 +280,28 @@ def _write_vote(contribution_id, user_id, value):
     """The vote and the counters, one statement (under the row lock); returns the counters' row."""
     agree, disagree = _delta(value, +1)
     params = {"c": contribution_id, "u": user_id, "v": value, "a": agree, "d": disagree}
-    counts = db.session.execute(VOTE_SQL, params).one()
-    from app.notifications.services import follow_by_default
-
-    follow_by_default(user_id, contribution_id, "vote")
-    return counts
+    params.update(follow_params(user_id, contribution_id, "vote"))
+    return db.session.execute(VOTE_SQL, params).one()
 
 
-# The API's vote: one statement finds and locks the idea with its consultation's voting rules (the ORM
-# objects of the contribution and the consultation are not built), then VOTE_SQL.
-REACT_SQL = text(
-    "SELECT c.status, c.author_id, c.merged_into_id, c.consultation_id, co.voting_mode"
-    " FROM contributions c JOIN consultations co ON co.id = c.consultation_id WHERE c.id = :c"
-    " FOR NO KEY UPDATE OF c"
-)
-
-
-def _consultation_with_phases(consultation_id):
-    """The consultation with only its phases (what the phase rule reads), in one statement."""
-    return (
-        db.session.scalars(
-            select(Consultation)
-            .options(lazyload("*"), joinedload(Consultation.phases))
-            .where(Consultation.id == consultation_id)
-        )
-        .unique()
-        .one()
+def _locked_for_vote(contribution_id):
+    """(consultation with its phases, status, author_id, merged_into_id) of an idea, its row locked
+    (FOR NO KEY UPDATE OF contributions): one statement, no Contribution object built; or None."""
+    statement = (
+        select(Consultation, Contribution.status, Contribution.author_id, Contribution.merged_into_id)
+        .join(Contribution, Contribution.consultation_id == Consultation.id)
+        .options(lazyload("*"), joinedload(Consultation.phases))
+        .where(Contribution.id == contribution_id)
+        .with_for_update(of=Contribution, key_share=True)
     )
+    return db.session.execute(statement).unique().one_or_none()
 
 
 def vote_by_id(user, contribution_id, value):
     """cast_vote for an idea known by its id, in two statements; returns (counts, voting mode)."""
     from app.contributions.queries import MAX_ID
 
-    row = None
-    if 0 < contribution_id <= MAX_ID:
-        row = db.session.execute(REACT_SQL, {"c": contribution_id}).first()
+    row = _locked_for_vote(contribution_id) if 0 < contribution_id <= MAX_ID else None
     visible = row is not None and (
         row.status == "published"
         or row.author_id == user.id
@@ -321,13 +310,14 @@ def vote_by_id(user, contribution_id, value):
     )
     if not visible:
         raise NotFound("Cette idée n'existe pas ou n'est pas visible.")
+    consultation = row.Consultation
     check_can_participate(user)
-    check_open(_consultation_with_phases(row.consultation_id), "vote")
-    _check_value(row.voting_mode, value)
+    check_open(consultation, "vote")
+    _check_value(consultation.voting_mode, value)
     if row.status != "published":
         raise Conflict(NOT_PUBLISHED, code="not_published")
     counts = _write_vote(contribution_id, user.id, value)
-    return {"agree": counts.agree_count, "disagree": counts.disagree_count}, row.voting_mode
+    return {"agree": counts.agree_count, "disagree": counts.disagree_count}, consultation.voting_mode
 
 
 def retract_vote(user, contribution):

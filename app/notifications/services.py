@@ -10,17 +10,13 @@ from app.contributions.models import OUTCOME_LABELS, Contribution
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.jobs import enqueue_after_commit
+from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, UPSERT_FOLLOW, follow_params
 from app.notifications.mails import DIGEST, public_links
 from app.notifications.models import KINDS, MODES, TARGET_TYPES, default_mode
 from app.templating import url_if
 from app.territory.models import Qpv
 
 MAIL_RETRY = Retry(max=3, interval=[10, 60, 300])
-_UPSERT_FOLLOW = (
-    "INSERT INTO follows (user_id, target_type, target_key, origin, active, created_at)"
-    " VALUES (:u, :t, :k, :origin, :active, now())"
-    " ON CONFLICT (user_id, target_type, target_key) DO "
-)
 
 
 def check_target(target_type, target_key):
@@ -48,7 +44,7 @@ def follow(user, target_type, target_key):
     """Follow an idea, a consultation or a QPV (again, if it had been undone)."""
     _target, key = check_target(target_type, target_key)
     params = {"u": user.id, "t": target_type, "k": key, "origin": "manual", "active": True}
-    db.session.execute(text(_UPSERT_FOLLOW + "UPDATE SET active = true"), params)
+    db.session.execute(text(UPSERT_FOLLOW + "UPDATE SET active = true"), params)
 
 
 def unfollow(user, target_type, target_key):
@@ -57,13 +53,12 @@ def unfollow(user, target_type, target_key):
     if target_type not in TARGET_TYPES:
         raise Invalid("On peut suivre une idée, une concertation ou un quartier.")
     params = {"u": user.id, "t": target_type, "k": key, "origin": "manual", "active": False}
-    db.session.execute(text(_UPSERT_FOLLOW + "UPDATE SET active = false"), params)
+    db.session.execute(text(UPSERT_FOLLOW + "UPDATE SET active = false"), params)
 
 
 def follow_by_default(user_id, contribution_id, origin):
     """Authors and voters follow the idea, unless they stopped following it before."""
-    params = {"u": user_id, "t": "contribution", "k": str(contribution_id), "origin": origin, "active": True}
-    db.session.execute(text(_UPSERT_FOLLOW + "NOTHING"), params)
+    db.session.execute(text(FOLLOW_BY_DEFAULT_SQL), follow_params(user_id, contribution_id, origin))
 
 
 def set_preferences(user, modes):

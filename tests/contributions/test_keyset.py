@@ -136,9 +136,16 @@ def test_a_vote_is_a_fixed_few_statements(client, consultation, make_contributio
     with count_queries() as statements:
         response = client.post(url, json={"value": -1}, headers=headers)
     assert response.status_code == 200 and response.json["votes"] == {"agree": 0, "disagree": 1}
-    writes = [s for s in _sql(statements) if not s.startswith("UPDATE api_tokens")]
-    # token + account, the idea locked, its consultation + phases, previous vote + vote + counters, the follow
-    assert len(writes) <= 5, [w[:60] for w in writes]
+    writes = _sql(statements)
+    # token + account (+ its throttled stamp), the idea locked with its consultation and phases, then the
+    # previous vote + vote + counters + the voter's follow: three statements.
+    assert len(writes) == 3, [w[:60] for w in writes]
+    assert "UPDATE api_tokens" in writes[0] and "FOR NO KEY UPDATE OF contributions" in writes[1]
+    follow = db.session.execute(
+        text("SELECT origin, active FROM follows WHERE user_id = :u AND target_key = :k"),
+        {"u": resident.id, "k": str(idea.id)},
+    ).one()
+    assert tuple(follow) == ("vote", True)
     login(client, resident)
     row = db.session.execute(
         text("SELECT agree_count, disagree_count FROM contributions WHERE id = :id"), {"id": idea.id}
