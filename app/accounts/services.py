@@ -6,11 +6,11 @@ from functools import cache
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts import lockout, mails, passwords
-from app.accounts.models import AGE_BANDS, ROLES, ApiToken, User
+from app.accounts.models import AGE_BANDS, ROLES, ApiToken, SigninLink, User
 from app.consultations.models import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db, redis_connection
@@ -373,6 +373,7 @@ def erase_account(user):
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     db.session.execute(_DELETE_VOTES_SQL, {"uid": user.id})
     revoke_all_tokens(user)
+    db.session.execute(delete(SigninLink).where(SigninLink.user_id == user.id))
     user.email = None
     user.password_hash = None
     user.pseudonym = f"{DELETED_PREFIX} #{user.id}"

@@ -190,6 +190,8 @@ def resend_confirmation():
 def signin_link_request():
     """« Recevoir un lien de connexion par e-mail »: the same neutral answer, account or not."""
     next_arg = safe_next(request.args.get("next"), None)
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_arg or url_for("accounts.profile"))
     form = SigninLinkForm()
     if form.validate_on_submit():
         try:

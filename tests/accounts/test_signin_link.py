@@ -273,3 +273,29 @@ def test_two_concurrent_clicks_sign_in_once(app, live_server, make_user, run_job
         select(ModerationAction).where(ModerationAction.action == "signin_link_used")
     ).all()
     assert len(used) == 1
+
+
+def test_links_are_forgotten_with_the_account_and_purged_a_day_after_expiry(app, client, make_user):
+    from app.accounts.services import erase_account
+    from app.accounts.tasks import purge_signin_links
+
+    old, fresh, erased = (make_user(email=unique_email(n)) for n in ("vieux", "frais", "efface"))
+    for user in (old, fresh, erased):
+        assert _ask(app.test_client(), user.email).status_code == 302
+    db.session.execute(
+        update(SigninLink)
+        .where(SigninLink.user_id == old.id)
+        .values(expires_at=utcnow() - timedelta(days=1, minutes=1))
+    )
+    erase_account(db.session.get(User, erased.id))
+    assert _links(erased) == []
+    assert purge_signin_links() == 1
+    assert _links(old) == [] and len(_links(fresh)) == 1
+
+
+def test_a_signed_in_resident_asking_for_a_link_goes_on(client, make_user):
+    from tests.conftest import login
+
+    login(client, make_user())
+    response = client.get("/connexion/lien?next=/compte/idees")
+    assert response.status_code == 302 and response.headers["Location"] == "/compte/idees"
