@@ -1,6 +1,7 @@
 """The resident lands back where they were: sign-up, e-mail confirmation, sign-in started from the map
 or the proposal form; the `next` path rides in the confirmation link and never leaves the site."""
 
+import re
 from html import unescape
 from urllib.parse import quote
 
@@ -71,3 +72,19 @@ def test_a_signed_link_carrying_an_off_site_next_still_lands_on_the_site(app, ma
         token = tokens.dump(tokens.CONFIRM, {"uid": user.id, "email": user.email, "next": "//evil.example"})
     response = app.test_client().get(f"/inscription/confirmer/{token}")
     assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_signing_up_from_the_proposal_form_comes_back_to_the_form_with_its_place(
+    app, client, make_consultation, run_jobs, signup_data
+):
+    consultation = make_consultation()
+    form_path = f"/consultations/{consultation.slug}/proposer?lon=2.83&lat=50.43"
+    login_path = client.get(form_path).headers["Location"]
+    login_page = client.get(login_path).get_data(as_text=True)
+    signup_path = unescape(re.search(r'href="(/inscription\?next=[^"]+)"', login_page).group(1))
+    response = post_form(client, signup_path, signup_data)
+    assert response.status_code == 302
+    run_jobs(["mail"])
+    (mail,) = mails_to(signup_data["email"])
+    response = app.test_client().get(link_path(mail, "/inscription/confirmer/"))
+    assert response.status_code == 302 and response.headers["Location"] == form_path
