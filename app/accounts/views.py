@@ -219,6 +219,8 @@ def signin_link_request():
 @bp.get("/connexion/lien/<token>")
 def signin_link(token):
     """A mailed sign-in link: signs in once, then is spent (a second click is refused)."""
+    if request.method == "HEAD":  # link checkers of mail services look before anyone clicks
+        return "", 204
     try:
         user, next_path = signin.use_link(token)
     except Invalid as error:

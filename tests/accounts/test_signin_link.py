@@ -78,6 +78,7 @@ def test_request_receive_click_signs_in_and_brings_back_then_a_second_click_is_r
     assert link.token_hash == SigninLink.hash(raw) and raw not in link.token_hash  # stored hashed
     assert link.expires_at - link.created_at == timedelta(minutes=15) and link.used_at is None
 
+    assert app.test_client().head(path).status_code == 204  # a mail service's link checker: not spent
     phone = app.test_client()  # the mail app of the phone: another browser
     response = phone.get(path)
     assert response.status_code == 302 and response.headers["Location"] == map_path
