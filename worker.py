@@ -40,6 +40,8 @@ PERIODIC_JOBS = (
     ("app.maps.tasks.refresh_all_grids", "default", "17 * * * *"),
     # Idempotency keys of writes older than 30 days (a device retries within hours).
     ("app.idempotency.purge_old_keys", "default", "45 3 * * *"),
+    # Sign-in links (hashed, 15 minutes) expired for a day: nothing left to check them against.
+    ("app.accounts.tasks.purge_signin_links", "default", "50 3 * * *"),
     # Weekly digest of notifications (Monday 07:00 UTC, 08:00/09:00 in Paris).
     ("app.notifications.tasks.send_weekly_digest", "mail", "0 7 * * 1"),
 )

@@ -125,6 +125,9 @@ class Config:
     LOGIN_LOCK_AFTER = int(os.environ.get("LOGIN_LOCK_AFTER", 5))
     LOGIN_LOCK_SECONDS = int(os.environ.get("LOGIN_LOCK_SECONDS", 60))
     LOGIN_LOCK_MAX_SECONDS = int(os.environ.get("LOGIN_LOCK_MAX_SECONDS", 3600))
+    # Sign-in links mailed instead of a password: minutes a link lives, links per account and window.
+    SIGNIN_LINK_MINUTES = int(os.environ.get("SIGNIN_LINK_MINUTES", 15))
+    SIGNIN_LINKS_PER_WINDOW = int(os.environ.get("SIGNIN_LINKS_PER_WINDOW", 3))
     MAX_JSON_DEPTH = int(os.environ.get("MAX_JSON_DEPTH", 64))  # deeper request JSON answers 400
 
 

@@ -1,9 +1,10 @@
-"""Accounts: sign-up, e-mail confirmation, login, password reset, profile, personal data, API tokens."""
+"""Accounts: sign-up, e-mail confirmation, login (password or mailed link), password reset, profile,
+« Mes idées », personal data, API tokens (« Espace développeurs »)."""
 
 
 def init_app(app):
     """Register the account pages, the /api/me endpoint and the `flask users` commands."""
-    from app.accounts import mails
+    from app.accounts import account_views, mails  # noqa: F401 (account_views adds its routes to bp)
     from app.accounts.api import blp
     from app.accounts.cli import users_cli
     from app.accounts.views import bp

@@ -1,5 +1,6 @@
 """Flask-WTF forms of the account pages (CSRF token included); the rules live in services."""
 
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
@@ -48,6 +49,12 @@ class LoginForm(FlaskForm):
     email = EmailField("Adresse e-mail", validators=[InputRequired(REQUIRED)])
     password = PasswordField("Mot de passe", validators=[InputRequired(REQUIRED)])
     remember = BooleanField("Rester connecté sur cet appareil")
+
+
+class SigninLinkForm(FlaskForm):
+    email = EmailField(
+        lazy_gettext("Adresse e-mail de votre compte"), validators=[InputRequired(REQUIRED), _email_format]
+    )
 
 
 class ResetRequestForm(FlaskForm):

@@ -4,6 +4,7 @@ the mail worker after the commit."""
 import logging
 
 from flask import current_app, render_template, url_for
+from flask_babel import gettext as _
 from rq import Retry
 
 from app.accounts import tokens
@@ -18,10 +19,11 @@ def public_url(endpoint, **values):
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
-def confirmation_link(user):
-    return public_url(
-        "accounts.confirm", token=tokens.dump(tokens.CONFIRM, {"uid": user.id, "email": user.email})
-    )
+def confirmation_link(user, next_path=None):
+    data = {"uid": user.id, "email": user.email}
+    if next_path:
+        data["next"] = next_path  # where the resident was: signed with the link, checked again on use
+    return public_url("accounts.confirm", token=tokens.dump(tokens.CONFIRM, data))
 
 
 def reset_link(user):
@@ -29,9 +31,9 @@ def reset_link(user):
     return public_url("accounts.reset_password", token=tokens.dump(tokens.RESET, data))
 
 
-def send_confirmation_mail(user):
+def send_confirmation_mail(user, next_path=None):
     """Queue the « confirmez votre adresse » mail."""
-    link = confirmation_link(user)
+    link = confirmation_link(user, next_path)
     body = render_template("accounts/mail/confirm.txt", user=user, link=link)
     _queue(user.email, "Confirmez votre adresse e-mail — Carte Commune", body, link)
     return link
@@ -42,6 +44,14 @@ def send_reset_mail(user):
     link = reset_link(user)
     body = render_template("accounts/mail/reset.txt", user=user, link=link)
     _queue(user.email, "Réinitialisation de votre mot de passe — Carte Commune", body, link)
+    return link
+
+
+def send_signin_link_mail(user, raw, minutes):
+    """Queue the « votre lien de connexion » mail (the raw token exists only in this mail)."""
+    link = public_url("accounts.signin_link", token=raw)
+    body = render_template("accounts/mail/signin_link.txt", user=user, link=link, minutes=minutes)
+    _queue(user.email, _("Votre lien de connexion — Carte Commune"), body, link)
     return link
 
 

@@ -94,3 +94,25 @@ class ApiToken(db.Model):
     @staticmethod
     def hash(raw):
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class SigninLink(db.Model):
+    """A sign-in link mailed instead of a password: stored hashed, used once, short-lived."""
+
+    __tablename__ = "signin_links"
+    id = db.Column(db.BigInteger, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    token_hash = db.Column(db.String(64), nullable=False, unique=True)
+    # Where the resident was (a same-site path, checked again when the link is used).
+    next_path = db.Column(db.String(500))
+    # The link dies with the password (session_version bumped) like the sessions.
+    session_version = db.Column(db.Integer, nullable=False)
+    created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    expires_at = db.Column(db.DateTime(timezone=True), nullable=False)
+    used_at = db.Column(db.DateTime(timezone=True))
+
+    __table_args__ = (db.Index("ix_signin_links_user_created", "user_id", "created_at"),)
+
+    @staticmethod
+    def hash(raw):
+        return hashlib.sha256(raw.encode()).hexdigest()

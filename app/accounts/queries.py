@@ -1,8 +1,11 @@
 """Reads on accounts: users, tokens and the personal data export."""
 
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select, text
 
+from app import keyset
 from app.accounts.models import ApiToken, User
+from app.contributions.models import OUTCOME_LABELS, Contribution
 from app.extensions import db
 from app.territory.models import Qpv
 
@@ -110,3 +113,56 @@ def export_data(user):
 
 def _iso(value):
     return value.isoformat() if value is not None else None
+
+
+# --- « Mes idées » ---------------------------------------------------------------------------------------
+MY_IDEAS_PAGE = 20
+# What became of an idea, told to its author.
+MY_STATUS_LABELS = {
+    "pending": lazy_gettext("En attente de modération"),
+    "published": lazy_gettext("Publiée"),
+    "rejected": lazy_gettext("Refusée par la modération"),
+    "hidden": lazy_gettext("Masquée par la modération"),
+    "merged": lazy_gettext("Fusionnée avec une idée semblable"),
+}
+_MY_IDEAS_SQL = """
+    SELECT c.id, c.title, c.status, c.outcome, c.official_answer, c.moderation_reason, c.merged_into_id,
+           c.agree_count, c.disagree_count, c.comment_count, c.created_at, c.published_at,
+           k.slug AS consultation_slug, k.title AS consultation_title
+    FROM contributions c JOIN consultations k ON k.id = c.consultation_id
+    WHERE c.author_id = :uid {after}
+    ORDER BY c.created_at DESC, c.id DESC
+    LIMIT :limit
+"""
+
+
+def my_ideas(user, after=None, per_page=MY_IDEAS_PAGE):
+    """A page of the ideas `user` wrote, newest first, with their status and official answer.
+
+    Two statements whatever the page size: the page (keyset on created_at, id) and the total."""
+    key = keyset.decode(after, "mine", (keyset.timestamp, keyset.integer))
+    params = {"uid": user.id, "limit": per_page + 1}
+    condition = ""
+    if key is not None:
+        condition = "AND (c.created_at, c.id) < (:after_at, :after_id)"
+        params.update(after_at=key[0], after_id=key[1])
+    sql = _MY_IDEAS_SQL.format(after=condition)
+    rows = db.session.execute(text(sql), params).mappings().all()
+    total = db.session.scalar(select(func.count(Contribution.id)).where(Contribution.author_id == user.id))
+    items = [_idea(row) for row in rows[:per_page]]
+    more = len(rows) > per_page
+    last = rows[per_page - 1] if more else None
+    return {
+        "items": items,
+        "total": total,
+        "first": key is None,
+        "next": keyset.encode("mine", [last["created_at"], last["id"]]) if more else None,
+    }
+
+
+def _idea(row):
+    return {
+        **row,
+        "status_label": MY_STATUS_LABELS.get(row["status"], row["status"]),
+        "outcome_label": OUTCOME_LABELS.get(row["outcome"]) if row["outcome"] else None,
+    }

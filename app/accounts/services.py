@@ -6,11 +6,11 @@ from functools import cache
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts import lockout, mails, passwords
-from app.accounts.models import AGE_BANDS, ROLES, ApiToken, User
+from app.accounts.models import AGE_BANDS, ROLES, ApiToken, SigninLink, User
 from app.consultations.models import utcnow
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db, redis_connection
@@ -136,9 +136,10 @@ def register_user(email, pseudonym, password, consent=True, role="resident", con
     return user
 
 
-def sign_up(email, pseudonym, password, consent):
+def sign_up(email, pseudonym, password, consent, next_path=None):
     """Public sign-up; never tells whether the e-mail has an account: its owner is mailed instead.
 
+    `next_path` (a same-site path) rides in the confirmation link, to bring the resident back.
     Returns the new (unconfirmed) user, or None when the address already had an account."""
     owner = db.session.scalar(
         select(User).where(func.lower(User.email) == normalize_email(email), User.deleted_at.is_(None))
@@ -150,7 +151,7 @@ def sign_up(email, pseudonym, password, consent):
             if "email" not in error.fields:
                 raise
             return None  # an account for this address was created meanwhile
-        mails.send_confirmation_mail(user)
+        mails.send_confirmation_mail(user, next_path)
         return user
     # Same checks and the same work (a password hash) as a real sign-up, then the owner is told.
     fields = {}
@@ -177,28 +178,29 @@ def _owner_warning_due(owner):
         return True  # Redis away: warn anyway (the sign-up rate limit still applies)
 
 
-def send_confirmation(user):
+def send_confirmation(user, next_path=None):
     """Mail the account-confirmation link (queued after the commit)."""
     if user.deleted_at is not None or user.email is None:
         raise NotFound("Ce compte n'existe pas.")
     if user.confirmed_at is not None:
         raise Conflict("Votre adresse e-mail est déjà confirmée.")
-    mails.send_confirmation_mail(user)
+    mails.send_confirmation_mail(user, next_path)
 
 
 def confirm_email(token):
-    """Confirm the account a signed link points at; returns (user, newly_confirmed)."""
+    """Confirm the account a signed link points at; returns (user, newly_confirmed, next path or None)."""
     from app.accounts import tokens
 
     data = tokens.load(tokens.CONFIRM, token)
     user = _live_user(data.get("uid"))
     if user is None or user.email != data.get("email"):
         raise Invalid("Ce lien de confirmation n'est plus valable.", code="bad_token")
+    next_path = data.get("next") if isinstance(data.get("next"), str) else None
     if user.confirmed_at is not None:
-        return user, False
+        return user, False, next_path
     user.confirmed_at = utcnow()
     db.session.flush()
-    return user, True
+    return user, True, next_path
 
 
 def authenticate(email, password):
@@ -371,6 +373,7 @@ def erase_account(user):
     db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
     db.session.execute(_DELETE_VOTES_SQL, {"uid": user.id})
     revoke_all_tokens(user)
+    db.session.execute(delete(SigninLink).where(SigninLink.user_id == user.id))
     user.email = None
     user.password_hash = None
     user.pseudonym = f"{DELETED_PREFIX} #{user.id}"

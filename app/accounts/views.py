@@ -1,24 +1,20 @@
 """Account pages: sign-up, confirmation, login/logout, password reset, « mon compte »."""
 
-import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import queries, services
-from app.accounts.auth import DEFAULT_TOKEN_DAYS
+from app.accounts import services, signin
 from app.accounts.forms import (
     ActionForm,
-    DeleteAccountForm,
     LoginForm,
-    ProfileForm,
     ResetPasswordForm,
     ResetRequestForm,
+    SigninLinkForm,
     SignupForm,
-    TokenForm,
 )
-from app.consultations.models import utcnow
 from app.errors import AppError, Conflict, Forbidden, Invalid
 from app.extensions import db, limiter
 from app.templating import paris_date
@@ -42,8 +38,10 @@ def _limit(key, default):
 
 def safe_next(target, default):
     """`target` if it is a path on this site, else `default` (no open redirect)."""
-    target = (target or "").strip()
-    if not target.startswith("/") or target.startswith("//") or any(c in target for c in "\\\r\n\t"):
+    target = (target or "").strip() if isinstance(target, str) else ""
+    if not target.startswith("/") or target.startswith("//") or len(target) > 500:
+        return default
+    if any(c in target for c in "\\\r\n\t") or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -113,7 +111,8 @@ def login():
                 return redirect(target)
     if request.method == "POST" and status == 200:
         status = 422
-    return render_template("accounts/login.html", form=form, next=request.args.get("next")), status
+    page = render_template("accounts/login.html", form=form, next=safe_next(request.args.get("next"), None))
+    return page, status
 
 
 @bp.post("/deconnexion")
@@ -134,33 +133,42 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            services.sign_up(form.email.data, form.pseudonym.data, form.password.data, form.consent.data)
+            services.sign_up(
+                form.email.data,
+                form.pseudonym.data,
+                form.password.data,
+                form.consent.data,
+                next_path=safe_next(request.args.get("next"), None),
+            )
         except AppError as error:
             apply_errors(form, error)
         else:
             # The same answer whether or not the address already had an account (its owner is mailed).
             flash(SIGNUP_SENT.format(email=services.normalize_email(form.email.data)), "success")
-            return redirect(url_for("accounts.login", next=request.args.get("next")))
+            return redirect(url_for("accounts.login", next=safe_next(request.args.get("next"), None)))
     status = 422 if request.method == "POST" else 200
-    return render_template("accounts/signup.html", form=form, next=request.args.get("next")), status
+    page = render_template("accounts/signup.html", form=form, next=safe_next(request.args.get("next"), None))
+    return page, status
 
 
 @bp.get("/inscription/confirmer/<token>")
 def confirm(token):
     try:
-        user, newly_confirmed = services.confirm_email(token)
+        user, newly_confirmed, next_path = services.confirm_email(token)
     except Invalid as error:
         return _bad_link(error.message, again=url_for("accounts.profile"))
+    # Back where the resident was when they signed up (the map, the idea in progress), if on this site.
+    next_path = safe_next(next_path, None)
     if not newly_confirmed:
         flash("Votre adresse e-mail était déjà confirmée.", "info")
         if current_user.is_authenticated and current_user.id == user.id:
-            return redirect(url_for("consultations.home"))
-        return redirect(url_for("accounts.login"))
+            return redirect(next_path or url_for("consultations.home"))
+        return redirect(url_for("accounts.login", next=next_path))
     if not (current_user.is_authenticated and current_user.id == user.id):
         logout_user()
         sign_in(user)
     flash("Merci, votre adresse e-mail est confirmée : vous pouvez participer aux concertations.", "success")
-    return redirect(url_for("consultations.home"))
+    return redirect(next_path or url_for("consultations.home"))
 
 
 @bp.post("/inscription/renvoyer")
@@ -175,6 +183,55 @@ def resend_confirmation():
     else:
         flash(f"Un nouveau lien de confirmation a été envoyé à {current_user.email}.", "success")
     return redirect(url_for("accounts.profile"))
+
+
+@bp.route("/connexion/lien", methods=["GET", "POST"])
+@limiter.limit(_limit("SIGNIN_LINK_RATE_LIMIT", "5 per hour"), methods=["POST"])
+def signin_link_request():
+    """« Recevoir un lien de connexion par e-mail »: the same neutral answer, account or not."""
+    next_arg = safe_next(request.args.get("next"), None)
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(next_arg or url_for("accounts.profile"))
+    form = SigninLinkForm()
+    if form.validate_on_submit():
+        try:
+            signin.request_link(form.email.data, next_arg)
+        except AppError as error:
+            apply_errors(form, error)
+        else:
+            flash(
+                _(
+                    "Si un compte confirmé existe pour cette adresse, nous venons d'y envoyer un lien de "
+                    "connexion, valable %(minutes)s minutes et une seule fois (pensez à regarder dans les "
+                    "courriers indésirables).",
+                    minutes=signin.link_minutes(),
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.signin_link_request", next=next_arg))
+    status = 422 if request.method == "POST" else 200
+    page = render_template(
+        "accounts/signin_link.html", form=form, next=next_arg, minutes=signin.link_minutes()
+    )
+    return page, status
+
+
+@bp.get("/connexion/lien/<token>")
+def signin_link(token):
+    """A mailed sign-in link: signs in once, then is spent (a second click is refused)."""
+    if request.method == "HEAD":  # link checkers of mail services look before anyone clicks
+        return "", 204
+    try:
+        user, next_path = signin.use_link(token)
+    except Invalid as error:
+        return _bad_link(error.message, again=url_for("accounts.signin_link_request"))
+    except Forbidden as error:
+        page = render_template("accounts/bad_link.html", message=error.message, again=None)
+        return page, 403
+    logout_user()
+    sign_in(user, warn=False)
+    flash(_("Bonjour %(name)s, vous êtes connecté.", name=user.pseudonym), "success")
+    return redirect(safe_next(next_path, url_for("consultations.home")))
 
 
 @bp.route("/mot-de-passe/oubli", methods=["GET", "POST"])
@@ -229,110 +286,3 @@ def _hide_link_tokens(response):
 
 def _bad_link(message, again):
     return render_template("accounts/bad_link.html", message=message, again=again), 400
-
-
-# --- « Mon compte » ---------------------------------------------------------------------------------
-def _me():
-    return current_user._get_current_object()
-
-
-def _render_profile(status=200, new_token=None, **forms):
-    user = _me()
-    profile_form = forms.get("profile_form") or ProfileForm(
-        formdata=None,
-        pseudonym=user.pseudonym,
-        home_qpv_code=user.home_qpv_code or "",
-        age_band=user.age_band or "",
-    )
-    profile_form.set_qpv_choices(queries.qpv_choices())
-    response = Response(
-        render_template(
-            "accounts/profile.html",
-            user=user,
-            profile_form=profile_form,
-            token_form=forms.get("token_form") or TokenForm(formdata=None),
-            delete_form=forms.get("delete_form") or DeleteAccountForm(formdata=None),
-            action_form=ActionForm(formdata=None),
-            tokens=queries.list_tokens(user),
-            token_days=current_app.config.get("API_TOKEN_DAYS", DEFAULT_TOKEN_DAYS),
-            now=utcnow(),
-            new_token=new_token,
-            age_band_labels=queries.AGE_BAND_LABELS,
-            role_labels=queries.ROLE_LABELS,
-        ),
-        status=status,
-    )
-    response.headers["Cache-Control"] = "no-store"  # personal page (and a token shown once)
-    return response
-
-
-@bp.route("/compte", methods=["GET", "POST"])
-@login_required
-def profile():
-    if request.method == "GET":
-        return _render_profile()
-    form = ProfileForm()
-    form.set_qpv_choices(queries.qpv_choices())
-    if form.validate_on_submit():
-        try:
-            services.update_profile(_me(), form.pseudonym.data, form.home_qpv_code.data, form.age_band.data)
-        except AppError as error:
-            apply_errors(form, error)
-        else:
-            flash("Vos informations ont été enregistrées.", "success")
-            return redirect(url_for("accounts.profile"))
-    return _render_profile(422, profile_form=form)
-
-
-@bp.route("/compte/jetons", methods=["GET", "POST"])
-@login_required
-def tokens():
-    if request.method == "GET":
-        return redirect(url_for("accounts.profile", _anchor="jetons"))
-    form = TokenForm()
-    if form.validate_on_submit():
-        try:
-            _token, raw = services.create_token(_me(), form.name.data)
-        except AppError as error:
-            apply_errors(form, error)
-        else:
-            return _render_profile(201, new_token=raw)
-    return _render_profile(422, token_form=form)
-
-
-@bp.post("/compte/jetons/<int:token_id>/revoquer")
-@login_required
-def revoke_token(token_id):
-    token = services.revoke_token(_me(), token_id)
-    flash(f"Le jeton « {token.name} » est révoqué : il ne permet plus d'accéder à votre compte.", "success")
-    return redirect(url_for("accounts.profile", _anchor="jetons"))
-
-
-@bp.get("/compte/donnees.json")
-@login_required
-def export_data():
-    body = json.dumps(queries.export_data(_me()), ensure_ascii=False, indent=2)
-    response = Response(body, mimetype="application/json")
-    response.headers["Content-Disposition"] = 'attachment; filename="carte-commune-mes-donnees.json"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.post("/compte/supprimer")
-@login_required
-def delete_account():
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            services.delete_account(_me(), form.password.data)
-        except Invalid as error:
-            apply_errors(form, error)
-        else:
-            logout_user()
-            flash(
-                "Votre compte a été supprimé. Vos contributions et commentaires restent visibles, "
-                "sans votre pseudonyme ; vos votes ont été retirés.",
-                "success",
-            )
-            return redirect(url_for("consultations.home"))
-    return _render_profile(422, delete_form=form)

@@ -10,6 +10,7 @@ from flask import g, request_started
 from app.extensions import db
 from app.mail import outbox_messages
 from tests.conftest import csrf_token
+from tests.notifications.conftest import smtp  # noqa: F401 (the real SMTP server fixture, aiosmtpd)
 
 
 @pytest.fixture(autouse=True)

@@ -97,6 +97,8 @@ def test_login_token_and_reset_pages_on_a_phone(live_server, phone, artifacts, m
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url("**/compte")
     assert page.get_by_role("button", name="Renvoyer le lien de confirmation").is_visible()
+    page.get_by_role("link", name="Aller à l'espace développeurs").click()
+    page.wait_for_url("**/compte/developpeurs")
     page.get_by_label("Nom du jeton").fill("script QGIS")
     page.get_by_role("button", name="Créer un jeton").click()
     token = page.get_by_label("Nouveau jeton d'API").input_value()

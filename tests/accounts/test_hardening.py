@@ -147,7 +147,7 @@ def test_tokens_page_shows_last_use_and_expiry_and_last_use_is_written_once_a_mi
     assert not [s for s in statements if s.lstrip().upper().startswith("UPDATE API_TOKENS")]
 
     login(client, user)
-    html = _html(client.get("/compte"))
+    html = _html(client.get("/compte/developpeurs"))
     assert f"dernière utilisation : {paris_date(used.last_used_at, with_time=True)}" in html
     assert "dernière utilisation : jamais" in html
     assert f"expire le {paris_date(used.expires_at)}" in html

@@ -35,7 +35,8 @@ def test_signup_mails_a_link_that_confirms_and_signs_in(app, client, run_jobs, s
 
     other_device = app.test_client()
     response = other_device.get(path)
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    # Back where the sign-up started (the `next` of the sign-up page rides in the link).
+    assert response.status_code == 302 and response.headers["Location"] == "/compte"
     db.session.expire_all()
     assert user.confirmed_at is not None and user.last_login_at is not None
     assert other_device.get("/api/me").get_json() == {
@@ -49,7 +50,7 @@ def test_signup_mails_a_link_that_confirms_and_signs_in(app, client, run_jobs, s
     assert "votre adresse e-mail est confirmée" in home
 
     again = app.test_client().get(path)  # a used link does not sign anyone in
-    assert again.status_code == 302 and again.headers["Location"] == "/connexion"
+    assert again.status_code == 302 and again.headers["Location"] == "/connexion?next=/compte"
 
 
 def _flashes(client):

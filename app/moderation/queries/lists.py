@@ -31,6 +31,8 @@ ACTION_LABELS = {
     "consultation_status": "Concertation : changement d'état",
     "phase_advance": "Passage à la phase suivante",
     "news_post": "Actualité publiée",
+    "signin_link_sent": "Lien de connexion envoyé",
+    "signin_link_used": "Connexion par lien e-mail",
 }
 COMMENT_TABS = {"flagged": "Signalés", "hidden": "Masqués", "published": "Publiés", "pending": "En attente"}
 COMMENT_CONDITIONS = {
