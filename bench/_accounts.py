@@ -38,7 +38,8 @@ def ensure_accounts(conn, residents):
         for user_id, pseudonym in rows:
             raw = "cc_" + secrets.token_urlsafe(24)
             cursor.execute(
-                "INSERT INTO api_tokens (user_id, token_hash, name, created_at) VALUES (%s, %s, 'bench', now())",
+                "INSERT INTO api_tokens (user_id, token_hash, name, created_at, expires_at)"
+                " VALUES (%s, %s, 'bench', now(), now() + interval '1 day')",
                 (user_id, token_hash(raw)),
             )
             if pseudonym == ADMIN:
