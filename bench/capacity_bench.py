@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import threading
 import time
@@ -35,7 +36,7 @@ from bench import _map_http as web
 from bench import _writes as writes
 from bench._data import DATABASE_URL
 from bench._openloop import Request, open_loop, percentile
-from devtools.stack import Nginx, Standby, hit_ratio
+from devtools.stack import SERVED_FROM_CACHE, Nginx, Standby, hit_ratio
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 ENV = {"DATABASE_URL": DATABASE_URL, "REDIS_URL": REDIS_URL, "PYTHONDONTWRITEBYTECODE": "1", "PROXY_FIX": "1"}
@@ -64,6 +65,7 @@ CONFIGURATIONS = (  # (name, nginx cache, replica)
     ("cache nginx, avec réplique", True, True),
 )
 VIEW = (360, 640)  # a phone's map, px
+TILE_URI = re.compile(r"/map/[0-9]+/[0-9]+/[0-9]+(\?|$)")
 
 
 def run(args):
@@ -203,7 +205,12 @@ class _Configuration:
             server.stop()
         statuses = sum((Counter(step["nginx_cache"]) for step in figures["steps"]), Counter())
         figures["cache_statuses"] = dict(statuses)
-        figures["cache_hit_ratio"] = hit_ratio(statuses)
+        figures["cache_hit_ratio"] = hit_ratio(
+            statuses
+        )  # over every request nginx looked up (tiles, viewports)
+        figures["tile_cache_hit_ratio_last_step"] = (
+            figures["steps"][-1]["tile_cache_hit_ratio"] if figures["steps"] else None
+        )
         if self.standby is not None:
             samples = [sample for step in figures["steps"] for sample in step.pop("_lag", [])]
             figures["replica_lag"] = _lag_figures(samples)
@@ -236,12 +243,11 @@ class _Configuration:
             "p95_ms_by_kind": {
                 kind: percentile([o.latency_ms for o in outcomes if o.kind == kind], 95) for kind in MIX
             },
-            "nginx_cache": dict(nginx.cache_statuses()),
+            **_cache_figures(nginx.log_lines()),
             "client_cpu_s": round(cpu, 1),
             "load_average": os.getloadavg()[0],
         }
         step["held"] = step["errors"] == 0 and p95 is not None and p95 <= P95_BUDGET_MS
-        step["cache_hit_ratio"] = hit_ratio(step["nginx_cache"])
         if self.standby is not None:
             samples = lag.take()
             step["_lag"] = samples
@@ -252,14 +258,28 @@ class _Configuration:
         return step
 
 
+def _cache_figures(lines):
+    """nginx's cache statuses over the step (all requests, and the map tiles alone) and hit ratios."""
+    statuses = Counter(cache for _, cache, _, _ in lines)
+    tiles = Counter(cache for _, cache, _, uri in lines if TILE_URI.search(uri))
+    served = sum(statuses.get(status, 0) for status in SERVED_FROM_CACHE)
+    return {
+        "nginx_cache": dict(statuses),
+        "cache_hit_ratio": hit_ratio(statuses),
+        "tile_cache_hit_ratio": hit_ratio(tiles),
+        "answered_from_cache_share": round(served / len(lines), 4) if lines else None,
+    }
+
+
 def _brief(step):
-    keys = ("sent", "errors", "achieved_rps", "p50_ms", "p95_ms", "cache_hit_ratio", "replica_lag")
+    keys = ("sent", "errors", "achieved_rps", "p50_ms", "p95_ms", "cache_hit_ratio", "tile_cache_hit_ratio")
+    keys += ("replica_lag", "standby_transaction_share")
     return {key: step[key] for key in keys if key in step}
 
 
 def _transactions(conn, standby):
     """Transactions of the bench database so far, on the primary and on the standby."""
-    sql = "SELECT coalesce(sum(xact_commit + xact_rollback), 0) FROM pg_stat_database WHERE datname = %s"
+    sql = "SELECT coalesce(sum(xact_commit + xact_rollback), 0)::bigint FROM pg_stat_database WHERE datname = %s"
     name = conn.info.dbname
     counts = {"primary": conn.execute(sql, (name,)).fetchone()[0], "standby": 0}
     if standby is not None:

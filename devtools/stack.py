@@ -8,6 +8,7 @@
 Both are context managers: on exit (also on error or Ctrl-C) their processes are stopped and their
 folders removed. Root is needed (pg_basebackup runs as `postgres`, nginx's workers write the cache)."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -15,7 +16,6 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -52,15 +52,27 @@ def port_open(port, host="127.0.0.1"):
 
 
 def as_postgres(*command, timeout=120):
-    """Run a PostgreSQL binary as the `postgres` system user (it owns the clusters' files)."""
-    return subprocess.run(
+    """Run a PostgreSQL binary as the `postgres` system user (it owns the clusters' files).
+
+    In a session of its own (Ctrl-C reaches us, and we stop what we started, in order); interrupted
+    or timed out, its whole process group is ended (runuser and pg_basebackup under it)."""
+    process = subprocess.Popen(
         ["runuser", "-u", "postgres", "--", *command],
-        check=True,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout,
-        start_new_session=True,  # Ctrl-C reaches us, and we stop what we started, in order
+        start_new_session=True,
     )
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+        raise
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command, out, err)
+    return subprocess.CompletedProcess(command, 0, out, err)
 
 
 class Standby:
@@ -241,7 +253,7 @@ class Nginx:
     """Debian's nginx in front of `upstream` (http://host:port) with the compose site configuration.
 
     The main context is that of the nginx image (worker_processes auto, mime types, sendfile,
-    keep-alive); the access log records `$upstream_cache_status` (`cache_statuses()` counts it)."""
+    keep-alive); the access log records `$upstream_cache_status` (read by `log_lines()`)."""
 
     def __init__(self, upstream, cache=True, worker_connections=4096):
         self.upstream, self.cache = upstream, cache
@@ -330,10 +342,6 @@ class Nginx:
             if len(parts) == 6:
                 lines.append((parts[1], parts[2], parts[4], parts[5]))
         return lines
-
-    def cache_statuses(self):
-        """Counter of `$upstream_cache_status` over the requests logged since the previous read."""
-        return Counter(cache for _, cache, _, _ in self.log_lines())
 
 
 def _alive(pid):

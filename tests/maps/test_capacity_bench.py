@@ -3,6 +3,7 @@ compose site), a REAL pg_basebackup standby as DATABASE_REPLICA_URL, the residen
 loop, nginx's cache statuses counted, the replica lag read; then nothing left: processes, ports, folders.
 (The full measurement is `make capacity`; this proves the machinery, not the figures.)"""
 
+import json
 import os
 import secrets
 
@@ -88,7 +89,8 @@ def test_the_mix_goes_through_nginx_and_the_standby_then_everything_stops(bench_
     assert run["held_rps"] == 20 or step["p95_ms"] > capacity_bench.P95_BUDGET_MS
     # The opening view's tiles come back from nginx's cache.
     assert step["nginx_cache"].get("HIT", 0) > 0 and step["nginx_cache"].get("MISS", 0) > 0
-    assert 0 < run["cache_hit_ratio"] < 1
+    assert 0 < run["cache_hit_ratio"] < 1 and 0 < step["tile_cache_hit_ratio"] <= 1
+    assert 0 < step["answered_from_cache_share"] < run["cache_hit_ratio"]  # lists, pages, writes: the app
     # Reads went to the standby; its lag was read from pg_stat_replication while the votes streamed.
     assert step["standby_transaction_share"] > 0
     assert step["replica_lag"]["samples"] >= 5 and step["replica_lag"]["max_bytes"] is not None
@@ -96,6 +98,7 @@ def test_the_mix_goes_through_nginx_and_the_standby_then_everything_stops(bench_
     assert list(figures["budgets"]) == [next(iter(figures["budgets"]))]  # the 1 000 req/s goal, named
     assert figures["budgets"][next(iter(figures["budgets"]))] is False  # 20 req/s is not 1 000
     assert len(started["gunicorn"]) == len(started["nginx"]) == len(started["standby"]) == 1
+    json.dumps(figures)  # bench/run.py writes them as JSON
     _nothing_left(started)
     with db.engine.connect() as conn:  # the bench residents' votes and ideas are gone
         from sqlalchemy import text
