@@ -1,7 +1,8 @@
 """`make capacity` machinery at a tiny rate, on the test database: gunicorn behind Debian's nginx (the
 compose site), a REAL pg_basebackup standby as DATABASE_REPLICA_URL, the resident mix sent in open
 loop, nginx's cache statuses counted, the replica lag read; then nothing left: processes, ports, folders.
-(The full measurement is `make capacity`; this proves the machinery, not the figures.)"""
+(The full measurement is `make capacity`; this proves the machinery, not the figures.) Its time is mostly
+the standby's copy of the whole local cluster: seconds on CI's, minutes where a bench database lives."""
 
 import json
 import os
