@@ -1,5 +1,6 @@
 """nginx (Debian's package) with the site configuration of docker-compose.yml in front of the app
-(devtools/stack.py, shared with `make capacity`): a map tile is served from its cache to visitors whatever their cookies, and never mixes them."""
+(devtools/stack.py, shared with `make capacity`): a map tile is served from its cache to visitors
+whatever their cookies, and never mixes them."""
 
 import urllib.request
 
