@@ -149,7 +149,8 @@ def _remove_writes(conn, redis_url):
 
 
 def _short(figures):
-    return {key: figures[key] for key in ("held_rps", "cache_hit_ratio", "replica_lag") if key in figures}
+    keys = ("held_rps", "gave_way", "cache_hit_ratio", "replica_lag")
+    return {key: figures[key] for key in keys if key in figures}
 
 
 def _summary(configurations):
@@ -199,6 +200,12 @@ class _Configuration:
                     figures["steps"].append(step)
                     print(f"[capacity_bench]   {rate} req/s: {json.dumps(_brief(step))}", flush=True)
                     if not step["held"]:
+                        figures["gave_way"] = {
+                            "rate": rate,
+                            "p95_ms": step["p95_ms"],
+                            "errors": step["errors"],
+                            "slowest_kind": max(step["p95_ms_by_kind"].items(), key=lambda kv: kv[1] or 0)[0],
+                        }
                         break
                     figures["held_rps"] = rate
         finally:

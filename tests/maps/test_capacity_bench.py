@@ -87,7 +87,9 @@ def test_the_mix_goes_through_nginx_and_the_standby_then_everything_stops(bench_
     step = run["steps"][0]
     assert step["sent"] == 60 and step["errors"] == 0, step["error_kinds"]
     assert all(step["p95_ms_by_kind"][kind] is not None for kind in capacity_bench.MIX)  # every kind sent
-    assert run["held_rps"] == 20 or step["p95_ms"] > capacity_bench.P95_BUDGET_MS
+    if run["held_rps"] != 20:  # a busy machine: where and why it gave way is said
+        assert run["gave_way"]["rate"] == 20 and step["p95_ms"] > capacity_bench.P95_BUDGET_MS
+        assert run["gave_way"]["slowest_kind"] in capacity_bench.MIX
     # The opening view's tiles come back from nginx's cache.
     assert step["nginx_cache"].get("HIT", 0) > 0 and step["nginx_cache"].get("MISS", 0) > 0
     assert 0 < run["cache_hit_ratio"] < 1 and 0 < step["tile_cache_hit_ratio"] <= 1
