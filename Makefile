@@ -23,12 +23,13 @@ SECRET_KEY_FILE ?= var/secret_key
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run test lint format bench drill deps system services venv lock db db-test web-check clean-var secret-key
+.PHONY: help run test lint format bench capacity drill deps system services venv lock db db-test web-check clean-var secret-key
 
 help:
 	@echo "make run    install what is missing, migrate, seed the demo, serve http://$(HOST):$(PORT) (web + worker)"
 	@echo "make test   install what is missing, lint, run the whole test suite on PostGIS + Redis"
 	@echo "make bench  benchmarks (synthetic data at 100k and 1M contributions)"
+	@echo "make capacity  nginx + gunicorn + a streaming replica under a resident traffic mix (open loop)"
 	@echo "make lint   ruff check + ruff format --check"
 	@echo "make drill  restart PostgreSQL (a cluster of its own) during a burst of writes: lost/duplicated writes"
 	@echo "make lock   regenerate requirements*.lock (hashes) after editing requirements*.txt"
@@ -76,7 +77,7 @@ secret-key:
 	@bash scripts/ensure_secret_key.sh $(SECRET_KEY_FILE)
 
 ## --- the two commands ------------------------------------------------------------------------
-run bench: export SECRET_KEY ?= $(shell cat $(SECRET_KEY_FILE) 2>/dev/null)
+run bench capacity: export SECRET_KEY ?= $(shell cat $(SECRET_KEY_FILE) 2>/dev/null)
 run: db secret-key
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
@@ -100,6 +101,11 @@ format: venv
 
 bench: db secret-key
 	$(PY) -m bench.run
+
+# nginx (compose's site) + gunicorn + a pg_basebackup standby, open-loop mix at increasing rates (root).
+# CAPACITY_ARGS="--rates 100 200 --step-seconds 10 --sizes 100000" to shorten or resize it.
+capacity: db secret-key
+	$(PY) -m bench.run --only capacity_bench $(CAPACITY_ARGS)
 
 # Not in `make test`: creates a PostgreSQL cluster of its own (root), restarts it mid-burst, drops it.
 drill: deps

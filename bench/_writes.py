@@ -35,17 +35,7 @@ IDEA_INSERT = (
 
 def run_writes(conn, port, residents, redis_url):
     """Votes and ideas: rate through the app, rate of the SQL floor, ratio, counters checked."""
-    targets = [
-        row[0]
-        for row in conn.execute(
-            "SELECT id FROM contributions WHERE status = 'published' ORDER BY random() LIMIT 20000"
-        )
-    ]
-    places = conn.execute(
-        "SELECT c.id, c.slug, ST_X(x.anchor), ST_Y(x.anchor), (SELECT min(theme_slug) FROM consultation_themes t"
-        " WHERE t.consultation_id = c.id) FROM consultations c CROSS JOIN LATERAL (SELECT anchor FROM contributions"
-        " WHERE consultation_id = c.id ORDER BY id LIMIT 200) x WHERE c.npnru_qpv_code IS NOT NULL"
-    ).fetchall()
+    targets, places = vote_targets(conn), idea_places(conn)
     accounts.reset_limits(redis_url)
     floor = _closed_loop(lambda i, k: _sql_vote(i, k, residents, targets))
     accounts.remove_bench_writes(conn)  # the app casts the same new votes
@@ -73,6 +63,28 @@ def run_writes(conn, port, residents, redis_url):
             "nouvelles idées : ≥ 300/s": ideas["rate"] >= 300 and ideas["errors"] == {},
         },
     }
+
+
+def vote_targets(conn, limit=20000):
+    """Published contributions to vote on, in random order."""
+    return [
+        row[0]
+        for row in conn.execute(
+            "SELECT id FROM contributions WHERE status = 'published' ORDER BY random() LIMIT %s", (limit,)
+        )
+    ]
+
+
+def idea_places(conn, slugs=None):
+    """(consultation id, slug, lon, lat, theme) near existing ideas, where new ideas are dropped: the
+    NPNRU consultations, or those of `slugs`."""
+    where = "c.slug = ANY(%s)" if slugs else "c.npnru_qpv_code IS NOT NULL"
+    return conn.execute(
+        "SELECT c.id, c.slug, ST_X(x.anchor), ST_Y(x.anchor), (SELECT min(theme_slug) FROM consultation_themes t"
+        " WHERE t.consultation_id = c.id) FROM consultations c CROSS JOIN LATERAL (SELECT anchor FROM contributions"
+        f" WHERE consultation_id = c.id ORDER BY id LIMIT 200) x WHERE {where}",
+        (list(slugs),) if slugs else (),
+    ).fetchall()
 
 
 def _closed_loop(action):
@@ -106,7 +118,7 @@ def _closed_loop(action):
     return {"rate": round(done[0] / (time.monotonic() - started), 1), "errors": errors}
 
 
-def _pick(thread, n, residents, targets):
+def vote_choice(thread, n, residents, targets):
     """A distinct (resident, contribution, value) per call: new votes, as on a busy evening."""
     user_id, token = residents[(thread + THREADS * n) % len(residents)]
     return user_id, token, targets[(thread * 7919 + n * 104729) % len(targets)], 1 if n % 3 else -1
@@ -122,7 +134,7 @@ def _connection(state, make):
 def _sql_vote(thread, call, residents, targets):
     n, state = call
     conn = _connection(state, lambda: psycopg.connect(DATABASE_URL))
-    user_id, _, contribution, value = _pick(thread, n, residents, targets)
+    user_id, _, contribution, value = vote_choice(thread, n, residents, targets)
     params = {"c": contribution, "u": user_id, "v": value, "a": int(value == 1), "d": int(value == -1)}
     lock, previous, upsert, shift = VOTE_FLOOR_SQL
     with conn.transaction():
@@ -153,7 +165,7 @@ def _post(state, port, path, token, body):
 
 def _app_vote(port, thread, call, residents, targets):
     n, state = call
-    _, token, contribution, value = _pick(thread, n, residents, targets)
+    _, token, contribution, value = vote_choice(thread, n, residents, targets)
     return _post(state, port, f"/api/contributions/{contribution}/vote", token, {"value": value})
 
 
@@ -167,7 +179,7 @@ def _counter_mismatches(conn, targets):
     ).fetchone()[0]
 
 
-def _idea(thread, n, residents, places):
+def idea_choice(thread, n, residents, places):
     user_id, token = residents[(thread + THREADS * n) % len(residents)]
     cid, slug, lon, lat, theme = places[(thread * 31 + n) % len(places)]
     jitter = random.Random(thread * 100003 + n)
@@ -182,7 +194,7 @@ def _sql_idea(thread, call, residents, places):
 
     n, state = call
     conn = _connection(state, lambda: psycopg.connect(DATABASE_URL))
-    user_id, _, cid, _, point, theme, title = _idea(thread, n, residents, places)
+    user_id, _, cid, _, point, theme, title = idea_choice(thread, n, residents, places)
     place_sql = PLACE_SQL.text.replace(":wkt", "%(wkt)s").replace(":cid", "%(cid)s")
     with conn.transaction():
         placed = conn.execute(place_sql, {"wkt": f"POINT({point[0]} {point[1]})", "cid": cid}).fetchone()
@@ -205,12 +217,16 @@ def _sql_idea(thread, call, residents, places):
 
 def _app_idea(port, thread, call, residents, places):
     n, state = call
-    _, token, _, slug, point, theme, title = _idea(thread, n, residents, places)
-    body = {
+    _, token, _, slug, point, theme, title = idea_choice(thread, n, residents, places)
+    return _post(state, port, "/api/contributions", token, idea_body(slug, point, theme, title))
+
+
+def idea_body(slug, point, theme, title):
+    """The JSON body of POST /api/contributions for a new idea at `point` (lon, lat)."""
+    return {
         "consultation": slug,
         "geometry": {"type": "Point", "coordinates": point},
         "theme": theme,
         "title": title,
         "body": "Un banc à l'ombre.",
     }
-    return _post(state, port, "/api/contributions", token, body)

@@ -10,7 +10,15 @@ import sys
 import time
 from pathlib import Path
 
-MODULES = ("map_bench", "pages_bench", "ogc_bench", "exports_bench", "reports_bench", "digest_bench")
+MODULES = (
+    "map_bench",
+    "pages_bench",
+    "ogc_bench",
+    "exports_bench",
+    "reports_bench",
+    "digest_bench",
+    "capacity_bench",
+)
 OPTIONAL_MODULES = ("uploads_bench",)  # run with --only uploads_bench (memory of parallel photo uploads)
 RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench" / "results.json"
 
@@ -22,7 +30,14 @@ def main(argv=None):
         nargs="*",
         help=f"module names to run (default: {', '.join(MODULES)}; optional: {', '.join(OPTIONAL_MODULES)})",
     )
-    parser.add_argument("--sizes", nargs="*", type=int, default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--sizes",
+        nargs="*",
+        type=int,
+        help="contributions (default: each module's own, 100 000 and 1 000 000; capacity_bench: 100 000)",
+    )
+    parser.add_argument("--rates", nargs="*", type=int, help="capacity_bench: the open-loop rates, req/s")
+    parser.add_argument("--step-seconds", type=float, help="capacity_bench: seconds of each rate (20)")
     args = parser.parse_args(argv)
     results = {}
     for name in args.only or MODULES:

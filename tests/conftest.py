@@ -374,6 +374,16 @@ def browser_type_launch_args():
 
 
 @pytest.fixture(scope="session")
+def standby():
+    """A REAL hot standby of the test database's cluster (pg_basebackup -R, free port), shared by the
+    replica and capacity tests of the run; stopped and its folder removed afterwards."""
+    from devtools.stack import Standby
+
+    with Standby(TestConfig.SQLALCHEMY_DATABASE_URI) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def live_server(app):
     """The app served from a thread on 127.0.0.1 (use with @pytest.mark.committed)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)

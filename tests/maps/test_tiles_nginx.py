@@ -1,56 +1,24 @@
-"""nginx (Debian's package) with the site configuration of docker-compose.yml in front of the app:
-a map tile is served from its cache to visitors whatever their cookies, and never mixes them."""
+"""nginx (Debian's package) with the site configuration of docker-compose.yml in front of the app
+(devtools/stack.py, shared with `make capacity`): a map tile is served from its cache to visitors
+whatever their cookies, and never mixes them."""
 
-import os
-import shutil
-import socket
-import subprocess
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
-import yaml
 
 from app.extensions import db
 from app.maps.grid import rebuild_grid
+from devtools.stack import Nginx
 
 pytestmark = [pytest.mark.committed]
-NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-ROOT = Path(__file__).resolve().parents[2]
 AREA = (2.805, 50.430, 2.835, 50.445)
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-def nginx(live_server, tmp_path):
+def nginx(live_server):
     """nginx on a free port, proxying to the live server with the compose file's site configuration."""
-    site = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["configs"]["nginx_conf"]["content"]
-    port = _free_port()
-    site = (
-        site.replace("$$", "$")
-        .replace("http://web:8000", live_server.url)
-        .replace("/var/cache/nginx/mapdata", str(tmp_path / "cache"))
-        .replace("listen 80;", f"listen 127.0.0.1:{port};")
-    )
-    temp = " ".join(f"{name}_temp_path {tmp_path / name};" for name in ("client_body", "proxy"))
-    conf = tmp_path / "nginx.conf"
-    user = "user root;\n" if os.geteuid() == 0 else ""  # workers must write the cache under tmp_path
-    conf.write_text(
-        f"{user}daemon on; pid {tmp_path / 'nginx.pid'}; error_log {tmp_path / 'error.log'};\n"
-        f"events {{}}\nhttp {{ access_log off; {temp}\n{site}\n}}\n"
-    )
-    subprocess.run([NGINX, "-c", str(conf), "-p", str(tmp_path)], check=True)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        subprocess.run([NGINX, "-c", str(conf), "-p", str(tmp_path), "-s", "stop"], check=False)
-        time.sleep(0.2)
+    with Nginx(live_server.url) as proxy:
+        yield proxy.url
 
 
 def _get(url, **headers):
