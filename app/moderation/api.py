@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.accounts.auth import require_login
-from app.errors import Forbidden
+from app.consultations.staff import check, check_somewhere
 from app.extensions import limiter
 from app.moderation import queries, services
 from app.moderation.schemas import (
@@ -29,12 +29,15 @@ blp = Blueprint("moderation_api", __name__, url_prefix="/api", description="Mod�
 
 
 def moderators_only(view):
-    """Checked before the body is parsed: 401 anonymous, 403 signed-in without the moderator role."""
+    """Checked before the body is parsed: 401 anonymous, 403 for people who moderate nothing, and 403
+    when the contribution or comment of the URL is in a consultation the caller does not moderate."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if not require_login().has_role("moderator"):
-            raise Forbidden("Réservé à l'équipe de modération.")
+        check_somewhere(require_login(), "moderate")
+        for kind in ("contribution", "comment"):
+            if f"{kind}_id" in kwargs:
+                check(current_user, "moderate", queries.consultation_of(kind, kwargs[f"{kind}_id"]))
         return view(*args, **kwargs)
 
     return wrapped

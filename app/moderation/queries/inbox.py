@@ -40,6 +40,8 @@ class InboxFilters:
     after: tuple | None = None  # keyset cursors (created_at, id), decoded
     before: tuple | None = None
     per_page: int = PAGE_SIZE
+    # The consultations the moderator may see (None: every one, for platform-wide moderators).
+    allowed_ids: list | None = None
 
 
 def _where(filters):
@@ -55,6 +57,9 @@ def _where(filters):
         if getattr(filters, name):
             clauses.append(clause)
             params[name] = getattr(filters, name)
+    if filters.allowed_ids is not None:
+        clauses.append("c.consultation_id = ANY(CAST(:allowed_ids AS integer[]))")
+        params["allowed_ids"] = list(filters.allowed_ids)
     if filters.date_from:
         clauses.append("c.created_at >= (CAST(:date_from AS date)::timestamp AT TIME ZONE 'Europe/Paris')")
         params["date_from"] = filters.date_from
@@ -140,9 +145,12 @@ def inbox_items(filters):
 OPTIONS_SQL = """
 SELECT
   (SELECT coalesce(json_agg(json_build_object('id', id, 'slug', slug, 'title', title,
-     'moderation_mode', moderation_mode) ORDER BY title), '[]') FROM consultations) AS consultations,
+     'moderation_mode', moderation_mode) ORDER BY title), '[]') FROM consultations
+     WHERE CAST(:allowed_ids AS integer[]) IS NULL OR id = ANY(CAST(:allowed_ids AS integer[])))
+     AS consultations,
   (SELECT coalesce(json_agg(json_build_object('code', code, 'name', name) ORDER BY name), '[]')
-     FROM qpv WHERE code IN (SELECT qpv_code FROM consultation_qpvs)) AS qpvs,
+     FROM qpv WHERE code IN (SELECT qpv_code FROM consultation_qpvs WHERE CAST(:allowed_ids AS integer[]) IS NULL
+       OR consultation_id = ANY(CAST(:allowed_ids AS integer[])))) AS qpvs,
   (SELECT coalesce(json_agg(json_build_object('slug', slug, 'label', label, 'color', color) ORDER BY position), '[]')
      FROM themes) AS themes,
   (SELECT coalesce(json_agg(json_build_object('id', id, 'label', label) ORDER BY position, id), '[]')
@@ -150,9 +158,36 @@ SELECT
 """
 
 
-def filter_options():
-    """Consultations, QPV, themes and active reject reasons for the filter bar, in one statement."""
-    return dict(db.session.execute(text(OPTIONS_SQL)).mappings().one())
+def filter_options(allowed_ids=None):
+    """Consultations (those of `allowed_ids` when given), their QPV, themes and active reject reasons
+    for the filter bar, in one statement."""
+    params = {"allowed_ids": None if allowed_ids is None else list(allowed_ids)}
+    return dict(db.session.execute(text(OPTIONS_SQL), params).mappings().one())
+
+
+CONSULTATION_OF_SQL = {
+    "contribution": "SELECT consultation_id FROM contributions WHERE id = :id",
+    "comment": "SELECT c.consultation_id FROM comments m JOIN contributions c ON c.id = m.contribution_id"
+    " WHERE m.id = :id",
+}
+
+
+def consultation_of(kind, target_id):
+    """The consultation id of a contribution or comment, or NotFound."""
+    from app.errors import NotFound
+
+    consultation_id = db.session.execute(text(CONSULTATION_OF_SQL[kind]), {"id": target_id}).scalar()
+    if consultation_id is None:
+        raise NotFound(
+            "Cette contribution n'existe pas." if kind == "contribution" else "Ce commentaire n'existe pas."
+        )
+    return consultation_id
+
+
+def consultations_of(contribution_ids):
+    """The distinct consultation ids of these contributions."""
+    sql = "SELECT DISTINCT consultation_id FROM contributions WHERE id = ANY(CAST(:ids AS integer[]))"
+    return db.session.execute(text(sql), {"ids": list(contribution_ids)}).scalars().all()
 
 
 def active_reasons():

@@ -15,7 +15,7 @@ ANSWER_MAX = 5000
 
 def set_official_answer(moderator, contribution, outcome, answer):
     """Publish the project team's answer and outcome; the author and voters are told by e-mail."""
-    check_moderator(moderator)
+    check_moderator(moderator, contribution.consultation_id)
     answer = (answer or "").strip()
     fields = {}
     if outcome not in OUTCOME_LABELS:

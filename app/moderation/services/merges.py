@@ -62,7 +62,8 @@ MERGE_STATEMENTS = (
 
 def merge(moderator, source, target, reason=None):
     """Merge `source` into `target` (same consultation); `source` becomes « merged ». Returns target."""
-    check_moderator(moderator)
+    check_moderator(moderator, source.consultation_id)
+    check_moderator(moderator, target.consultation_id)
     reason = clean_reason(reason) or f"Fusionnée avec la contribution n° {target.id}."
     if source.id == target.id:
         raise Invalid(

@@ -1,8 +1,9 @@
-"""Back office under /moderation: moderators and admins only (checked once for every route)."""
+"""Back office under /moderation: moderators (platform-wide or assigned to a consultation) and admins."""
 
-from flask import Blueprint
-from flask_login import current_user
+from flask import Blueprint, session
+from flask_login import current_user, user_logged_in
 
+from app.consultations.staff import assigned_roles, may_somewhere
 from app.errors import Forbidden
 from app.extensions import login_manager
 
@@ -14,9 +15,26 @@ def _staff_only():
     # Anonymous: sent to the login page (HTML) or 401 (JSON); other roles: 403.
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    if not current_user.has_role("moderator"):
+    if not may_somewhere(current_user, "moderate"):  # platform-wide, or assigned to a consultation
         raise Forbidden("Cet espace est réservé à l'équipe de modération.")
     return None
+
+
+ASSIGNED_FLAG = "assigned_roles"
+
+
+@user_logged_in.connect
+def _remember_assignments(sender, user, **extra):
+    # Read by the navigation on every page: kept in the session at sign-in, no query per page.
+    session[ASSIGNED_FLAG] = sorted(assigned_roles(user))
+
+
+@bp.app_context_processor
+def _assigned():
+    def assigned(role):
+        return current_user.is_authenticated and role in session.get(ASSIGNED_FLAG, ())
+
+    return {"assigned": assigned}
 
 
 @bp.context_processor

@@ -11,7 +11,7 @@ from app.maps.builders import base_map, map_html_parts
 from app.moderation import queries, services
 from app.moderation.services.flags import FLAG_REASONS
 from app.moderation.views import bp
-from app.moderation.views.helpers import form_action, form_int, me, next_url
+from app.moderation.views.helpers import check_moderates, form_action, form_int, me, moderates, next_url
 
 DONE = {
     "approve": "Contribution publiée.",
@@ -25,6 +25,7 @@ DONE["unhide"] = "Contribution de nouveau visible."
 def contribution(contribution_id):
     """Everything about one contribution, with the forms to act on it."""
     data = queries.contribution_detail(contribution_id)
+    check_moderates(data["contribution"].consultation_id)
     map_parts, map_names = _place_map(data.pop("perimeter"), data["place"])
     return render_template(
         "moderation/contribution.html",
@@ -55,6 +56,7 @@ def _place_map(perimeter, place):
 
 
 @bp.post("/contributions/<int:contribution_id>/decision")
+@moderates("contribution")
 @form_action("moderation.contribution")
 def decision(contribution_id):
     """Approve, reject, hide or unhide from a form."""
@@ -67,6 +69,7 @@ def decision(contribution_id):
 
 
 @bp.post("/contributions/<int:contribution_id>/modifier")
+@moderates("contribution")
 @form_action("moderation.contribution")
 def edit(contribution_id):
     """Correct the title, text, theme or place (the previous version is kept)."""
@@ -94,6 +97,7 @@ def edit(contribution_id):
 
 
 @bp.post("/contributions/<int:contribution_id>/fusion")
+@moderates("contribution")
 @form_action("moderation.contribution")
 def merge(contribution_id):
     """Merge this contribution into another one of the same consultation."""
@@ -113,6 +117,7 @@ def merge(contribution_id):
 
 
 @bp.post("/contributions/<int:contribution_id>/reponse")
+@moderates("contribution")
 @form_action("moderation.contribution")
 def answer(contribution_id):
     """Publish the official answer and outcome (author and voters are notified)."""
