@@ -89,6 +89,15 @@ def merge(args, contribution_id):
     return services.merge(moderator, source, target, args["reason"])
 
 
+@blp.route("/moderation/contributions/<int:contribution_id>/review", methods=["POST"])
+@moderators_only
+@blp.response(200, ModeratedContributionSchema)
+def review(contribution_id):
+    """« Vu, rien à signaler »: a published idea leaves the « À relire » queue without a decision."""
+    moderator = current_user._get_current_object()
+    return services.mark_reviewed(moderator, queries.get_contribution(contribution_id))
+
+
 @blp.route("/moderation/contributions/<int:contribution_id>/duplicates")
 @moderators_only
 @blp.response(200, DuplicateSchema(many=True))

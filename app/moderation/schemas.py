@@ -82,6 +82,7 @@ class ModeratedContributionSchema(Schema):
     outcome = fields.String(dump_only=True, allow_none=True)
     official_answer = fields.String(dump_only=True, allow_none=True)
     answered_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    reviewed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class BulkResultSchema(Schema):

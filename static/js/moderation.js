@@ -1,11 +1,11 @@
-/* Moderation inbox: keyboard triage (j/k, a, r, h, u, m, x, o, n/p, ?), decisions through the JSON API. */
+/* Moderation inbox: keyboard triage (j/k, a, v, r, h, u, m, x, o, n/p, ?), decisions through the JSON API. */
 (function () {
   "use strict";
   var list = document.getElementById("mod-list");
   var pane = document.getElementById("mod-pane");
   var help = document.getElementById("mod-help");
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content;
-  var STATUS = { approve: "published", unhide: "published", reject: "rejected", hide: "hidden", merge: "merged" };
+  var STATUS = { approve: "published", unhide: "published", reject: "rejected", hide: "hidden", merge: "merged", review: "published" };
   var LABELS = { published: "Publiée", rejected: "Refusée", hidden: "Masquée", merged: "Fusionnée" };
   var items = list ? Array.prototype.slice.call(list.querySelectorAll(".mod-item")) : [];
   var current = -1;
@@ -55,6 +55,7 @@
     if (!button) { return; }
     if (action === "reject" || action === "hide") { return openReason(action); }
     if (action === "merge") { return openMerge(); }
+    if (action === "review") { return send(list.dataset.reviewUrl, {}, action); }
     send(list.dataset.decisionUrl, { action: action }, action);
   }
 
@@ -141,9 +142,11 @@
     if (box) { box.checked = false; box.disabled = true; }
     if (before !== after) { bump(before, -1); bump(after, 1); }
     if (target.dataset.flags !== "0") { bump("flagged", -1); target.dataset.flags = "0"; }
+    // Any decision (or « Vu, rien à signaler ») takes the idea out of the « À relire » queue.
+    if (target.dataset.toReview === "1") { bump("review", -1); target.dataset.toReview = "0"; }
     // Items that left this tab shift the pages: the same page is then reloaded instead of the next one.
     var tab = list.dataset.tab;
-    if (tab === "flagged" || after !== tab) { processed += 1; }
+    if (tab === "flagged" || tab === "review" || after !== tab) { processed += 1; }
   }
 
   function bump(tab, delta) {
@@ -190,6 +193,7 @@
     r: function () { start("reject"); },
     h: function () { start("hide"); },
     u: function () { start("unhide"); },
+    v: function () { start("review"); },
     m: function () { start("merge"); },
     x: toggleCheck,
     o: function () { if (item()) { go(item().dataset.url); } },

@@ -30,6 +30,18 @@ def requests_for(ctx):
             {"action": "approve"},
             "html",
         ),
+        "moderation.review": (
+            "POST",
+            f"/moderation/contributions/{new('published').id}/vu",
+            {},
+            "html",
+        ),
+        "moderation_api.review": (
+            "POST",
+            f"/api/moderation/contributions/{new('published').id}/review",
+            None,
+            "api",
+        ),
         "moderation.edit": (
             "POST",
             f"/moderation/contributions/{new('pending').id}/modifier",

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app import keyset
@@ -12,17 +13,25 @@ from app.moderation.queries.duplicates import duplicate_params, duplicates_json_
 
 TABS = {
     "pending": "Nouvelles",
+    "review": _l("À relire"),
     "flagged": "Signalées",
     "published": "Publiées",
     "rejected": "Refusées",
     "hidden": "Masquées",
     "merged": "Fusionnées",
 }
+# « À relire »: published under post-moderation, looked at by no moderator yet (partial index
+# ix_contributions_to_review, in the keyset order created_at, id).
+REVIEW_CONDITION = (
+    "c.status = 'published' AND c.reviewed_at IS NULL"
+    " AND c.consultation_id IN (SELECT id FROM consultations WHERE moderation_mode = 'post')"
+)
 TAB_CONDITIONS = {
     "flagged": "c.flag_count > 0 AND c.status <> 'merged'",
-    **{tab: f"c.status = '{tab}'" for tab in TABS if tab != "flagged"},
+    "review": REVIEW_CONDITION,
+    **{tab: f"c.status = '{tab}'" for tab in TABS if tab not in ("flagged", "review")},
 }
-DUPLICATE_TABS = ("pending", "flagged")  # where triage happens (previews cost a KNN scan per row)
+DUPLICATE_TABS = ("pending", "review", "flagged")  # where triage happens (previews cost a KNN scan per row)
 PAGE_SIZE = 50
 
 
@@ -99,6 +108,7 @@ WITH page AS (
 SELECT c.id, c.title, c.body, c.status, c.source, c.created_at, c.flag_count, c.agree_count,
   c.disagree_count, c.comment_count, c.moderation_reason, c.merged_into_id, c.outcome, c.official_answer,
   c.consultation_id, c.qpv_code, c.theme_slug, c.author_id,
+  (c.status = 'published' AND c.reviewed_at IS NULL AND co.moderation_mode = 'post') AS to_review,
   co.slug AS consultation_slug, co.title AS consultation_title, co.moderation_mode,
   t.label AS theme_label, t.color AS theme_color, q.name AS qpv_name, m.name AS commune_name,
   u.pseudonym AS author, (u.banned_at IS NOT NULL OR u.suspended_until > now()) AS author_sanctioned,

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app import keyset
@@ -18,6 +19,8 @@ ACTION_LABELS = {
     "edit": "Correction",
     "merge": "Fusion",
     "answer": "Réponse officielle",
+    "review": _l("Vu, rien à signaler"),
+    "undo": _l("Annulation d'une décision"),
     "suspend": "Suspension",
     "ban": "Bannissement",
     "lift_sanction": "Levée de sanction",

@@ -20,6 +20,7 @@ from app.moderation.services.decisions import (
 from app.moderation.services.edits import edit_contribution, point
 from app.moderation.services.flags import FLAG_REASONS, flag_comment, flag_contribution, get_flag_target
 from app.moderation.services.merges import merge
+from app.moderation.services.review import mark_reviewed
 from app.moderation.services.users import (
     GRANTABLE_ROLES,
     ban_user,
@@ -50,6 +51,7 @@ __all__ = [
     "hide",
     "hide_comment",
     "lift_sanction",
+    "mark_reviewed",
     "merge",
     "point",
     "recount_comments",

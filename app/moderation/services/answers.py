@@ -8,6 +8,7 @@ from app.moderation.services.common import (
     check_moderator,
     lock_contribution,
     schedule_map_refresh,
+    set_reviewed,
 )
 
 ANSWER_MAX = 5000
@@ -36,6 +37,7 @@ def set_official_answer(moderator, contribution, outcome, answer):
     contribution.official_answer = answer
     contribution.answered_at = utcnow()
     contribution.answered_by_id = moderator.id
+    set_reviewed(contribution, moderator)
     entry = record(
         moderator,
         "answer",

@@ -29,6 +29,12 @@ def contribution_snapshot(contribution):
         "workshop_agree_count",
         "workshop_disagree_count",
         "flag_count",
+        # What an undo puts back too (and the « À relire » queue).
+        "published_at",
+        "reviewed_at",
+        "reviewed_by_id",
+        "answered_at",
+        "answered_by_id",
     )
     return {name: _json_value(getattr(contribution, name)) for name in names}
 

@@ -91,3 +91,12 @@ def enqueue_notification(func, *args):
     return enqueue_after_commit(
         "mail", f"app.moderation.tasks.{func}", *args, retry=Retry(max=3, interval=list(MAIL_RETRY))
     )
+
+
+def set_reviewed(contribution, moderator):
+    """A moderator looked at this idea: out of the « À relire » queue (kept when already reviewed)."""
+    if contribution.reviewed_at is None:
+        from app.consultations.models import utcnow
+
+        contribution.reviewed_at = utcnow()
+        contribution.reviewed_by_id = moderator.id if moderator is not None else None

@@ -16,6 +16,7 @@ from app.moderation.services.common import (
     lock_contribution,
     lock_contributions,
     schedule_map_refresh,
+    set_reviewed,
 )
 
 # action -> (statuses it applies to, resulting status)
@@ -73,7 +74,8 @@ def _apply(moderator, contribution, action, reason):
     else:
         contribution.moderation_reason = reason
     contribution.flag_count = 0
-    _resolve_flags(Flag.contribution_id == contribution.id)
+    set_reviewed(contribution, moderator)
+    resolved = _resolve_flags(Flag.contribution_id == contribution.id)
     db.session.flush()
     entry = record(
         moderator,
@@ -83,7 +85,7 @@ def _apply(moderator, contribution, action, reason):
         contribution.consultation_id,
         reason,
         before,
-        contribution_snapshot(contribution),
+        {**contribution_snapshot(contribution), "resolved_flags": resolved},
     )
     if before["status"] != new_status:
         schedule_map_refresh(contribution.consultation_id)
@@ -123,7 +125,14 @@ def bulk_decide(moderator, contribution_ids, action, reason=None):
 
 
 def _resolve_flags(condition):
-    db.session.execute(update(Flag).where(condition, Flag.resolved_at.is_(None)).values(resolved_at=utcnow()))
+    """Resolve the open flags matching `condition`; returns their ids (an undo opens them again)."""
+    statement = (
+        update(Flag)
+        .where(condition, Flag.resolved_at.is_(None))
+        .values(resolved_at=utcnow())
+        .returning(Flag.id)
+    )
+    return sorted(db.session.execute(statement).scalars())
 
 
 # --- comments ---------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from app.moderation.services.common import (
     enqueue_notification,
     lock_contributions,
     schedule_map_refresh,
+    set_reviewed,
 )
 from app.moderation.services.decisions import expire_counters
 
@@ -81,6 +82,7 @@ def merge(moderator, source, target, reason=None):
     expire_counters([source.id, target.id])
     db.session.refresh(source)
     db.session.refresh(target)
+    set_reviewed(source, moderator)
     after = {"source": contribution_snapshot(source), "target": contribution_snapshot(target)}
     entry = record(
         moderator, "merge", "contribution", source.id, source.consultation_id, reason, before, after

@@ -4,6 +4,7 @@ import json
 
 import folium
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.contributions.models import OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS
 from app.errors import Invalid
@@ -65,6 +66,16 @@ def decision(contribution_id):
     reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
     services.decide(me(), item, action, reason)
     flash(DONE.get(action, "C'est fait."), "success")
+    return redirect(next_url(url_for("moderation.contribution", contribution_id=contribution_id)))
+
+
+@bp.post("/contributions/<int:contribution_id>/vu")
+@moderates("contribution")
+@form_action("moderation.contribution")
+def review(contribution_id):
+    """« Vu, rien à signaler »: the idea leaves the « À relire » queue."""
+    services.mark_reviewed(me(), queries.get_contribution(contribution_id))
+    flash(_("Idée relue : rien à signaler."), "success")
     return redirect(next_url(url_for("moderation.contribution", contribution_id=contribution_id)))
 
 
