@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from app.contributions.models import OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS
 from app.errors import Invalid
-from app.maps.builders import base_map, map_html_parts
+from app.maps.builders import SafeGeoJsonTooltip, base_map, map_html_parts
 from app.moderation import queries, services
 from app.moderation.services.flags import FLAG_REASONS
 from app.moderation.views import bp
@@ -27,7 +27,7 @@ def contribution(contribution_id):
     """Everything about one contribution, with the forms to act on it."""
     data = queries.contribution_detail(contribution_id)
     check_moderates(data["contribution"].consultation_id)
-    map_parts, map_names = _place_map(data.pop("perimeter"), data["place"])
+    map_parts, map_names = _place_map(data.pop("perimeter"), data["place"], data["neighbours"])
     return render_template(
         "moderation/contribution.html",
         **data,
@@ -40,8 +40,9 @@ def contribution(contribution_id):
     )
 
 
-def _place_map(perimeter, place):
-    # Street level around the contribution: is the place plausible? The dashed line is the perimeter + margin.
+def _place_map(perimeter, place, neighbours):
+    # Street level around the contribution: is the place plausible? The dashed line is the perimeter + margin;
+    # the grey dots are its nearest neighbours (duplicates, context), their titles as text tooltips.
     fmap = base_map(location=[place["lat"], place["lon"]], zoom_start=16)
     folium.GeoJson(
         perimeter,
@@ -50,10 +51,32 @@ def _place_map(perimeter, place):
     ).add_to(fmap)
     if place["geometry_type"] != "POINT":
         folium.GeoJson(place["geometry"], name="Lieu").add_to(fmap)
+    if neighbours:
+        _neighbours_layer(neighbours).add_to(fmap)
     marker = folium.CircleMarker(
         [place["lat"], place["lon"]], radius=9, color="#a4262c", fill=True, fill_opacity=0.8
     ).add_to(fmap)
     return map_html_parts(fmap), {"map": fmap.get_name(), "marker": marker.get_name()}
+
+
+def _neighbours_layer(neighbours):
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [n["lon"], n["lat"]]},
+            "properties": {
+                "titre": f"n° {n['id']} « {n['title']} »",
+                "etat": f"{STATUS_LABELS[n['status']]} · {n['distance_m']} m",
+            },
+        }
+        for n in neighbours
+    ]
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=str(_("Idées voisines")),
+        marker=folium.CircleMarker(radius=6, color="#555", weight=1, fill=True, fill_opacity=0.6),
+        tooltip=SafeGeoJsonTooltip(fields=["titre", "etat"], labels=False),
+    )
 
 
 @bp.post("/contributions/<int:contribution_id>/decision")
