@@ -23,6 +23,8 @@ from app.moderation.schemas import (
     MergeSchema,
     ModeratedCommentSchema,
     ModeratedContributionSchema,
+    UndoResultSchema,
+    UndoSchema,
 )
 
 blp = Blueprint("moderation_api", __name__, url_prefix="/api", description="Modération et signalements")
@@ -96,6 +98,16 @@ def review(contribution_id):
     """« Vu, rien à signaler »: a published idea leaves the « À relire » queue without a decision."""
     moderator = current_user._get_current_object()
     return services.mark_reviewed(moderator, queries.get_contribution(contribution_id))
+
+
+@blp.route("/moderation/undo", methods=["POST"])
+@moderators_only
+@blp.arguments(UndoSchema)
+@blp.response(200, UndoResultSchema)
+def undo(args):
+    """Undo decisions made a few minutes ago (their audit entry ids; a bulk action: all of its entries)."""
+    moderator = current_user._get_current_object()
+    return {"undone": [c.id for c in services.undo(moderator, args["action_ids"])]}
 
 
 @blp.route("/moderation/contributions/<int:contribution_id>/duplicates")

@@ -85,6 +85,19 @@ class ModeratedContributionSchema(Schema):
     reviewed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
+class UndoSchema(Schema):
+    action_ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1)),
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "ids of the audit entries of the decisions to undo"},
+    )
+
+
+class UndoResultSchema(Schema):
+    undone = fields.List(fields.Integer(), dump_only=True)
+
+
 class BulkResultSchema(Schema):
     done = fields.List(fields.Integer(), dump_only=True)
     skipped = fields.List(fields.Integer(), dump_only=True)

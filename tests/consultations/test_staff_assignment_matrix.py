@@ -124,9 +124,20 @@ def world(make_consultation, make_contribution, make_comment, make_user, assign)
 
     make_contribution(y, author=author, status="pending", title="Idée de Y")
     reason_id = db.session.execute(db.text("SELECT id FROM reject_reasons ORDER BY id LIMIT 1")).scalar()
+
+    def decided():
+        from app.moderation import services
+
+        item = new("pending")
+        services.approve(make_user(role="admin"), item)
+        db.session.commit()
+        sql = "SELECT max(id) FROM moderation_actions WHERE target_id = :id"
+        return db.session.execute(db.text(sql), {"id": item.id}).scalar()
+
     ctx = {
         "consultation": x,
         "new": new,
+        "decided": decided,
         "comment": lambda: make_comment(new("published"), author, "Un commentaire"),
         "user": make_user,
         "resident": make_user(),

@@ -204,3 +204,12 @@ def active_reasons():
     """Active reject reasons, in the admin's order."""
     sql = "SELECT id, label FROM reject_reasons WHERE active ORDER BY position, id"
     return db.session.execute(text(sql)).mappings().all()
+
+
+def consultations_of_actions(action_ids):
+    """The distinct consultation ids of the contributions these audit entries are about."""
+    sql = (
+        "SELECT DISTINCT c.consultation_id FROM moderation_actions a JOIN contributions c ON c.id = a.target_id"
+        " WHERE a.target_type = 'contribution' AND a.id = ANY(CAST(:ids AS bigint[]))"
+    )
+    return db.session.execute(text(sql), {"ids": list(action_ids)}).scalars().all()

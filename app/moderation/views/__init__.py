@@ -40,8 +40,9 @@ def _assigned():
 @bp.context_processor
 def _labels():
     from app.moderation.queries.lists import ACTION_LABELS
+    from app.moderation.views.helpers import take_undo_notice
 
-    return {"action_labels": ACTION_LABELS}
+    return {"action_labels": ACTION_LABELS, "undo_notice": take_undo_notice}
 
 
 from app.moderation.views import admin, comments, contributions, inbox  # noqa: E402, F401

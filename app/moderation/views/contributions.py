@@ -12,7 +12,15 @@ from app.maps.builders import SafeGeoJsonTooltip, base_map, map_html_parts
 from app.moderation import queries, services
 from app.moderation.services.flags import FLAG_REASONS
 from app.moderation.views import bp
-from app.moderation.views.helpers import check_moderates, form_action, form_int, me, moderates, next_url
+from app.moderation.views.helpers import (
+    check_moderates,
+    form_action,
+    form_int,
+    me,
+    moderates,
+    next_url,
+    offer_undo,
+)
 
 DONE = {
     "approve": "Contribution publiée.",
@@ -27,6 +35,8 @@ def contribution(contribution_id):
     """Everything about one contribution, with the forms to act on it."""
     data = queries.contribution_detail(contribution_id)
     check_moderates(data["contribution"].consultation_id)
+    latest = data["actions"][0] if data["actions"] else None
+    undoable = latest if latest and services.is_undoable(latest["action"], latest["created_at"]) else None
     map_parts, map_names = _place_map(data.pop("perimeter"), data["place"], data["neighbours"])
     return render_template(
         "moderation/contribution.html",
@@ -37,6 +47,7 @@ def contribution(contribution_id):
         source_labels=SOURCE_LABELS,
         outcome_labels=OUTCOME_LABELS,
         flag_reasons=FLAG_REASONS,
+        undoable=undoable,
     )
 
 
@@ -89,6 +100,7 @@ def decision(contribution_id):
     reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
     services.decide(me(), item, action, reason)
     flash(DONE.get(action, "C'est fait."), "success")
+    offer_undo(_("Décision sur la contribution n° %(id)d.", id=contribution_id))
     return redirect(next_url(url_for("moderation.contribution", contribution_id=contribution_id)))
 
 
@@ -158,4 +170,5 @@ def answer(contribution_id):
     item = queries.get_contribution(contribution_id)
     services.set_official_answer(me(), item, request.form.get("outcome"), request.form.get("official_answer"))
     flash("Réponse publiée : l'auteur et les votants vont être prévenus par e-mail.", "success")
+    offer_undo(_("Réponse à la contribution n° %(id)d.", id=contribution_id))
     return redirect(url_for("moderation.contribution", contribution_id=contribution_id))

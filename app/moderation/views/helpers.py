@@ -3,7 +3,7 @@
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -124,3 +124,30 @@ def moderates(kind):
         return wrapped
 
     return decorator
+
+
+UNDO_KEY = "moderation_undo"
+
+
+def offer_undo(label):
+    """After a decision: the next page shows a dismissible notice offering to undo it for a few minutes."""
+    from app.consultations.models import utcnow
+    from app.moderation.services import UNDOABLE, undo_delay
+    from app.moderation.services.audit import recorded_in_request
+
+    ids = [entry_id for entry_id, action in recorded_in_request() if action in UNDOABLE]
+    if ids:
+        until = utcnow() + undo_delay()
+        session[UNDO_KEY] = {"ids": ids, "label": str(label), "until": until.isoformat()}
+
+
+def take_undo_notice():
+    """The undo notice to show once (None when there is none or its delay has passed)."""
+    from datetime import datetime
+
+    from app.consultations.models import utcnow
+
+    notice = session.pop(UNDO_KEY, None) if UNDO_KEY in session else None
+    if notice is None or datetime.fromisoformat(notice["until"]) <= utcnow():
+        return None
+    return notice

@@ -3,6 +3,7 @@
 from functools import wraps
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.consultations.staff import check_somewhere, scope_ids
 from app.contributions.models import SOURCE_LABELS, STATUS_LABELS
@@ -19,6 +20,7 @@ from app.moderation.views.helpers import (
     me,
     moderated_consultation,
     next_url,
+    offer_undo,
 )
 
 ACTION_DONE = {"approve": "approuvée", "reject": "refusée", "hide": "masquée", "unhide": "réaffichée"}
@@ -122,4 +124,36 @@ def bulk():
     if result["skipped"]:
         message += f" {len(result['skipped'])} ignorée(s) : déjà dans un autre état."
     flash(message, "success")
+    offer_undo(_("Action groupée sur %(n)d contribution(s).", n=len(result["done"])))
     return redirect(next_url(url_for("moderation.inbox")))
+
+
+def _moderates_undone(view):
+    """Outside `form_action`: 403 when a decision to undo is about a consultation not moderated."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        check_somewhere(me(), "moderate")
+        for consultation_id in queries.consultations_of_actions(_undo_ids()):
+            check_moderates(consultation_id)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _undo_ids():
+    return [int(i) for i in request.form.getlist("action_ids") if i.isdigit() and len(i) < 16]
+
+
+@bp.post("/annulation")
+@_moderates_undone
+@form_action("moderation.inbox")
+def undo():
+    """Undo a decision (or a bulk action) made a few minutes ago: the previous state comes back."""
+    undone = services.undo(me(), _undo_ids())
+    flash(
+        _("Décision annulée : %(n)d contribution(s) remise(s) dans leur état précédent.", n=len(undone)),
+        "success",
+    )
+    default = url_for("moderation.contribution", contribution_id=undone[0].id) if len(undone) == 1 else None
+    return redirect(next_url(default or url_for("moderation.inbox")))
