@@ -45,7 +45,12 @@
   }
 
   function message(text) { var p = document.createElement("p"); p.className = "notice"; p.textContent = text; return p; }
-  function showError(text) { var el = pane.querySelector("[data-error]"); if (el) { el.textContent = text; } }
+  function showError(text) {
+    // The open panel's own line first (it is docked on screen), else the pane's.
+    var box = pane.querySelector("[data-panel]");
+    var el = (box && box.dataset.open && box.querySelector("[data-error]")) || pane.querySelector("[data-error]");
+    if (el) { el.textContent = text; }
+  }
   function panel() { return pane.querySelector("[data-panel]"); }
   function item() { return items[current]; }
 
