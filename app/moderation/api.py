@@ -45,6 +45,17 @@ def moderators_only(view):
     return wrapped
 
 
+def _with_undo(result):
+    """The answer of a decision, with the audit entry ids that undo it for a few minutes (`undo_action_ids`)."""
+    from app.moderation.services.audit import recorded_in_request
+
+    ids = [entry_id for entry_id, action in recorded_in_request() if action in services.UNDOABLE]
+    if isinstance(result, dict):
+        return {**result, "undo_action_ids": ids}
+    result.undo_action_ids = ids
+    return result
+
+
 def signed_in(view):
     """Checked before the body is parsed: 401 anonymous."""
 
@@ -65,7 +76,7 @@ def decide(args, contribution_id):
     moderator = current_user._get_current_object()
     contribution = queries.get_contribution(contribution_id)
     reason = services.compose_reason(args["reason_id"], args["reason"])
-    return services.decide(moderator, contribution, args["action"], reason)
+    return _with_undo(services.decide(moderator, contribution, args["action"], reason))
 
 
 @blp.route("/moderation/contributions/bulk", methods=["POST"])
@@ -76,7 +87,7 @@ def bulk(args):
     """Apply one decision to a selection; contributions in another state are skipped."""
     moderator = current_user._get_current_object()
     reason = services.compose_reason(args["reason_id"], args["reason"])
-    return services.bulk_decide(moderator, args["ids"], args["action"], reason)
+    return _with_undo(services.bulk_decide(moderator, args["ids"], args["action"], reason))
 
 
 @blp.route("/moderation/contributions/<int:contribution_id>/merge", methods=["POST"])
@@ -127,7 +138,9 @@ def answer(args, contribution_id):
     """Publish the official answer and outcome; author and voters are notified by e-mail."""
     moderator = current_user._get_current_object()
     contribution = queries.get_contribution(contribution_id)
-    return services.set_official_answer(moderator, contribution, args["outcome"], args["official_answer"])
+    return _with_undo(
+        services.set_official_answer(moderator, contribution, args["outcome"], args["official_answer"])
+    )
 
 
 @blp.route("/moderation/contributions/<int:contribution_id>", methods=["PATCH"])

@@ -83,6 +83,11 @@ class ModeratedContributionSchema(Schema):
     official_answer = fields.String(dump_only=True, allow_none=True)
     answered_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     reviewed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    undo_action_ids = fields.List(
+        fields.Integer(),
+        dump_only=True,
+        metadata={"description": "audit entries to send to /api/moderation/undo within a few minutes"},
+    )
 
 
 class UndoSchema(Schema):
@@ -101,6 +106,7 @@ class UndoResultSchema(Schema):
 class BulkResultSchema(Schema):
     done = fields.List(fields.Integer(), dump_only=True)
     skipped = fields.List(fields.Integer(), dump_only=True)
+    undo_action_ids = fields.List(fields.Integer(), dump_only=True)
 
 
 class ModeratedCommentSchema(Schema):

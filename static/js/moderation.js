@@ -124,8 +124,48 @@
       busy = false;
       if (!result.ok) { return showError(errorText(result.data)); }
       markDone(target, action);
+      offerUndo(result.data && result.data.undo_action_ids, target);
       nextUndone(true);
     }).catch(function () { busy = false; showError("Le serveur ne répond pas : réessayez."); });
+  }
+
+  // A dismissible notice above the list: « Annuler » sends the decision's audit entries to the undo API,
+  // then reloads the page (the idea is back where it was, counters included).
+  function offerUndo(ids, target) {
+    var old = document.querySelector("[data-undo-live]");
+    if (old) { old.remove(); }
+    if (!ids || !ids.length || !list.dataset.undoUrl) { return; }
+    var box = document.createElement("div");
+    box.className = "mod-undo";
+    box.setAttribute("role", "status");
+    box.dataset.undoLive = "1";
+    var text = document.createElement("span");
+    text.textContent = "Décision enregistrée sur « " + (target.querySelector(".mod-item-title") || {}).textContent + " ».";
+    var undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "button secondary";
+    undo.textContent = "Annuler";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "link";
+    close.setAttribute("aria-label", "Fermer ce message");
+    close.textContent = "×";
+    close.addEventListener("click", function () { box.remove(); });
+    undo.addEventListener("click", function () {
+      fetch(list.dataset.undoUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify({ action_ids: ids })
+      }).then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      }).then(function (result) {
+        if (!result.ok) { text.textContent = errorText(result.data); undo.remove(); return; }
+        window.location.reload();
+      }).catch(function () { text.textContent = "Le serveur ne répond pas : réessayez."; });
+    });
+    box.append(text, undo, close);
+    list.closest(".mod-split").before(box);
   }
 
   function errorText(data) {

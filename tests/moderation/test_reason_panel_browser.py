@@ -78,6 +78,18 @@ def test_reason_panel_is_within_the_viewport_at_1366x768(
         "[data-reason-panel] li:last-child button",
     ):
         assert fully_visible(page, selector), selector
+    # Refuse with the first reason, then undo from the notice: the idea is back in « Nouvelles ».
+    page.keyboard.press("1")
+    page.wait_for_selector(f"#item-{idea.id}.done")
+    page.wait_for_selector("[data-undo-live]")
+    page.screenshot(path=artifacts / "moderation-undo-notice-1366x768.png")
+    assert fully_visible(page, "[data-undo-live] button.secondary")
+    page.locator("[data-undo-live] button.secondary").click()
+    page.wait_for_selector(f"#item-{idea.id}:not(.done)")
+    assert page.locator('[data-count="pending"]').inner_text() == "4"
+    db.session.remove()
+    status = db.session.execute(db.text("SELECT status FROM contributions WHERE id = :id"), {"id": idea.id})
+    assert status.scalar() == "pending"
     # The detail page's refusal form too.
     page.goto(live_server.url + f"/moderation/contributions/{idea.id}")
     page.screenshot(path=artifacts / "moderation-detail-reasons-1366x768.png")
