@@ -184,12 +184,16 @@ CONSULTATION_OF_SQL = {
 
 def consultation_of(kind, target_id):
     """The consultation id of a contribution or comment, or NotFound."""
+    from flask_babel import gettext as _
+
     from app.errors import NotFound
 
     consultation_id = db.session.execute(text(CONSULTATION_OF_SQL[kind]), {"id": target_id}).scalar()
     if consultation_id is None:
         raise NotFound(
-            "Cette contribution n'existe pas." if kind == "contribution" else "Ce commentaire n'existe pas."
+            _("Cette contribution n'existe pas.")
+            if kind == "contribution"
+            else _("Ce commentaire n'existe pas.")
         )
     return consultation_id
 
