@@ -118,6 +118,8 @@ class Config:
     GEOCODER_CACHE_SECONDS = int(os.environ.get("GEOCODER_CACHE_SECONDS", 600))
     KIOSK_RATE_LIMIT = os.environ.get("KIOSK_RATE_LIMIT", "20 per 10 minutes")
     FLAG_THRESHOLD = int(os.environ.get("FLAG_THRESHOLD", 3))
+    # A moderation decision can be undone for this many seconds (5 minutes by default).
+    MODERATION_UNDO_SECONDS = int(os.environ.get("MODERATION_UNDO_SECONDS", 300))
     EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", 7))
     EXPORT_TEST_SLOW_SECONDS = float(os.environ.get("EXPORT_TEST_SLOW_SECONDS", 0))  # tests only
     # Accounts: personal API tokens' lifetime; sign-in lock after N failures, doubling from/up to (seconds).

@@ -1,9 +1,16 @@
-"""Staff per consultation: who an admin assigned where, and what that allows them to do there."""
+"""Staff per consultation: who an admin assigned where, and what that allows them to do there.
 
+The one authorization helper of the back office: pages, API and services ask `may`, `scope` or
+`check` here, never the role alone (an assignment would then be ignored)."""
+
+from functools import wraps
+
+from flask import has_request_context, request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.consultations.models import STAFF_ROLE_LABELS, STAFF_ROLES, ConsultationStaff, utcnow
-from app.errors import Forbidden, Invalid, NotFound
+from app.errors import Forbidden, Invalid, NotFound, Unauthorized
 from app.extensions import db
 
 # What each consultation role allows in its consultation (admins may do everything everywhere).
@@ -11,9 +18,34 @@ PERMISSIONS = {
     "edit": {"chef_de_projet"},
     "create_workshop": {"chef_de_projet", "animateur"},
     "manage_workshops": {"chef_de_projet", "animateur"},
+    # Inbox, detail, decisions, bulk actions, comments, flags, merges, official answers.
+    "moderate": {"moderateur"},
+    "export": {"urbaniste"},
+    # Non-public OGC collections (and unpublished photos) of the consultation.
+    "read_data": {"urbaniste"},
+    "read_reports": {"urbaniste", "moderateur", "chef_de_projet"},
 }
 # Platform-wide roles that work on every consultation keep these rights.
-PLATFORM = {"create_workshop": {"moderator"}, "manage_workshops": {"moderator"}}
+PLATFORM = {
+    "create_workshop": {"moderator"},
+    "manage_workshops": {"moderator"},
+    "moderate": {"moderator"},
+    "export": {"urbanist"},
+    "read_data": {"urbanist"},
+    "read_reports": {"urbanist", "moderator"},
+}
+_SCOPE_CACHE = "cartecommune.staff_scope"
+
+
+def refused_message(action):
+    """The French message of a refusal (translated at request time)."""
+    messages = {
+        "moderate": _("Réservé à l'équipe de modération de cette concertation."),
+        "export": _("Les exports sont réservés aux urbanistes de la concertation et aux administrateurs."),
+        "read_data": _("Les données de cette concertation sont réservées à ses urbanistes."),
+        "read_reports": _("Les rapports de cette concertation sont réservés à son équipe."),
+    }
+    return messages.get(action, _("Vous n'avez pas accès à cette concertation."))
 
 
 def _signed_in(user):
@@ -32,13 +64,106 @@ def staff_roles(user, consultation_id):
     return set(rows)
 
 
-def may(user, action, consultation_id):
-    """True when `user` may do `action` (edit, create_workshop…) in this consultation."""
+def platform_wide(user, action):
+    """True when `user` may do `action` in every consultation (admins, and the platform-wide roles)."""
+    return _signed_in(user) and (user.role == "admin" or user.role in PLATFORM.get(action, ()))
+
+
+def scope(user, action):
+    """None when `user` may do `action` in every consultation, else the frozenset of the consultation ids
+    where an assignment allows it (empty for anonymous people and unassigned accounts); one statement at
+    most, remembered for the rest of the request."""
     if not _signed_in(user):
-        return False
-    if user.role == "admin" or user.role in PLATFORM.get(action, ()):
-        return True
-    return bool(staff_roles(user, consultation_id) & PERMISSIONS[action])
+        return frozenset()
+    if platform_wide(user, action):
+        return None
+    cache = request.environ.setdefault(_SCOPE_CACHE, {}) if has_request_context() else {}
+    key = (user.id, action)
+    if key not in cache:
+        cache[key] = frozenset(
+            db.session.scalars(
+                select(ConsultationStaff.consultation_id).where(
+                    ConsultationStaff.user_id == user.id, ConsultationStaff.role.in_(PERMISSIONS[action])
+                )
+            )
+        )
+    return cache[key]
+
+
+def scope_ids(user, action):
+    """`scope` as SQL parameters: None (every consultation) or a list of ids."""
+    allowed = scope(user, action)
+    return None if allowed is None else sorted(allowed)
+
+
+def may(user, action, consultation_id):
+    """True when `user` may do `action` (edit, moderate, export…) in this consultation."""
+    allowed = scope(user, action)
+    return allowed is None or consultation_id in allowed
+
+
+def may_somewhere(user, action):
+    """True when `user` may do `action` in at least one consultation."""
+    allowed = scope(user, action)
+    return allowed is None or bool(allowed)
+
+
+def check(user, action, consultation_id, message=None):
+    """Unauthorized for anonymous people, Forbidden unless `user` may do `action` in this consultation."""
+    if not _signed_in(user):
+        raise Unauthorized()
+    if not may(user, action, consultation_id):
+        raise Forbidden(message or refused_message(action))
+
+
+def check_somewhere(user, action, message=None):
+    """Unauthorized / Forbidden unless `user` may do `action` in at least one consultation."""
+    if not _signed_in(user):
+        raise Unauthorized()
+    if not may_somewhere(user, action):
+        raise Forbidden(message or refused_message(action))
+
+
+def check_everywhere(user, action, message=None):
+    """Unauthorized / Forbidden unless `user` may do `action` in every consultation (platform-wide)."""
+    if not _signed_in(user):
+        raise Unauthorized()
+    if not platform_wide(user, action):
+        raise Forbidden(message or refused_message(action))
+
+
+def requires(action):
+    """View decorator: anonymous people go to the login page (401 in JSON), people who may do `action`
+    nowhere get 403; each route then checks its own consultation with `check`."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            from flask_login import current_user
+
+            from app.extensions import login_manager
+
+            if not _signed_in(current_user):
+                return login_manager.unauthorized()
+            check_somewhere(current_user, action)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def forget_scopes():
+    """Drop the request's remembered scopes (after an assignment changes)."""
+    if has_request_context():
+        request.environ.pop(_SCOPE_CACHE, None)
+
+
+def assigned_roles(user):
+    """The consultation roles `user` holds somewhere (a set), for the navigation."""
+    if not _signed_in(user):
+        return set()
+    return set(db.session.scalars(select(ConsultationStaff.role).where(ConsultationStaff.user_id == user.id)))
 
 
 def leads_any(user):
@@ -127,6 +252,7 @@ def ensure_assignment(consultation, user, role, assigned_by=None):
     )
     db.session.add(assignment)
     db.session.flush()
+    forget_scopes()
     return assignment, True
 
 
@@ -139,6 +265,7 @@ def unassign_staff(admin, consultation, assignment_id):
     user, role = assignment.user, assignment.role
     db.session.delete(assignment)
     db.session.flush()
+    forget_scopes()
     _audit(admin, "staff_unassign", user, consultation, before={"role": role})
 
 

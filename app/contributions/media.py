@@ -26,30 +26,37 @@ DEFAULT_PUBLIC_MAX_AGE = 300
 NOT_VISIBLE = "Cette photo n'existe pas ou n'est pas visible."
 
 _OWNER_SQL = text(
-    "SELECT c.status, c.author_id FROM photos p JOIN contributions c ON c.id = p.contribution_id"
+    "SELECT c.status, c.author_id, c.consultation_id FROM photos p JOIN contributions c ON c.id = p.contribution_id"
     " WHERE p.path = :path OR p.thumb_path = :path LIMIT 1"
 )
 
 
 def photo_owner(path):
-    """(status, author_id) of the contribution holding the photo or thumbnail at `path`, or None."""
+    """(status, author_id, consultation_id) of the contribution holding the photo or thumbnail at `path`, or None."""
     if not path or len(path) > 300 or "\x00" in path:
         return None
     return db.session.execute(_OWNER_SQL, {"path": path}).first()
 
 
-def may_see_unpublished(user, author_id):
-    """The author, and the staff who may read any contribution, see photos not (or no longer) public."""
+def may_see_unpublished(user, author_id, consultation_id):
+    """The author, and the staff who moderate or read the data of the consultation, see photos not (or
+    no longer) public."""
+    from app.consultations.staff import may
+
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return (author_id is not None and user.id == author_id) or user.is_staff or user.has_role("urbanist")
+    if author_id is not None and user.id == author_id:
+        return True
+    return may(user, "moderate", consultation_id) or may(user, "read_data", consultation_id)
 
 
 def serve(path):
     """The response for /media/<path>: public with a short cache, private without cache, or NotFound."""
     owner = photo_owner(path)
     public = owner is not None and owner.status == "published"
-    if owner is None or (not public and not may_see_unpublished(current_user, owner.author_id)):
+    if owner is None or (
+        not public and not may_see_unpublished(current_user, owner.author_id, owner.consultation_id)
+    ):
         return _not_visible()
     response = _file_response(path)
     if public:

@@ -69,6 +69,9 @@ class Contribution(db.Model):
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, index=True)
     updated_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow, onupdate=utcnow)
     published_at = db.Column(db.DateTime(timezone=True))
+    # A moderator looked at it (any decision, or « Vu, rien à signaler »): out of the « À relire » queue.
+    reviewed_at = db.Column(db.DateTime(timezone=True))
+    reviewed_by_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="SET NULL"))
     # Full-text search (French, unaccented: cc_search_vector, migration 0014); never loaded with the row.
     search = deferred(db.Column(TSVECTOR, db.Computed("cc_search_vector(title, body)", persisted=True)))
 
@@ -119,6 +122,12 @@ class Contribution(db.Model):
             "ix_contributions_merged_into",
             "merged_into_id",
             postgresql_where=db.text("merged_into_id IS NOT NULL"),
+        ),
+        db.Index(  # the moderation « À relire » tab, in its keyset order (migration 0022)
+            "ix_contributions_to_review",
+            "created_at",
+            "id",
+            postgresql_where=db.text("status = 'published' AND reviewed_at IS NULL"),
         ),
         db.Index(  # the moderation « flagged » tab (migration 0004)
             "ix_contributions_flagged",

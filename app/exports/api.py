@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.accounts.auth import require_login
-from app.errors import Forbidden
+from app.consultations.staff import check_somewhere
 from app.exports import queries, services
 from app.exports.schemas import ExportRequestSchema, ExportSchema
 
@@ -13,10 +13,10 @@ blp = Blueprint("exports_api", __name__, url_prefix="/api/exports", description=
 
 
 def require_urbanist():
-    """The signed-in urbanist or admin; 401 for anonymous callers, 403 for other roles."""
+    """The signed-in urbanist (platform-wide or assigned to a consultation) or admin; 401 for anonymous
+    callers, 403 for the others."""
     user = require_login()
-    if not user.has_role("urbanist"):
-        raise Forbidden("Les exports sont réservés aux urbanistes et aux administrateurs.")
+    check_somewhere(user, "export")
     return user
 
 

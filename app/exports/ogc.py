@@ -11,6 +11,7 @@ from datetime import UTC
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_login import current_user
 
+from app.consultations.staff import may, refused_message, scope_ids
 from app.errors import Forbidden, NotFound, Unauthorized, render_error
 from app.exports import ogc_queries
 from app.exports.ogc_html import collection_map, items_map
@@ -87,8 +88,15 @@ def _self_links(endpoint, json_type=JSON, **values):
     ]
 
 
-def private_reader():
-    return current_user.is_authenticated and current_user.has_role("urbanist")
+def private_scope():
+    """The consultations whose non-public data the caller reads: None for all (platform-wide urbanists,
+    admins), else the ids of their assignments (empty for everybody else)."""
+    return scope_ids(current_user, "read_data")
+
+
+def reads_private(consultation_id):
+    """True when the caller may read this consultation's non-public data (and its drafts)."""
+    return may(current_user, "read_data", consultation_id)
 
 
 @bp.get("/")  # OWSLib and some users add the slash
@@ -182,7 +190,7 @@ def _utc(moment):
 @bp.get("/collections")
 def collections():
     check_known(request.args, {"f"})
-    rows = ogc_queries.list_collections(private_reader())
+    rows = ogc_queries.list_collections(private_scope())
     data = {
         "links": _self_links("ogc.collections"),
         "collections": [collection_json(row, kind) for row in rows for kind in kinds_of(row.geometry_kinds)],
@@ -197,13 +205,13 @@ def readable_collection(collection_id):
     """(consultation row, Kind) if the caller may read it: 404 unknown, 401 anonymous, 403 other roles."""
     parts = split_collection_id(collection_id)
     row = ogc_queries.get_collection(parts[0]) if parts else None
-    private = private_reader()
+    private = row is not None and reads_private(row.id)
     if row is None or not (row.is_published or private) or parts[1] not in kinds_of(row.geometry_kinds):
         raise NotFound("Cette collection n'existe pas.")
     if not row.data_public and not private:
         if not current_user.is_authenticated:
             raise Unauthorized(UNAUTHORIZED)
-        raise Forbidden("Les données de cette concertation sont réservées aux urbanistes.")
+        raise Forbidden(refused_message("read_data"))
     return row, parts[1]
 
 

@@ -25,10 +25,15 @@ def _execute(statement, params):
     return db.session.connection().exec_driver_sql(statement, params)
 
 
-def list_collections(include_private):
-    """Consultations served as collections: public ones, or all of them for urbanists."""
-    condition = "TRUE" if include_private else "co.is_published AND co.data_public"
-    return _execute(f"{COLLECTION_COLUMNS} WHERE {condition} ORDER BY co.title, co.id", {}).all()
+def list_collections(private_ids):
+    """Consultations served as collections: the public ones, and those whose non-public data the caller
+    reads (`private_ids`: their ids, or None for all of them)."""
+    if private_ids is None:
+        return _execute(f"{COLLECTION_COLUMNS} ORDER BY co.title, co.id", {}).all()
+    condition = "(co.is_published AND co.data_public) OR co.id = ANY(%(private_ids)s)"
+    return _execute(
+        f"{COLLECTION_COLUMNS} WHERE {condition} ORDER BY co.title, co.id", {"private_ids": list(private_ids)}
+    ).all()
 
 
 def get_collection(slug):

@@ -4,30 +4,45 @@ from flask import current_app
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
-from sqlalchemy import select
+from sqlalchemy import select, text, true
 
 from app.consultations.models import Consultation, consultation_qpvs, utcnow
+from app.consultations.staff import check, scope_ids
 from app.errors import NotFound
 from app.exports.models import Export
 from app.extensions import db, redis_connection
 from app.territory.models import Qpv, Theme
 
 
+def _within_scope(user):
+    """SQL condition: exports whose consultations the user may still export (an ended assignment
+    takes its exports out of the list and of the downloads)."""
+    allowed = scope_ids(user, "export")
+    if allowed is None:
+        return true()
+    # Every id of params->consultation_ids is in `allowed`: jsonb containment the other way round.
+    condition = "to_jsonb(CAST(:allowed_ids AS integer[])) @> (exports.params -> 'consultation_ids')"
+    return text(condition).bindparams(allowed_ids=allowed)
+
+
 def user_exports(user, limit=30):
-    """The user's latest exports, newest first."""
+    """The user's latest exports of consultations they may still export, newest first."""
     return db.session.scalars(
         select(Export)
-        .where(Export.user_id == user.id)
+        .where(Export.user_id == user.id, _within_scope(user))
         .order_by(Export.created_at.desc(), Export.id.desc())
         .limit(limit)
     ).all()
 
 
 def get_user_export(user, export_id):
-    """The user's own export, or NotFound (other people's exports do not exist for them)."""
+    """The user's own export, or NotFound (other people's exports do not exist for them); Forbidden
+    once the user may no longer export one of its consultations."""
     export = db.session.get(Export, export_id)
     if export is None or export.user_id != user.id:
         raise NotFound("Cet export n'existe pas.")
+    for consultation_id in export.params.get("consultation_ids") or ():
+        check(user, "export", consultation_id)
     return export
 
 
@@ -64,11 +79,15 @@ def file_path(export):
     return path
 
 
-def form_choices():
-    """Consultations, their QPV and the themes offered on the export page."""
-    consultations = db.session.scalars(select(Consultation).order_by(Consultation.title)).all()
-    qpvs = db.session.scalars(
-        select(Qpv).where(Qpv.code.in_(select(consultation_qpvs.c.qpv_code))).order_by(Qpv.name)
-    ).all()
+def form_choices(user):
+    """The consultations `user` may export, their QPV and the themes offered on the export page."""
+    allowed = scope_ids(user, "export")
+    consultations = select(Consultation).order_by(Consultation.title)
+    qpv_codes = select(consultation_qpvs.c.qpv_code)
+    if allowed is not None:
+        consultations = consultations.where(Consultation.id.in_(allowed))
+        qpv_codes = qpv_codes.where(consultation_qpvs.c.consultation_id.in_(allowed))
+    consultations = db.session.scalars(consultations).all()
+    qpvs = db.session.scalars(select(Qpv).where(Qpv.code.in_(qpv_codes)).order_by(Qpv.name)).all()
     themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
     return {"consultations": consultations, "qpvs": qpvs, "themes": themes}

@@ -11,6 +11,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
 from app.consultations.models import Consultation, utcnow
+from app.consultations.staff import check
 from app.errors import Conflict, Invalid
 from app.exports import sql
 from app.exports.models import EXPORT_CRS, EXPORT_FORMATS, Export
@@ -36,6 +37,8 @@ STATUS_LABELS = {
 def request_export(user, data, enqueue=True):
     """Validate the parameters, record the Export and queue its job (after the commit)."""
     params = clean_params(data)
+    for consultation_id in params["consultation_ids"]:
+        check(user, "export", consultation_id)
     _check_active_exports(user)
     export = Export(user_id=user.id, format=data["format"], crs=data.get("crs") or "EPSG:4326", params=params)
     selection = selection_for(export)

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from app.accounts.auth import roles_required
+from app.consultations.staff import requires
 from app.errors import Conflict, Invalid, NotFound
 from app.exports import queries, services
 from app.exports.schemas import ExportRequestSchema
@@ -17,11 +17,11 @@ LIST_FIELDS = ("consultations", "qpv", "themes", "statuses")
 
 
 @bp.get("/exports")
-@roles_required("urbanist")
+@requires("export")
 def index():
     return render_template(
         "exports/index.html",
-        choices=queries.form_choices(),
+        choices=queries.form_choices(current_user),
         exports=queries.user_exports(current_user),
         statuses=EXPORT_STATUSES,
         direct_max=DIRECT_MAX_ROWS,
@@ -29,14 +29,14 @@ def index():
 
 
 @bp.get("/exports/liste")
-@roles_required("urbanist")
+@requires("export")
 def export_list():
     """The download list alone (refreshed by the page's script)."""
     return render_template("exports/_list.html", exports=queries.user_exports(current_user))
 
 
 @bp.post("/exports")
-@roles_required("urbanist")
+@requires("export")
 def create():
     """Form without JavaScript: small exports download at once, the others go to the worker."""
     data = {key: request.form.getlist(key) for key in LIST_FIELDS}
@@ -57,7 +57,7 @@ def create():
 
 
 @bp.get("/exports/<int:export_id>/fichier")
-@roles_required("urbanist")
+@requires("export")
 def download(export_id):
     """The file of one of the user's own exports, while it is kept."""
     export = queries.get_user_export(current_user, export_id)

@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from app.accounts.auth import require_login
-from app.errors import Forbidden
+from app.consultations.staff import check, check_somewhere
 from app.extensions import limiter
 from app.moderation import queries, services
 from app.moderation.schemas import (
@@ -23,21 +23,37 @@ from app.moderation.schemas import (
     MergeSchema,
     ModeratedCommentSchema,
     ModeratedContributionSchema,
+    UndoResultSchema,
+    UndoSchema,
 )
 
 blp = Blueprint("moderation_api", __name__, url_prefix="/api", description="Modération et signalements")
 
 
 def moderators_only(view):
-    """Checked before the body is parsed: 401 anonymous, 403 signed-in without the moderator role."""
+    """Checked before the body is parsed: 401 anonymous, 403 for people who moderate nothing, and 403
+    when the contribution or comment of the URL is in a consultation the caller does not moderate."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if not require_login().has_role("moderator"):
-            raise Forbidden("Réservé à l'équipe de modération.")
+        check_somewhere(require_login(), "moderate")
+        for kind in ("contribution", "comment"):
+            if f"{kind}_id" in kwargs:
+                check(current_user, "moderate", queries.consultation_of(kind, kwargs[f"{kind}_id"]))
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def _with_undo(result):
+    """The answer of a decision, with the audit entry ids that undo it for a few minutes (`undo_action_ids`)."""
+    from app.moderation.services.audit import recorded_in_request
+
+    ids = [entry_id for entry_id, action in recorded_in_request() if action in services.UNDOABLE]
+    if isinstance(result, dict):
+        return {**result, "undo_action_ids": ids}
+    result.undo_action_ids = ids
+    return result
 
 
 def signed_in(view):
@@ -60,7 +76,7 @@ def decide(args, contribution_id):
     moderator = current_user._get_current_object()
     contribution = queries.get_contribution(contribution_id)
     reason = services.compose_reason(args["reason_id"], args["reason"])
-    return services.decide(moderator, contribution, args["action"], reason)
+    return _with_undo(services.decide(moderator, contribution, args["action"], reason))
 
 
 @blp.route("/moderation/contributions/bulk", methods=["POST"])
@@ -71,7 +87,7 @@ def bulk(args):
     """Apply one decision to a selection; contributions in another state are skipped."""
     moderator = current_user._get_current_object()
     reason = services.compose_reason(args["reason_id"], args["reason"])
-    return services.bulk_decide(moderator, args["ids"], args["action"], reason)
+    return _with_undo(services.bulk_decide(moderator, args["ids"], args["action"], reason))
 
 
 @blp.route("/moderation/contributions/<int:contribution_id>/merge", methods=["POST"])
@@ -84,6 +100,25 @@ def merge(args, contribution_id):
     source = queries.get_contribution(contribution_id)
     target = queries.get_contribution(args["into"])
     return services.merge(moderator, source, target, args["reason"])
+
+
+@blp.route("/moderation/contributions/<int:contribution_id>/review", methods=["POST"])
+@moderators_only
+@blp.response(200, ModeratedContributionSchema)
+def review(contribution_id):
+    """« Vu, rien à signaler »: a published idea leaves the « À relire » queue without a decision."""
+    moderator = current_user._get_current_object()
+    return services.mark_reviewed(moderator, queries.get_contribution(contribution_id))
+
+
+@blp.route("/moderation/undo", methods=["POST"])
+@moderators_only
+@blp.arguments(UndoSchema)
+@blp.response(200, UndoResultSchema)
+def undo(args):
+    """Undo decisions made a few minutes ago (their audit entry ids; a bulk action: all of its entries)."""
+    moderator = current_user._get_current_object()
+    return {"undone": [c.id for c in services.undo(moderator, args["action_ids"])]}
 
 
 @blp.route("/moderation/contributions/<int:contribution_id>/duplicates")
@@ -103,7 +138,9 @@ def answer(args, contribution_id):
     """Publish the official answer and outcome; author and voters are notified by e-mail."""
     moderator = current_user._get_current_object()
     contribution = queries.get_contribution(contribution_id)
-    return services.set_official_answer(moderator, contribution, args["outcome"], args["official_answer"])
+    return _with_undo(
+        services.set_official_answer(moderator, contribution, args["outcome"], args["official_answer"])
+    )
 
 
 @blp.route("/moderation/contributions/<int:contribution_id>", methods=["PATCH"])

@@ -82,11 +82,31 @@ class ModeratedContributionSchema(Schema):
     outcome = fields.String(dump_only=True, allow_none=True)
     official_answer = fields.String(dump_only=True, allow_none=True)
     answered_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    reviewed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    undo_action_ids = fields.List(
+        fields.Integer(),
+        dump_only=True,
+        metadata={"description": "audit entries to send to /api/moderation/undo within a few minutes"},
+    )
+
+
+class UndoSchema(Schema):
+    action_ids = fields.List(
+        fields.Integer(validate=validate.Range(min=1)),
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "ids of the audit entries of the decisions to undo"},
+    )
+
+
+class UndoResultSchema(Schema):
+    undone = fields.List(fields.Integer(), dump_only=True)
 
 
 class BulkResultSchema(Schema):
     done = fields.List(fields.Integer(), dump_only=True)
     skipped = fields.List(fields.Integer(), dump_only=True)
+    undo_action_ids = fields.List(fields.Integer(), dump_only=True)
 
 
 class ModeratedCommentSchema(Schema):

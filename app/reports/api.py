@@ -5,18 +5,17 @@ from flask_smorest import Blueprint
 
 from app.accounts.auth import require_login
 from app.consultations.queries import get_consultation
-from app.errors import Forbidden, Invalid
+from app.consultations.staff import check_somewhere
+from app.errors import Invalid
 from app.reports import queries, services
 from app.reports.schemas import ReportDetailSchema, ReportListArgs, ReportRequestSchema, ReportSchema
 
 blp = Blueprint("reports_api", __name__, url_prefix="/api/reports", description="Rapports et bilans")
-READERS = ("urbanist", "moderator")
 
 
 def _reader():
     user = require_login()
-    if not user.has_role(*READERS):
-        raise Forbidden("Les rapports sont réservés aux urbanistes, modérateurs et administrateurs.")
+    check_somewhere(user, "read_reports")
     return user
 
 
@@ -74,6 +73,7 @@ def create_report(args):
         raise Invalid(message, fields={"consultation": [message]})
     consultation = get_consultation(args["consultation"]) if args.get("consultation") else None
     qpv = queries.get_qpv(args["qpv"]) if args.get("qpv") else None
+    services.check_reader(user, consultation.id if consultation else None, qpv.code if qpv else None)
     report = services.request_report(user, consultation=consultation, qpv=qpv)
     return serialize(report)
 
@@ -84,9 +84,10 @@ def create_report(args):
 @_documented
 def list_reports(args):
     """The versions of the reports on one consultation or QPV (territory when neither), newest first."""
-    _reader()
+    user = _reader()
     consultation_id = get_consultation(args["consultation"]).id if args.get("consultation") else None
     qpv_code = queries.get_qpv(args["qpv"]).code if args.get("qpv") else None
+    services.check_reader(user, consultation_id, qpv_code)
     return [serialize(report) for report in queries.history(consultation_id, qpv_code)[:50]]
 
 
@@ -95,5 +96,5 @@ def list_reports(args):
 @_documented
 def get_report(report_id):
     """One report: status, progress, PDF link and, once finished, its figures."""
-    _reader()
-    return serialize(queries.get_report(report_id), with_figures=True)
+    user = _reader()
+    return serialize(services.check_report(user, queries.get_report(report_id)), with_figures=True)

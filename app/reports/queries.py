@@ -71,10 +71,12 @@ def latest_by_qpv():
     return {report.qpv_code: report for report in rows}
 
 
-def list_consultations():
-    return db.session.scalars(
-        select(Consultation).order_by(Consultation.closes_at.desc(), Consultation.id)
-    ).all()
+def list_consultations(allowed_ids=None):
+    """The consultations (those of `allowed_ids` when given), last closed first."""
+    query = select(Consultation).order_by(Consultation.closes_at.desc(), Consultation.id)
+    if allowed_ids is not None:
+        query = query.where(Consultation.id.in_(allowed_ids))
+    return db.session.scalars(query).all()
 
 
 def list_qpv():

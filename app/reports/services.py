@@ -6,9 +6,11 @@ after the commit (app.jobs.enqueue_after_commit)."""
 import uuid
 
 from flask import current_app
+from flask_babel import gettext as _
 from rq import Retry
 from sqlalchemy import func, select, text
 
+from app.consultations import staff
 from app.consultations.models import Consultation, utcnow
 from app.errors import Invalid
 from app.extensions import db
@@ -17,6 +19,28 @@ from app.reports.models import Report
 from app.reports.queries import dead_job_message, scope_condition
 
 JOB = "app.reports.tasks.build_report"
+
+
+def check_reader(user, consultation_id=None, qpv_code=None):
+    """Forbidden unless `user` reads the reports of this scope: a consultation's team (assignment) or the
+    platform-wide readers; QPV and territory reports span consultations: platform-wide readers only."""
+    if consultation_id is not None:
+        staff.check(user, "read_reports", consultation_id)
+    else:
+        staff.check_everywhere(
+            user,
+            "read_reports",
+            _(
+                "Les rapports d'un quartier ou du territoire sont réservés aux urbanistes, "
+                "modérateurs et administrateurs de toute la plateforme."
+            ),
+        )
+
+
+def check_report(user, report):
+    """Forbidden unless `user` reads this report (see check_reader)."""
+    check_reader(user, report.consultation_id, report.qpv_code)
+    return report
 
 
 def request_report(user, consultation=None, qpv=None, enqueue=True):

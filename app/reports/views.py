@@ -3,8 +3,8 @@
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 
-from app.accounts.auth import roles_required
 from app.consultations.queries import get_consultation
+from app.consultations.staff import requires, scope_ids
 from app.reports import queries, services
 from app.reports.mapview import report_map
 from app.reports.pdf import template_helpers
@@ -12,7 +12,6 @@ from app.reports.scope import Scope
 from app.security import add_nonce
 
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
-READERS = ("urbanist", "moderator")
 CHART_NAMES = ("themes", "weeks", "sources", "outcomes", "qpv")
 CHART_CAPTIONS = {
     "themes": "Contributions publiées par thème",
@@ -24,35 +23,41 @@ CHART_CAPTIONS = {
 
 
 @bp.get("")
-@roles_required(*READERS)
+@requires("read_reports")
 def index():
-    """Territory dashboard (21 QPV side by side), consultations and QPV with their latest report."""
-    versions = queries.history()
+    """Territory dashboard (21 QPV side by side), consultations and QPV with their latest report; people
+    assigned to consultations see theirs only."""
+    allowed = scope_ids(current_user, "read_reports")
+    everywhere = allowed is None
+    versions = queries.history() if everywhere else []
     return render_template(
         "reports/index.html",
+        everywhere=everywhere,
         versions=versions,
         latest=queries.latest_finished(versions),
         running=_running(versions),
-        consultations=queries.list_consultations(),
+        consultations=queries.list_consultations(allowed),
         by_consultation=queries.latest_by_consultation(),
-        qpvs=queries.list_qpv(),
-        by_qpv=queries.latest_by_qpv(),
+        qpvs=queries.list_qpv() if everywhere else [],
+        by_qpv=queries.latest_by_qpv() if everywhere else {},
         state=queries.state,
         **template_helpers(),
     )
 
 
 @bp.get("/concertations/<slug>")
-@roles_required(*READERS)
+@requires("read_reports")
 def consultation(slug):
     item = get_consultation(slug)
+    services.check_reader(current_user, item.id)
     return _scope_page(Scope("consultation", consultation_id=item.id), item.title, consultation=item)
 
 
 @bp.get("/quartiers/<code>")
-@roles_required(*READERS)
+@requires("read_reports")
 def qpv(code):
     item = queries.get_qpv(code)
+    services.check_reader(current_user, qpv_code=item.code)
     return _scope_page(Scope("qpv", qpv_code=item.code), f"Quartier {item.name} ({item.code})", qpv=item)
 
 
@@ -92,23 +97,27 @@ def _running(versions):
 
 
 @bp.post("/concertations/<slug>/generer")
-@roles_required(*READERS)
+@requires("read_reports")
 def generate_consultation(slug):
     item = get_consultation(slug)
+    services.check_reader(current_user, item.id)
     _generated(services.request_report(current_user, consultation=item))
     return redirect(url_for("reports.consultation", slug=slug))
 
 
 @bp.post("/quartiers/<code>/generer")
-@roles_required(*READERS)
+@requires("read_reports")
 def generate_qpv(code):
-    _generated(services.request_report(current_user, qpv=queries.get_qpv(code)))
+    qpv = queries.get_qpv(code)
+    services.check_reader(current_user, qpv_code=qpv.code)
+    _generated(services.request_report(current_user, qpv=qpv))
     return redirect(url_for("reports.qpv", code=code))
 
 
 @bp.post("/territoire/generer")
-@roles_required(*READERS)
+@requires("read_reports")
 def generate_territory():
+    services.check_reader(current_user)
     _generated(services.request_report(current_user))
     return redirect(url_for("reports.index"))
 
@@ -121,9 +130,9 @@ def _generated(report):
 
 
 @bp.get("/<int:report_id>/bilan.pdf")
-@roles_required(*READERS)
+@requires("read_reports")
 def download(report_id):
-    report = queries.get_report(report_id)
+    report = services.check_report(current_user, queries.get_report(report_id))
     path = queries.pdf_file(report)
     if path is None:
         abort(404)
@@ -131,20 +140,22 @@ def download(report_id):
 
 
 @bp.get("/<int:report_id>/graphiques/<name>.svg")
-@roles_required(*READERS)
+@requires("read_reports")
 def chart(report_id, name):
     if name not in CHART_NAMES:
         abort(404)
-    path = queries.output_file(queries.get_report(report_id), f"chart-{name}.svg")
+    path = queries.output_file(
+        services.check_report(current_user, queries.get_report(report_id)), f"chart-{name}.svg"
+    )
     if path is None:
         abort(404)
     return send_file(path, mimetype="image/svg+xml", max_age=3600)
 
 
 @bp.get("/<int:report_id>/carte.png")
-@roles_required(*READERS)
+@requires("read_reports")
 def map_image(report_id):
-    path = queries.output_file(queries.get_report(report_id), "map.png")
+    path = queries.output_file(services.check_report(current_user, queries.get_report(report_id)), "map.png")
     if path is None:
         abort(404)
     return send_file(path, mimetype="image/png", max_age=3600)

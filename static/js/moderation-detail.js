@@ -1,4 +1,14 @@
-/* Contribution page in the back office: a click on the map moves the point (fills longitude/latitude). */
+/* Contribution page in the back office: a click on the map moves the point (fills longitude/latitude);
+   keyboard shortcuts press the buttons that carry data-shortcut (v: « Vu, rien à signaler »). */
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (/^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(event.target.tagName)) { return; }
+    var button = document.querySelector('[data-shortcut="' + event.key + '"]');
+    if (button) { event.preventDefault(); button.click(); }
+  });
+})();
 (function () {
   "use strict";
   var frame = document.querySelector("[data-map]");

@@ -1,11 +1,11 @@
-/* Moderation inbox: keyboard triage (j/k, a, r, h, u, m, x, o, n/p, ?), decisions through the JSON API. */
+/* Moderation inbox: keyboard triage (j/k, a, v, r, h, u, m, x, o, n/p, ?), decisions through the JSON API. */
 (function () {
   "use strict";
   var list = document.getElementById("mod-list");
   var pane = document.getElementById("mod-pane");
   var help = document.getElementById("mod-help");
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content;
-  var STATUS = { approve: "published", unhide: "published", reject: "rejected", hide: "hidden", merge: "merged" };
+  var STATUS = { approve: "published", unhide: "published", reject: "rejected", hide: "hidden", merge: "merged", review: "published" };
   var LABELS = { published: "Publiée", rejected: "Refusée", hidden: "Masquée", merged: "Fusionnée" };
   var items = list ? Array.prototype.slice.call(list.querySelectorAll(".mod-item")) : [];
   var current = -1;
@@ -45,7 +45,12 @@
   }
 
   function message(text) { var p = document.createElement("p"); p.className = "notice"; p.textContent = text; return p; }
-  function showError(text) { var el = pane.querySelector("[data-error]"); if (el) { el.textContent = text; } }
+  function showError(text) {
+    // The open panel's own line first (it is docked on screen), else the pane's.
+    var box = pane.querySelector("[data-panel]");
+    var el = (box && box.dataset.open && box.querySelector("[data-error]")) || pane.querySelector("[data-error]");
+    if (el) { el.textContent = text; }
+  }
   function panel() { return pane.querySelector("[data-panel]"); }
   function item() { return items[current]; }
 
@@ -55,6 +60,7 @@
     if (!button) { return; }
     if (action === "reject" || action === "hide") { return openReason(action); }
     if (action === "merge") { return openMerge(); }
+    if (action === "review") { return send(list.dataset.reviewUrl, {}, action); }
     send(list.dataset.decisionUrl, { action: action }, action);
   }
 
@@ -118,8 +124,48 @@
       busy = false;
       if (!result.ok) { return showError(errorText(result.data)); }
       markDone(target, action);
+      offerUndo(result.data && result.data.undo_action_ids, target);
       nextUndone(true);
     }).catch(function () { busy = false; showError("Le serveur ne répond pas : réessayez."); });
+  }
+
+  // A dismissible notice above the list: « Annuler » sends the decision's audit entries to the undo API,
+  // then reloads the page (the idea is back where it was, counters included).
+  function offerUndo(ids, target) {
+    var old = document.querySelector("[data-undo-live]");
+    if (old) { old.remove(); }
+    if (!ids || !ids.length || !list.dataset.undoUrl) { return; }
+    var box = document.createElement("div");
+    box.className = "mod-undo";
+    box.setAttribute("role", "status");
+    box.dataset.undoLive = "1";
+    var text = document.createElement("span");
+    text.textContent = "Décision enregistrée sur « " + (target.querySelector(".mod-item-title") || {}).textContent + " ».";
+    var undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "button secondary";
+    undo.textContent = "Annuler";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "link";
+    close.setAttribute("aria-label", "Fermer ce message");
+    close.textContent = "×";
+    close.addEventListener("click", function () { box.remove(); });
+    undo.addEventListener("click", function () {
+      fetch(list.dataset.undoUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify({ action_ids: ids })
+      }).then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      }).then(function (result) {
+        if (!result.ok) { text.textContent = errorText(result.data); undo.remove(); return; }
+        window.location.reload();
+      }).catch(function () { text.textContent = "Le serveur ne répond pas : réessayez."; });
+    });
+    box.append(text, undo, close);
+    list.closest(".mod-split").before(box);
   }
 
   function errorText(data) {
@@ -141,9 +187,11 @@
     if (box) { box.checked = false; box.disabled = true; }
     if (before !== after) { bump(before, -1); bump(after, 1); }
     if (target.dataset.flags !== "0") { bump("flagged", -1); target.dataset.flags = "0"; }
+    // Any decision (or « Vu, rien à signaler ») takes the idea out of the « À relire » queue.
+    if (target.dataset.toReview === "1") { bump("review", -1); target.dataset.toReview = "0"; }
     // Items that left this tab shift the pages: the same page is then reloaded instead of the next one.
     var tab = list.dataset.tab;
-    if (tab === "flagged" || after !== tab) { processed += 1; }
+    if (tab === "flagged" || tab === "review" || after !== tab) { processed += 1; }
   }
 
   function bump(tab, delta) {
@@ -190,6 +238,7 @@
     r: function () { start("reject"); },
     h: function () { start("hide"); },
     u: function () { start("unhide"); },
+    v: function () { start("review"); },
     m: function () { start("merge"); },
     x: toggleCheck,
     o: function () { if (item()) { go(item().dataset.url); } },

@@ -30,6 +30,25 @@ def requests_for(ctx):
             {"action": "approve"},
             "html",
         ),
+        "moderation.review": (
+            "POST",
+            f"/moderation/contributions/{new('published').id}/vu",
+            {},
+            "html",
+        ),
+        "moderation_api.review": (
+            "POST",
+            f"/api/moderation/contributions/{new('published').id}/review",
+            None,
+            "api",
+        ),
+        "moderation.undo": (
+            "POST",
+            "/moderation/annulation",
+            {"action_ids": [str(ctx["decided"]())]},
+            "html",
+        ),
+        "moderation_api.undo": ("POST", "/api/moderation/undo", {"action_ids": [ctx["decided"]()]}, "api"),
         "moderation.edit": (
             "POST",
             f"/moderation/contributions/{new('pending').id}/modifier",
@@ -176,9 +195,21 @@ def ctx(consultation, make_contribution, make_comment, make_user, reasons):
     def comment():
         return make_comment(new("published"), author, "Un commentaire")
 
+    def decided():
+        """The audit entry id of a decision an admin has just made (undoable for a few minutes)."""
+        from app.moderation import services
+
+        item = new("pending")
+        services.approve(make_user(role="admin"), item)
+        db.session.commit()
+        return db.session.execute(
+            db.text("SELECT max(id) FROM moderation_actions WHERE target_id = :id"), {"id": item.id}
+        ).scalar()
+
     return {
         "consultation": consultation,
         "new": new,
+        "decided": decided,
         "comment": comment,
         "user": make_user,
         "resident": make_user(),

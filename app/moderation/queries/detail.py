@@ -35,6 +35,8 @@ def get_comment(comment_id):
     return comment
 
 
+NEIGHBOURS = 12  # ideas shown around the contribution on the detail page's map
+
 SIDE_SQL = """
 SELECT ST_X(c.anchor) AS lon, ST_Y(c.anchor) AS lat, GeometryType(c.geom) AS geometry_type,
   ST_AsGeoJSON(c.geom, 6)::json AS geometry,
@@ -71,7 +73,15 @@ SELECT ST_X(c.anchor) AS lon, ST_Y(c.anchor) AS lat, GeometryType(c.geom) AS geo
   (SELECT coalesce(json_agg(json_build_object('id', o.id, 'title', o.title) ORDER BY o.id), '[]')
      FROM contributions o WHERE o.merged_into_id = c.id) AS merged_from,
   (SELECT coalesce(json_agg(json_build_object('id', r.id, 'label', r.label) ORDER BY r.position, r.id), '[]')
-     FROM reject_reasons r WHERE r.active) AS reasons
+     FROM reject_reasons r WHERE r.active) AS reasons,
+  -- The nearest ideas of the consultation: KNN on the GiST index of `anchor`, LIMIT.
+  (SELECT coalesce(json_agg(row_to_json(n) ORDER BY n.rank), '[]') FROM (
+     SELECT o.id, o.title, o.status, ST_X(o.anchor) AS lon, ST_Y(o.anchor) AS lat,
+       round(ST_DistanceSphere(o.anchor, c.anchor))::int AS distance_m,
+       row_number() OVER (ORDER BY o.anchor <-> c.anchor) AS rank
+     FROM contributions o
+     WHERE o.consultation_id = c.consultation_id AND o.id <> c.id AND o.status <> 'merged'
+     ORDER BY o.anchor <-> c.anchor LIMIT :neighbours) n) AS neighbours
 FROM contributions c WHERE c.id = :id
 """
 
@@ -88,7 +98,8 @@ def contribution_detail(contribution_id):
     """The detail page's data in one dict: the contribution, then everything around it in one statement,
     then its duplicate suggestions (3 statements in all)."""
     contribution = get_contribution(contribution_id)
-    side = dict(db.session.execute(text(SIDE_SQL), {"id": contribution_id}).mappings().one())
+    params = {"id": contribution_id, "neighbours": NEIGHBOURS}
+    side = dict(db.session.execute(text(SIDE_SQL), params).mappings().one())
     place = {
         key: side.pop(key) for key in ("lon", "lat", "geometry_type", "geometry", "qpv_name", "commune_name")
     }
@@ -104,5 +115,6 @@ def contribution_detail(contribution_id):
         "versions": [(_dated(v), editor) for v, editor in side["versions"]],
         "actions": [_dated(a) for a in side["actions"]],
         "merged_from": side["merged_from"],
+        "neighbours": side["neighbours"],
         "duplicates": suggest_duplicates(contribution_id, k=5) if contribution.status != "merged" else [],
     }

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app import keyset
@@ -12,17 +13,25 @@ from app.moderation.queries.duplicates import duplicate_params, duplicates_json_
 
 TABS = {
     "pending": "Nouvelles",
+    "review": _l("À relire"),
     "flagged": "Signalées",
     "published": "Publiées",
     "rejected": "Refusées",
     "hidden": "Masquées",
     "merged": "Fusionnées",
 }
+# « À relire »: published under post-moderation, looked at by no moderator yet (partial index
+# ix_contributions_to_review, in the keyset order created_at, id).
+REVIEW_CONDITION = (
+    "c.status = 'published' AND c.reviewed_at IS NULL"
+    " AND c.consultation_id IN (SELECT id FROM consultations WHERE moderation_mode = 'post')"
+)
 TAB_CONDITIONS = {
     "flagged": "c.flag_count > 0 AND c.status <> 'merged'",
-    **{tab: f"c.status = '{tab}'" for tab in TABS if tab != "flagged"},
+    "review": REVIEW_CONDITION,
+    **{tab: f"c.status = '{tab}'" for tab in TABS if tab not in ("flagged", "review")},
 }
-DUPLICATE_TABS = ("pending", "flagged")  # where triage happens (previews cost a KNN scan per row)
+DUPLICATE_TABS = ("pending", "review", "flagged")  # where triage happens (previews cost a KNN scan per row)
 PAGE_SIZE = 50
 
 
@@ -40,6 +49,8 @@ class InboxFilters:
     after: tuple | None = None  # keyset cursors (created_at, id), decoded
     before: tuple | None = None
     per_page: int = PAGE_SIZE
+    # The consultations the moderator may see (None: every one, for platform-wide moderators).
+    allowed_ids: list | None = None
 
 
 def _where(filters):
@@ -55,6 +66,9 @@ def _where(filters):
         if getattr(filters, name):
             clauses.append(clause)
             params[name] = getattr(filters, name)
+    if filters.allowed_ids is not None:
+        clauses.append("c.consultation_id = ANY(CAST(:allowed_ids AS integer[]))")
+        params["allowed_ids"] = list(filters.allowed_ids)
     if filters.date_from:
         clauses.append("c.created_at >= (CAST(:date_from AS date)::timestamp AT TIME ZONE 'Europe/Paris')")
         params["date_from"] = filters.date_from
@@ -94,6 +108,7 @@ WITH page AS (
 SELECT c.id, c.title, c.body, c.status, c.source, c.created_at, c.flag_count, c.agree_count,
   c.disagree_count, c.comment_count, c.moderation_reason, c.merged_into_id, c.outcome, c.official_answer,
   c.consultation_id, c.qpv_code, c.theme_slug, c.author_id,
+  (c.status = 'published' AND c.reviewed_at IS NULL AND co.moderation_mode = 'post') AS to_review,
   co.slug AS consultation_slug, co.title AS consultation_title, co.moderation_mode,
   t.label AS theme_label, t.color AS theme_color, q.name AS qpv_name, m.name AS commune_name,
   u.pseudonym AS author, (u.banned_at IS NOT NULL OR u.suspended_until > now()) AS author_sanctioned,
@@ -140,9 +155,12 @@ def inbox_items(filters):
 OPTIONS_SQL = """
 SELECT
   (SELECT coalesce(json_agg(json_build_object('id', id, 'slug', slug, 'title', title,
-     'moderation_mode', moderation_mode) ORDER BY title), '[]') FROM consultations) AS consultations,
+     'moderation_mode', moderation_mode) ORDER BY title), '[]') FROM consultations
+     WHERE CAST(:allowed_ids AS integer[]) IS NULL OR id = ANY(CAST(:allowed_ids AS integer[])))
+     AS consultations,
   (SELECT coalesce(json_agg(json_build_object('code', code, 'name', name) ORDER BY name), '[]')
-     FROM qpv WHERE code IN (SELECT qpv_code FROM consultation_qpvs)) AS qpvs,
+     FROM qpv WHERE code IN (SELECT qpv_code FROM consultation_qpvs WHERE CAST(:allowed_ids AS integer[]) IS NULL
+       OR consultation_id = ANY(CAST(:allowed_ids AS integer[])))) AS qpvs,
   (SELECT coalesce(json_agg(json_build_object('slug', slug, 'label', label, 'color', color) ORDER BY position), '[]')
      FROM themes) AS themes,
   (SELECT coalesce(json_agg(json_build_object('id', id, 'label', label) ORDER BY position, id), '[]')
@@ -150,12 +168,52 @@ SELECT
 """
 
 
-def filter_options():
-    """Consultations, QPV, themes and active reject reasons for the filter bar, in one statement."""
-    return dict(db.session.execute(text(OPTIONS_SQL)).mappings().one())
+def filter_options(allowed_ids=None):
+    """Consultations (those of `allowed_ids` when given), their QPV, themes and active reject reasons
+    for the filter bar, in one statement."""
+    params = {"allowed_ids": None if allowed_ids is None else list(allowed_ids)}
+    return dict(db.session.execute(text(OPTIONS_SQL), params).mappings().one())
+
+
+CONSULTATION_OF_SQL = {
+    "contribution": "SELECT consultation_id FROM contributions WHERE id = :id",
+    "comment": "SELECT c.consultation_id FROM comments m JOIN contributions c ON c.id = m.contribution_id"
+    " WHERE m.id = :id",
+}
+
+
+def consultation_of(kind, target_id):
+    """The consultation id of a contribution or comment, or NotFound."""
+    from flask_babel import gettext as _
+
+    from app.errors import NotFound
+
+    consultation_id = db.session.execute(text(CONSULTATION_OF_SQL[kind]), {"id": target_id}).scalar()
+    if consultation_id is None:
+        raise NotFound(
+            _("Cette contribution n'existe pas.")
+            if kind == "contribution"
+            else _("Ce commentaire n'existe pas.")
+        )
+    return consultation_id
+
+
+def consultations_of(contribution_ids):
+    """The distinct consultation ids of these contributions."""
+    sql = "SELECT DISTINCT consultation_id FROM contributions WHERE id = ANY(CAST(:ids AS integer[]))"
+    return db.session.execute(text(sql), {"ids": list(contribution_ids)}).scalars().all()
 
 
 def active_reasons():
     """Active reject reasons, in the admin's order."""
     sql = "SELECT id, label FROM reject_reasons WHERE active ORDER BY position, id"
     return db.session.execute(text(sql)).mappings().all()
+
+
+def consultations_of_actions(action_ids):
+    """The distinct consultation ids of the contributions these audit entries are about."""
+    sql = (
+        "SELECT DISTINCT c.consultation_id FROM moderation_actions a JOIN contributions c ON c.id = a.target_id"
+        " WHERE a.target_type = 'contribution' AND a.id = ANY(CAST(:ids AS bigint[]))"
+    )
+    return db.session.execute(text(sql), {"ids": list(action_ids)}).scalars().all()

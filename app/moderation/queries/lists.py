@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app import keyset
@@ -18,6 +19,8 @@ ACTION_LABELS = {
     "edit": "Correction",
     "merge": "Fusion",
     "answer": "Réponse officielle",
+    "review": _l("Vu, rien à signaler"),
+    "undo": _l("Annulation d'une décision"),
     "suspend": "Suspension",
     "ban": "Bannissement",
     "lift_sanction": "Levée de sanction",
@@ -48,15 +51,23 @@ def _like(value):
     return f"%{escaped}%"
 
 
-def comment_counts(consultation_id=None):
-    """{tab: number of comments}, capped at COUNT_CAP + 1 (each tab reads at most that much of its index)."""
+def _comment_where(consultation_id, allowed_ids):
     where = "c.consultation_id = :cid" if consultation_id else "TRUE"
+    if allowed_ids is not None:
+        where += " AND c.consultation_id = ANY(CAST(:allowed_ids AS integer[]))"
+    return where
+
+
+def comment_counts(consultation_id=None, allowed_ids=None):
+    """{tab: number of comments}, capped at COUNT_CAP + 1 (each tab reads at most that much of its index);
+    only in the consultations of `allowed_ids` when given."""
+    where = _comment_where(consultation_id, allowed_ids)
     columns = ", ".join(
         f"(SELECT count(*) FROM (SELECT 1 FROM comments m JOIN contributions c ON c.id = m.contribution_id"
         f" WHERE {where} AND {cond} LIMIT :cap) x) AS {tab}"
         for tab, cond in COMMENT_CONDITIONS.items()
     )
-    params = {"cid": consultation_id, "cap": COUNT_CAP + 1}
+    params = {"cid": consultation_id, "cap": COUNT_CAP + 1, "allowed_ids": _ids(allowed_ids)}
     return dict(db.session.execute(text(f"SELECT {columns}"), params).mappings().one())
 
 
@@ -67,10 +78,16 @@ def comment_keys(tab):
     return ("m.created_at", "m.id"), (keyset.timestamp, keyset.integer)
 
 
-def comment_items(tab="flagged", consultation_id=None, after=None, before=None, per_page=50):
+def _ids(allowed_ids):
+    return None if allowed_ids is None else list(allowed_ids)
+
+
+def comment_items(
+    tab="flagged", consultation_id=None, after=None, before=None, per_page=50, allowed_ids=None
+):
     """One page of comments of the tab, newest first (keyset), with contribution, author and open flags;
     returns (rows, next cursor, previous cursor)."""
-    where = "c.consultation_id = :cid" if consultation_id else "TRUE"
+    where = _comment_where(consultation_id, allowed_ids)
     columns, _ = comment_keys(tab)
     condition, order, keys, _ = keyset.sql_order(columns, True, after, before)
     sql = (
@@ -83,7 +100,7 @@ def comment_items(tab="flagged", consultation_id=None, after=None, before=None, 
         " JOIN consultations co ON co.id = c.consultation_id LEFT JOIN users u ON u.id = m.author_id"
         f" WHERE {where} AND {COMMENT_CONDITIONS[tab]} AND {condition} ORDER BY {order} LIMIT :limit"
     )
-    params = {"cid": consultation_id, "limit": per_page + 1, **keys}
+    params = {"cid": consultation_id, "limit": per_page + 1, "allowed_ids": _ids(allowed_ids), **keys}
     rows = db.session.execute(text(sql), params).mappings().all()
     names = [column.split(".")[1] for column in columns]
     return keyset.page_of(

@@ -20,6 +20,8 @@ from app.moderation.services.decisions import (
 from app.moderation.services.edits import edit_contribution, point
 from app.moderation.services.flags import FLAG_REASONS, flag_comment, flag_contribution, get_flag_target
 from app.moderation.services.merges import merge
+from app.moderation.services.review import mark_reviewed
+from app.moderation.services.undo import UNDOABLE, is_undoable, undo, undo_delay
 from app.moderation.services.users import (
     GRANTABLE_ROLES,
     ban_user,
@@ -31,6 +33,10 @@ from app.moderation.services.users import (
 )
 
 __all__ = [
+    "UNDOABLE",
+    "is_undoable",
+    "undo",
+    "undo_delay",
     "ACTIONS",
     "COMMENT_ACTIONS",
     "FLAG_REASONS",
@@ -50,6 +56,7 @@ __all__ = [
     "hide",
     "hide_comment",
     "lift_sanction",
+    "mark_reviewed",
     "merge",
     "point",
     "recount_comments",

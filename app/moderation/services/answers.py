@@ -8,6 +8,7 @@ from app.moderation.services.common import (
     check_moderator,
     lock_contribution,
     schedule_map_refresh,
+    set_reviewed,
 )
 
 ANSWER_MAX = 5000
@@ -15,7 +16,7 @@ ANSWER_MAX = 5000
 
 def set_official_answer(moderator, contribution, outcome, answer):
     """Publish the project team's answer and outcome; the author and voters are told by e-mail."""
-    check_moderator(moderator)
+    check_moderator(moderator, contribution.consultation_id)
     answer = (answer or "").strip()
     fields = {}
     if outcome not in OUTCOME_LABELS:
@@ -36,6 +37,7 @@ def set_official_answer(moderator, contribution, outcome, answer):
     contribution.official_answer = answer
     contribution.answered_at = utcnow()
     contribution.answered_by_id = moderator.id
+    set_reviewed(contribution, moderator)
     entry = record(
         moderator,
         "answer",

@@ -2,8 +2,12 @@
 
 from datetime import datetime
 
+from flask import has_request_context, request
+
 from app.extensions import db
 from app.moderation.models import ModerationAction
+
+RECORDED = "cartecommune.audit_recorded"
 
 
 def _json_value(value):
@@ -29,6 +33,12 @@ def contribution_snapshot(contribution):
         "workshop_agree_count",
         "workshop_disagree_count",
         "flag_count",
+        # What an undo puts back too (and the « À relire » queue).
+        "published_at",
+        "reviewed_at",
+        "reviewed_by_id",
+        "answered_at",
+        "answered_by_id",
     )
     return {name: _json_value(getattr(contribution, name)) for name in names}
 
@@ -59,4 +69,11 @@ def record(actor, action, target_type, target_id, consultation_id=None, reason=N
     )
     db.session.add(entry)
     db.session.flush()
+    if has_request_context():  # the page offers to undo the decisions it has just made
+        request.environ.setdefault(RECORDED, []).append((entry.id, entry.action))
     return entry
+
+
+def recorded_in_request():
+    """[(entry id, action)] of the audit entries this request recorded, in order."""
+    return list(request.environ.get(RECORDED, [])) if has_request_context() else []

@@ -1,5 +1,6 @@
 """Helpers shared by the moderation use cases: role checks, reasons, locks, follow-up jobs."""
 
+from flask_babel import gettext as _
 from rq import Retry
 from sqlalchemy import select
 
@@ -13,10 +14,18 @@ REASON_MAX = 2000
 MAIL_RETRY = (10, 60, 300)
 
 
-def check_moderator(user):
-    """Forbidden unless `user` is a moderator or an admin."""
-    if user is None or not user.has_role("moderator"):
-        raise Forbidden("Réservé à l'équipe de modération.")
+def check_moderator(user, consultation_id):
+    """Forbidden unless `user` moderates this consultation (assigned, platform-wide moderator or admin)."""
+    from app.consultations.staff import check
+
+    check(user, "moderate", consultation_id)
+
+
+def check_platform_moderator(user):
+    """Forbidden unless `user` moderates every consultation (platform-wide moderators and admins)."""
+    from app.consultations.staff import check_everywhere
+
+    check_everywhere(user, "moderate", _("Réservé aux modérateurs de toute la plateforme."))
 
 
 def check_admin(user):
@@ -82,3 +91,12 @@ def enqueue_notification(func, *args):
     return enqueue_after_commit(
         "mail", f"app.moderation.tasks.{func}", *args, retry=Retry(max=3, interval=list(MAIL_RETRY))
     )
+
+
+def set_reviewed(contribution, moderator):
+    """A moderator looked at this idea: out of the « À relire » queue (kept when already reviewed)."""
+    if contribution.reviewed_at is None:
+        from app.consultations.models import utcnow
+
+        contribution.reviewed_at = utcnow()
+        contribution.reviewed_by_id = moderator.id if moderator is not None else None

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select, update
 
 from app.consultations.models import utcnow
+from app.consultations.staff import check_somewhere
 from app.contributions.models import STATUS_LABELS, Comment, Contribution
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db
@@ -15,6 +16,7 @@ from app.moderation.services.common import (
     lock_contribution,
     lock_contributions,
     schedule_map_refresh,
+    set_reviewed,
 )
 
 # action -> (statuses it applies to, resulting status)
@@ -50,7 +52,7 @@ def unhide(moderator, contribution, reason=None):
 
 def decide(moderator, contribution, action, reason=None):
     """Apply one decision (see TRANSITIONS) to a contribution; returns the contribution."""
-    check_moderator(moderator)
+    check_moderator(moderator, contribution.consultation_id)
     if action not in TRANSITIONS:
         raise Invalid("Action inconnue.", fields={"action": ["approve, reject, hide ou unhide."]})
     reason = clean_reason(reason, action in REASON_REQUIRED, REASON_REQUIRED.get(action, ""))
@@ -72,7 +74,8 @@ def _apply(moderator, contribution, action, reason):
     else:
         contribution.moderation_reason = reason
     contribution.flag_count = 0
-    _resolve_flags(Flag.contribution_id == contribution.id)
+    set_reviewed(contribution, moderator)
+    resolved = _resolve_flags(Flag.contribution_id == contribution.id)
     db.session.flush()
     entry = record(
         moderator,
@@ -82,7 +85,7 @@ def _apply(moderator, contribution, action, reason):
         contribution.consultation_id,
         reason,
         before,
-        contribution_snapshot(contribution),
+        {**contribution_snapshot(contribution), "resolved_flags": resolved},
     )
     if before["status"] != new_status:
         schedule_map_refresh(contribution.consultation_id)
@@ -96,8 +99,10 @@ def _apply(moderator, contribution, action, reason):
 
 
 def bulk_decide(moderator, contribution_ids, action, reason=None):
-    """Apply one decision to a selection; returns {"done": [ids], "skipped": [ids]} (wrong status)."""
-    check_moderator(moderator)
+    """Apply one decision to a selection; returns {"done": [ids], "skipped": [ids]} (wrong status).
+
+    Nothing is written when one of them belongs to a consultation the moderator does not moderate."""
+    check_somewhere(moderator, "moderate")
     if action not in TRANSITIONS:
         raise Invalid("Action inconnue.", fields={"action": ["approve, reject, hide ou unhide."]})
     ids = sorted({int(i) for i in contribution_ids})
@@ -107,6 +112,8 @@ def bulk_decide(moderator, contribution_ids, action, reason=None):
         raise Invalid(fields={"ids": ["500 contributions au maximum par action groupée."]})
     reason = clean_reason(reason, action in REASON_REQUIRED, REASON_REQUIRED.get(action, ""))
     rows = lock_contributions(ids)
+    for contribution in rows.values():
+        check_moderator(moderator, contribution.consultation_id)
     done, skipped = [], [i for i in ids if i not in rows]
     for contribution in rows.values():
         if contribution.status in TRANSITIONS[action][0]:
@@ -118,7 +125,14 @@ def bulk_decide(moderator, contribution_ids, action, reason=None):
 
 
 def _resolve_flags(condition):
-    db.session.execute(update(Flag).where(condition, Flag.resolved_at.is_(None)).values(resolved_at=utcnow()))
+    """Resolve the open flags matching `condition`; returns their ids (an undo opens them again)."""
+    statement = (
+        update(Flag)
+        .where(condition, Flag.resolved_at.is_(None))
+        .values(resolved_at=utcnow())
+        .returning(Flag.id)
+    )
+    return sorted(db.session.execute(statement).scalars())
 
 
 # --- comments ---------------------------------------------------------------------------------------
@@ -147,7 +161,7 @@ def approve_comment(moderator, comment, reason=None):
 
 def decide_comment(moderator, comment, action, reason=None):
     """Apply one decision to a comment; returns the comment."""
-    check_moderator(moderator)
+    check_somewhere(moderator, "moderate")
     if action not in COMMENT_TRANSITIONS:
         raise Invalid("Action inconnue.", fields={"action": ["approve, hide ou unhide."]})
     reason = clean_reason(reason, action == "hide", REASON_REQUIRED["hide"])
@@ -159,6 +173,10 @@ def decide_comment(moderator, comment, action, reason=None):
     )
     if comment is None:
         raise NotFound("Ce commentaire n'existe pas.")
+    consultation_id = db.session.scalar(
+        select(Contribution.consultation_id).where(Contribution.id == comment.contribution_id)
+    )
+    check_moderator(moderator, consultation_id)
     allowed, new_status = COMMENT_TRANSITIONS[action]
     if comment.status not in allowed:
         raise Conflict("Impossible dans l'état actuel du commentaire.", code="wrong_status")
@@ -169,9 +187,6 @@ def decide_comment(moderator, comment, action, reason=None):
     _resolve_flags(Flag.comment_id == comment.id)
     db.session.flush()
     recount_comments([comment.contribution_id])
-    consultation_id = db.session.scalar(
-        select(Contribution.consultation_id).where(Contribution.id == comment.contribution_id)
-    )
     entry = record(
         moderator, action, "comment", comment.id, consultation_id, reason, before, comment_snapshot(comment)
     )

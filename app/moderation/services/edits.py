@@ -42,7 +42,7 @@ def edit_contribution(
     moderator, contribution, title=None, body=None, theme_slug=None, geometry=None, reason=None
 ):
     """Correct a contribution; the previous title, body, theme and place are kept as a version."""
-    check_moderator(moderator)
+    check_moderator(moderator, contribution.consultation_id)
     reason = clean_reason(reason)
     contribution = lock_contribution(contribution.id)
     if contribution.status == "merged":

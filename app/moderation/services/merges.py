@@ -11,6 +11,7 @@ from app.moderation.services.common import (
     enqueue_notification,
     lock_contributions,
     schedule_map_refresh,
+    set_reviewed,
 )
 from app.moderation.services.decisions import expire_counters
 
@@ -62,7 +63,8 @@ MERGE_STATEMENTS = (
 
 def merge(moderator, source, target, reason=None):
     """Merge `source` into `target` (same consultation); `source` becomes « merged ». Returns target."""
-    check_moderator(moderator)
+    check_moderator(moderator, source.consultation_id)
+    check_moderator(moderator, target.consultation_id)
     reason = clean_reason(reason) or f"Fusionnée avec la contribution n° {target.id}."
     if source.id == target.id:
         raise Invalid(
@@ -80,6 +82,7 @@ def merge(moderator, source, target, reason=None):
     expire_counters([source.id, target.id])
     db.session.refresh(source)
     db.session.refresh(target)
+    set_reviewed(source, moderator)
     after = {"source": contribution_snapshot(source), "target": contribution_snapshot(target)}
     entry = record(
         moderator, "merge", "contribution", source.id, source.consultation_id, reason, before, after

@@ -7,13 +7,18 @@ from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
 from app.moderation.models import RejectReason
 from app.moderation.services.audit import record, user_snapshot
-from app.moderation.services.common import check_admin, check_moderator, clean_reason, enqueue_notification
+from app.moderation.services.common import (
+    check_admin,
+    check_platform_moderator,
+    clean_reason,
+    enqueue_notification,
+)
 
 GRANTABLE_ROLES = ("resident", "facilitator", "moderator", "urbanist")
 
 
 def _check_can_sanction(actor, user):
-    check_moderator(actor)
+    check_platform_moderator(actor)
     if user.id == actor.id:
         raise Forbidden("Vous ne pouvez pas vous sanctionner vous-même.")
     if user.role in ("moderator", "admin") and actor.role != "admin":

@@ -14,7 +14,14 @@ from app.moderation.models import RejectReason
 from app.moderation.queries.inbox import filter_options
 from app.moderation.schemas import AuditArgs, UserArgs
 from app.moderation.views import bp
-from app.moderation.views.helpers import admin_only, form_action, form_int, load_args, me
+from app.moderation.views.helpers import (
+    admin_only,
+    form_action,
+    form_int,
+    load_args,
+    me,
+    platform_moderators_only,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 ROLE_LABELS = {
@@ -35,6 +42,7 @@ def _get_user(user_id):
 
 
 @bp.get("/utilisateurs")
+@platform_moderators_only
 def users():
     """Search accounts (by pseudonym; « sanctionnés seulement » lists the sanctioned ones)."""
     args = load_args(UserArgs)
@@ -54,6 +62,7 @@ def users():
 
 
 @bp.get("/utilisateurs/<int:user_id>")
+@platform_moderators_only
 def user(user_id):
     """One account: sanctions, role, recent contributions and the moderation history about it."""
     account = _get_user(user_id)
@@ -81,6 +90,7 @@ def _end_of_day(value):
 
 
 @bp.post("/utilisateurs/<int:user_id>/sanction")
+@platform_moderators_only
 @form_action("moderation.user")
 def sanction(user_id):
     """Suspend until a date (inclusive), ban, or lift the sanction; always with a reason."""

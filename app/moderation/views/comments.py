@@ -3,14 +3,22 @@
 from flask import flash, redirect, render_template, request, url_for
 
 from app import keyset
-from app.errors import NotFound
+from app.consultations.staff import scope_ids
 from app.keyset import COUNT_CAP
 from app.moderation import queries, services
 from app.moderation.queries.inbox import filter_options
 from app.moderation.schemas import CommentArgs
 from app.moderation.services.flags import FLAG_REASONS
 from app.moderation.views import bp
-from app.moderation.views.helpers import form_action, form_int, load_args, me, next_url
+from app.moderation.views.helpers import (
+    form_action,
+    form_int,
+    load_args,
+    me,
+    moderated_consultation,
+    moderates,
+    next_url,
+)
 
 DONE = {"hide": "Commentaire masqué.", "unhide": "Commentaire réaffiché.", "approve": "Commentaire conservé."}
 
@@ -19,15 +27,16 @@ DONE = {"hide": "Commentaire masqué.", "unhide": "Commentaire réaffiché.", "a
 def comments():
     """Comments by tab (flagged first), across consultations or for one."""
     args = load_args(CommentArgs)
-    options = filter_options()  # consultations and active reasons in one statement
+    allowed = scope_ids(me(), "moderate")
+    options = filter_options(allowed)  # consultations and active reasons in one statement
     consultations = options["consultations"]
-    consultation = next((c for c in consultations if c["slug"] == args["consultation"]), None)
-    if args["consultation"] and consultation is None:
-        raise NotFound("Cette concertation n'existe pas.")
+    consultation = moderated_consultation(consultations, args["consultation"])
     consultation_id = consultation["id"] if consultation else None
-    counts = queries.comment_counts(consultation_id)
+    counts = queries.comment_counts(consultation_id, allowed)
     after, before = _cursors(args)
-    items, following, preceding = queries.comment_items(args["tab"], consultation_id, after, before)
+    items, following, preceding = queries.comment_items(
+        args["tab"], consultation_id, after, before, allowed_ids=allowed
+    )
     return render_template(
         "moderation/comments.html",
         args=args,
@@ -51,6 +60,7 @@ def _cursors(args):
 
 
 @bp.post("/commentaires/<int:comment_id>/decision")
+@moderates("comment")
 @form_action("moderation.comments")
 def comment_decision(comment_id):
     """Hide (with a reason), unhide or keep a comment."""

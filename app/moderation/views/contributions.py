@@ -4,14 +4,23 @@ import json
 
 import folium
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.contributions.models import OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS
 from app.errors import Invalid
-from app.maps.builders import base_map, map_html_parts
+from app.maps.builders import SafeGeoJsonTooltip, base_map, map_html_parts
 from app.moderation import queries, services
 from app.moderation.services.flags import FLAG_REASONS
 from app.moderation.views import bp
-from app.moderation.views.helpers import form_action, form_int, me, next_url
+from app.moderation.views.helpers import (
+    check_moderates,
+    form_action,
+    form_int,
+    me,
+    moderates,
+    next_url,
+    offer_undo,
+)
 
 DONE = {
     "approve": "Contribution publiée.",
@@ -25,7 +34,10 @@ DONE["unhide"] = "Contribution de nouveau visible."
 def contribution(contribution_id):
     """Everything about one contribution, with the forms to act on it."""
     data = queries.contribution_detail(contribution_id)
-    map_parts, map_names = _place_map(data.pop("perimeter"), data["place"])
+    check_moderates(data["contribution"].consultation_id)
+    latest = data["actions"][0] if data["actions"] else None
+    undoable = latest if latest and services.is_undoable(latest["action"], latest["created_at"]) else None
+    map_parts, map_names = _place_map(data.pop("perimeter"), data["place"], data["neighbours"])
     return render_template(
         "moderation/contribution.html",
         **data,
@@ -35,11 +47,13 @@ def contribution(contribution_id):
         source_labels=SOURCE_LABELS,
         outcome_labels=OUTCOME_LABELS,
         flag_reasons=FLAG_REASONS,
+        undoable=undoable,
     )
 
 
-def _place_map(perimeter, place):
-    # Street level around the contribution: is the place plausible? The dashed line is the perimeter + margin.
+def _place_map(perimeter, place, neighbours):
+    # Street level around the contribution: is the place plausible? The dashed line is the perimeter + margin;
+    # the grey dots are its nearest neighbours (duplicates, context), their titles as text tooltips.
     fmap = base_map(location=[place["lat"], place["lon"]], zoom_start=16)
     folium.GeoJson(
         perimeter,
@@ -48,13 +62,36 @@ def _place_map(perimeter, place):
     ).add_to(fmap)
     if place["geometry_type"] != "POINT":
         folium.GeoJson(place["geometry"], name="Lieu").add_to(fmap)
+    if neighbours:
+        _neighbours_layer(neighbours).add_to(fmap)
     marker = folium.CircleMarker(
         [place["lat"], place["lon"]], radius=9, color="#a4262c", fill=True, fill_opacity=0.8
     ).add_to(fmap)
     return map_html_parts(fmap), {"map": fmap.get_name(), "marker": marker.get_name()}
 
 
+def _neighbours_layer(neighbours):
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [n["lon"], n["lat"]]},
+            "properties": {
+                "titre": f"n° {n['id']} « {n['title']} »",
+                "etat": f"{STATUS_LABELS[n['status']]} · {n['distance_m']} m",
+            },
+        }
+        for n in neighbours
+    ]
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=str(_("Idées voisines")),
+        marker=folium.CircleMarker(radius=6, color="#555", weight=1, fill=True, fill_opacity=0.6),
+        tooltip=SafeGeoJsonTooltip(fields=["titre", "etat"], labels=False),
+    )
+
+
 @bp.post("/contributions/<int:contribution_id>/decision")
+@moderates("contribution")
 @form_action("moderation.contribution")
 def decision(contribution_id):
     """Approve, reject, hide or unhide from a form."""
@@ -63,10 +100,22 @@ def decision(contribution_id):
     reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
     services.decide(me(), item, action, reason)
     flash(DONE.get(action, "C'est fait."), "success")
+    offer_undo(_("Décision sur la contribution n° %(id)d.", id=contribution_id))
+    return redirect(next_url(url_for("moderation.contribution", contribution_id=contribution_id)))
+
+
+@bp.post("/contributions/<int:contribution_id>/vu")
+@moderates("contribution")
+@form_action("moderation.contribution")
+def review(contribution_id):
+    """« Vu, rien à signaler »: the idea leaves the « À relire » queue."""
+    services.mark_reviewed(me(), queries.get_contribution(contribution_id))
+    flash(_("Idée relue : rien à signaler."), "success")
     return redirect(next_url(url_for("moderation.contribution", contribution_id=contribution_id)))
 
 
 @bp.post("/contributions/<int:contribution_id>/modifier")
+@moderates("contribution")
 @form_action("moderation.contribution")
 def edit(contribution_id):
     """Correct the title, text, theme or place (the previous version is kept)."""
@@ -94,6 +143,7 @@ def edit(contribution_id):
 
 
 @bp.post("/contributions/<int:contribution_id>/fusion")
+@moderates("contribution")
 @form_action("moderation.contribution")
 def merge(contribution_id):
     """Merge this contribution into another one of the same consultation."""
@@ -113,10 +163,12 @@ def merge(contribution_id):
 
 
 @bp.post("/contributions/<int:contribution_id>/reponse")
+@moderates("contribution")
 @form_action("moderation.contribution")
 def answer(contribution_id):
     """Publish the official answer and outcome (author and voters are notified)."""
     item = queries.get_contribution(contribution_id)
     services.set_official_answer(me(), item, request.form.get("outcome"), request.form.get("official_answer"))
     flash("Réponse publiée : l'auteur et les votants vont être prévenus par e-mail.", "success")
+    offer_undo(_("Réponse à la contribution n° %(id)d.", id=contribution_id))
     return redirect(url_for("moderation.contribution", contribution_id=contribution_id))

@@ -1,15 +1,27 @@
 """The inbox (all consultations or one), and bulk decisions on a selection."""
 
-from flask import flash, redirect, render_template, request, url_for
+from functools import wraps
 
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.consultations.staff import check_somewhere, scope_ids
 from app.contributions.models import SOURCE_LABELS, STATUS_LABELS
-from app.errors import NotFound
 from app.keyset import COUNT_CAP
 from app.moderation import queries, services
 from app.moderation.schemas import InboxArgs
 from app.moderation.services.flags import FLAG_REASONS
 from app.moderation.views import bp
-from app.moderation.views.helpers import form_action, form_int, load_args, me, next_url
+from app.moderation.views.helpers import (
+    check_moderates,
+    form_action,
+    form_int,
+    load_args,
+    me,
+    moderated_consultation,
+    next_url,
+    offer_undo,
+)
 
 ACTION_DONE = {"approve": "approuvée", "reject": "refusée", "hide": "masquée", "unhide": "réaffichée"}
 
@@ -28,12 +40,12 @@ def consultation_inbox(slug):
 
 def _render_inbox(slug):
     args = load_args(InboxArgs)
-    options = queries.filter_options()
+    allowed = scope_ids(me(), "moderate")
+    options = queries.filter_options(allowed)
     slug = slug or args["consultation"]
-    consultation = next((c for c in options["consultations"] if c["slug"] == slug), None)
-    if slug and consultation is None:
-        raise NotFound("Cette concertation n'existe pas.")
+    consultation = moderated_consultation(options["consultations"], slug)
     filters = queries.InboxFilters(
+        allowed_ids=allowed,
         tab=args["tab"],
         consultation_id=consultation["id"] if consultation else None,
         qpv=args["qpv"],
@@ -83,16 +95,65 @@ def _inbox_url_builder(slug, args):
     return build
 
 
+def _moderates_selection(view):
+    """Outside `form_action`: 403 when the selection holds an idea of a consultation not moderated."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        check_somewhere(me(), "moderate")
+        for consultation_id in queries.consultations_of(_selected_ids()):
+            check_moderates(consultation_id)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _selected_ids():
+    return [int(i) for i in request.form.getlist("ids") if i.isdigit() and len(i) < 10]
+
+
 @bp.post("/actions-groupees")
+@_moderates_selection
 @form_action("moderation.inbox")
 def bulk():
     """Apply one decision to the selected contributions (skipping those in another state)."""
     action = request.form.get("action", "")
     reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
-    result = services.bulk_decide(me(), ids, action, reason)
+    result = services.bulk_decide(me(), _selected_ids(), action, reason)
     message = f"{len(result['done'])} contribution(s) {ACTION_DONE.get(action, action)}(s)."
     if result["skipped"]:
         message += f" {len(result['skipped'])} ignorée(s) : déjà dans un autre état."
     flash(message, "success")
+    offer_undo(_("Action groupée sur %(n)d contribution(s).", n=len(result["done"])))
     return redirect(next_url(url_for("moderation.inbox")))
+
+
+def _moderates_undone(view):
+    """Outside `form_action`: 403 when a decision to undo is about a consultation not moderated."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        check_somewhere(me(), "moderate")
+        for consultation_id in queries.consultations_of_actions(_undo_ids()):
+            check_moderates(consultation_id)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _undo_ids():
+    return [int(i) for i in request.form.getlist("action_ids") if i.isdigit() and len(i) < 16]
+
+
+@bp.post("/annulation")
+@_moderates_undone
+@form_action("moderation.inbox")
+def undo():
+    """Undo a decision (or a bulk action) made a few minutes ago: the previous state comes back."""
+    undone = services.undo(me(), _undo_ids())
+    flash(
+        _("Décision annulée : %(n)d contribution(s) remise(s) dans leur état précédent.", n=len(undone)),
+        "success",
+    )
+    default = url_for("moderation.contribution", contribution_id=undone[0].id) if len(undone) == 1 else None
+    return redirect(next_url(default or url_for("moderation.inbox")))
