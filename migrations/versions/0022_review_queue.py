@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022_review_queue"
-down_revision = "0020_address_label"
+down_revision = "0024_signin_links"
 branch_labels = None
 depends_on = None
 
