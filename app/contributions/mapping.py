@@ -12,15 +12,22 @@ from app.maps.builders import base_map
 from app.templating import url_if
 
 DEFAULT_STREET_ZOOM = 16
+# Themes are told apart by a symbol as well as a colour (WCAG 1.4.1), in the themes' order.
+THEME_SYMBOLS = ("●", "▲", "■", "◆", "★", "✚", "▼", "✖", "♥", "☗", "♣", "♠")
+
+
+def theme_symbol(index):
+    """The symbol of the theme at this position (0-based) in the consultation's list."""
+    return THEME_SYMBOLS[index % len(THEME_SYMBOLS)]
 
 
 class ContributionsLayer(MacroElement):
-    """Starts static/js/contributions-map.js on this map once folium has created it."""
+    """Hands this map to static/js/contributions-map.js (an ES module: it runs after this script)."""
 
     _name = "ContributionsLayer"
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "if (window.CarteCommune) { CarteCommune.start({{ this._parent.get_name() }}); }"
+        "window.CarteCommune = { map: {{ this._parent.get_name() }} };"
         "{% endmacro %}"
     )
 
@@ -63,7 +70,10 @@ def map_config(consultation, focus_id=None):
         "contributionUrl": "/api/contributions/",
         "newUrl": url_for("contributions.new", slug=consultation.slug),
         "streetZoom": street_zoom(),
-        "themes": {t.slug: {"label": t.label, "color": t.color} for t in consultation.themes},
+        "themes": {
+            t.slug: {"label": t.label, "color": t.color, "symbol": theme_symbol(i)}
+            for i, t in enumerate(consultation.themes)
+        },
         "votingMode": consultation.voting_mode,
         "open": consultation.allows("propose"),
         "voteOpen": consultation.allows("vote"),

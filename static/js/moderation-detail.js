@@ -1,6 +1,6 @@
 /* Contribution page in the back office: a click on the map moves the point (fills longitude/latitude). */
-(function () {
-  "use strict";
+
+function main() {
   var frame = document.querySelector("[data-map]");
   var lon = document.querySelector("[data-lon]");
   var lat = document.querySelector("[data-lat]");
@@ -15,4 +15,6 @@
     var details = lon.closest("details");
     if (details) { details.open = true; }
   });
-})();
+}
+
+main();
