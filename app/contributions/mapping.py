@@ -13,7 +13,9 @@ from app.templating import url_if
 
 DEFAULT_STREET_ZOOM = 16
 # Themes are told apart by a symbol as well as a colour (WCAG 1.4.1), in the themes' order.
-THEME_SYMBOLS = ("●", "▲", "■", "◆", "★", "✚", "▼", "✖", "♥", "☗", "♣", "♠")
+THEME_SYMBOLS = (
+    "●", "▲", "■", "◆", "★", "✚", "▼", "✖", "♥", "♣", "♠", "☀", "☂", "✿", "⚑", "☎", "♪", "☘", "⚙", "✈",
+)  # fmt: skip
 
 
 def theme_symbol(index):
@@ -32,6 +34,22 @@ class ContributionsLayer(MacroElement):
     )
 
 
+class FitBoundsAtOnce(MacroElement):
+    """Frames the perimeter without the opening zoom animation: the map's first view is its final one,
+    so that the ideas are asked for once (an animated fit ends with a second « moveend »)."""
+
+    _name = "FitBoundsAtOnce"
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {animate: false});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, bounds):
+        super().__init__()
+        self.bounds = bounds
+
+
 def street_zoom():
     """The zoom from which the map endpoint sends single contributions (the maps feature's constant)."""
     try:
@@ -43,7 +61,10 @@ def street_zoom():
 
 def build_map(consultation):
     """The folium map of a consultation: perimeter, then our contributions layer."""
-    fmap = base_map(bounds=consultation_queries.consultation_extent(consultation.id))
+    fmap = base_map()
+    bounds = consultation_queries.consultation_extent(consultation.id)
+    if bounds:
+        FitBoundsAtOnce(bounds).add_to(fmap)
     folium.GeoJson(
         queries.consultation_perimeter(consultation.id),
         name="Périmètre",
@@ -68,6 +89,7 @@ def map_config(consultation, focus_id=None):
         "slug": consultation.slug,
         "mapUrl": f"/api/consultations/{consultation.slug}/map",
         "contributionUrl": "/api/contributions/",
+        "titlesUrl": f"/api/consultations/{consultation.slug}/contributions/titles",
         "newUrl": url_for("contributions.new", slug=consultation.slug),
         "streetZoom": street_zoom(),
         "themes": {

@@ -32,8 +32,7 @@ function filters() {
   for (const name of ["theme", "outcome"]) if (form.elements[name].value) params.set(name, form.elements[name].value);
   return params;
 }
-function viewportUrl() {
-  const b = map.getBounds();
+function viewportUrl(b) {
   const box = [
     Math.max(b.getWest(), -180),
     Math.max(b.getSouth(), -85),
@@ -60,19 +59,31 @@ function tileUrls() {
   }
   return urls;
 }
-async function load() {
+let lastView = null; // {zoom, filters, bounds, data}: the data already drawn, and the area it covers
+
+async function load({ force = false } = {}) {
+  const zoom = Math.round(map.getZoom());
+  const query = filters().toString();
+  if (!force && lastView && lastView.zoom === zoom && lastView.filters === query && lastView.bounds.contains(map.getBounds())) {
+    draw(lastView.data); // a small move inside the area already fetched: nothing to ask
+    return;
+  }
   controller?.abort();
   controller = new AbortController();
   const signal = controller.signal;
-  // The first view (and the street zoom) is one viewport request; tiles are cheaper on later moves.
-  const single = firstLoad || Math.round(map.getZoom()) >= cfg.streetZoom;
+  // The first view (and the street zoom) is one viewport request, a little larger than the screen so
+  // that the end of an opening animation or a small move needs nothing more; tiles for later moves.
+  const single = firstLoad || zoom >= cfg.streetZoom;
   firstLoad = false;
+  const bounds = single ? map.getBounds().pad(0.15) : map.getBounds();
   const requests = single
-    ? [getJson(viewportUrl(), { signal })]
+    ? [getJson(viewportUrl(bounds), { signal })]
     : tileUrls().map((url) => getJson(url, { signal, credentials: "omit" })); // no cookie: a shared answer
   try {
     const parts = await Promise.all(requests);
-    draw({ features: parts.flatMap((p) => p.features || []), truncated: parts.some((p) => p.truncated) });
+    const data = { features: parts.flatMap((p) => p.features || []), truncated: parts.some((p) => p.truncated) };
+    lastView = { zoom, filters: query, bounds, data };
+    draw(data);
   } catch (error) {
     if (error.name !== "AbortError") say(t("Impossible de charger les idées : vérifiez votre connexion."));
   }
@@ -80,34 +91,81 @@ async function load() {
 
 /* --- markers: 44 px targets, spread apart when they would cover one another --------------------- */
 function spread(items) {
-  // Items closer than one target on screen are laid out on a small circle around their centre.
-  const zoom = map.getZoom();
-  const placed = items.map((item) => ({ item, point: map.project(item.at, zoom) }));
+  // Items closer than one target on screen are laid out on a small circle around their centre, then
+  // any overlap left between neighbours is pushed apart: no marker ever hides another.
+  const placed = items.map((item) => ({ item, point: map.latLngToContainerPoint(item.at), size: item.p.cluster ? TARGET + 8 : TARGET }));
+  const blocks = obstacles();
   const groups = [];
   for (const p of placed) {
     const group = groups.find((g) => g.centre.distanceTo(p.point) < TARGET);
     if (group) {
       group.members.push(p);
-      const sum = group.members.reduce((acc, m) => acc.add(m.point), L.point(0, 0));
-      group.centre = sum.divideBy(group.members.length);
+      group.centre = group.members.reduce((acc, m) => acc.add(m.point), L.point(0, 0)).divideBy(group.members.length);
     } else {
       groups.push({ centre: p.point, members: [p] });
     }
   }
   for (const group of groups) {
     const n = group.members.length;
-    if (n === 1) {
-      group.members[0].item.shown = group.members[0].item.at;
-      continue;
-    }
+    if (n === 1) continue;
     const radius = Math.max(TARGET, (TARGET + 4) / (2 * Math.sin(Math.PI / n)));
     group.members.forEach((m, i) => {
       const angle = (2 * Math.PI * i) / n - Math.PI / 2;
-      const point = group.centre.add(L.point(Math.cos(angle) * radius, Math.sin(angle) * radius));
-      m.item.shown = map.unproject(point, zoom);
+      m.point = group.centre.add(L.point(Math.cos(angle) * radius, Math.sin(angle) * radius));
     });
   }
+  for (let pass = 0; pass < 12; pass++) {
+    let moved = false;
+    for (let i = 0; i < placed.length; i++) {
+      for (let j = i + 1; j < placed.length; j++) {
+        const a = placed[i];
+        const b = placed[j];
+        const need = (a.size + b.size) / 2 + 2;
+        const dx = b.point.x - a.point.x;
+        const dy = b.point.y - a.point.y;
+        if (Math.abs(dx) >= need || Math.abs(dy) >= need) continue; // square targets: apart on one axis
+        const d = Math.hypot(dx, dy) || 1;
+        const push = (need - Math.max(Math.abs(dx), Math.abs(dy))) / 2 + 0.5;
+        const ux = d > 1 ? dx / d : Math.cos(i + j);
+        const uy = d > 1 ? dy / d : Math.sin(i + j);
+        const step = L.point(ux * push * Math.SQRT2, uy * push * Math.SQRT2);
+        a.point = a.point.subtract(step);
+        b.point = b.point.add(step);
+        moved = true;
+      }
+    }
+    for (const a of placed) {
+      for (const box of blocks) {
+        const half = a.size / 2 + 2;
+        const { x, y } = a.point;
+        if (x <= box.left - half || x >= box.right + half || y <= box.top - half || y >= box.bottom + half) continue;
+        // Out by the shortest way: a control never sits on a marker, nor a marker under a control.
+        const exits = [
+          [box.left - half - x, 0],
+          [box.right + half - x, 0],
+          [0, box.top - half - y],
+          [0, box.bottom + half - y],
+        ].sort((m, n) => Math.abs(m[0] + m[1]) - Math.abs(n[0] + n[1]));
+        a.point = a.point.add(L.point(exits[0][0], exits[0][1]));
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  for (const p of placed) p.item.shown = map.containerPointToLatLng(p.point);
   return items;
+}
+function obstacles() {
+  // The map's controls and the buttons over it, in the map's own coordinates.
+  const frame = map.getContainer().getBoundingClientRect();
+  const nodes = [
+    ...map.getContainer().querySelectorAll(".leaflet-control"),
+    ...document.querySelectorAll("#cc-map-wrap > .cc-fab, #cc-map-wrap > .cc-status"),
+  ];
+  return nodes
+    .map((node) => node.getBoundingClientRect())
+    .filter((r) => r.width && r.height)
+    .map((r) => ({ left: r.left - frame.left, right: r.right - frame.left, top: r.top - frame.top, bottom: r.bottom - frame.top }));
 }
 function markerIcon(kind, p) {
   const th = theme(p.theme);
@@ -121,14 +179,22 @@ function markerIcon(kind, p) {
   }
   const score = (p.agree || 0) - (p.disagree || 0);
   const size = Math.round(26 + Math.min(14, 2.2 * Math.sqrt(Math.max(0, score))));
-  const face = el("span", { class: `cc-marker-face${p.status === "pending" ? " cc-pending" : ""}` }, [th.symbol]);
+  const face = el("span", { class: `cc-marker-face${p.status === "pending" ? " cc-pending" : ""}`, "data-idea": p.id }, [th.symbol]);
   face.style.background = th.color;
   face.style.width = face.style.height = `${size}px`;
   if (score < 0) face.style.opacity = "0.7";
   return L.divIcon({ className: "cc-marker cc-idea", iconSize: [TARGET, TARGET], html: face });
 }
+function ideaLabel(p) {
+  const th = theme(p.theme);
+  const title = titles.get(String(p.id));
+  const votes = t("%(agree)s d'accord · %(disagree)s pas d'accord", { agree: p.agree || 0, disagree: p.disagree || 0 });
+  return title ? `${title} (${th.label})` : t("Idée « %(theme)s », %(votes)s", { theme: th.label, votes });
+}
+const markers = new Map(); // id -> {marker, p} of the ideas drawn
 function draw(data) {
   layer.clearLayers();
+  markers.clear();
   const view = map.getBounds();
   const items = (data.features || []).map((f) => {
     const c = f.geometry.coordinates;
@@ -141,23 +207,25 @@ function draw(data) {
     const inView = view.contains(item.at);
     let marker;
     if (p.cluster) {
-      const label = plural(p.count, "%(n)s idée : zoomer", "%(n)s idées regroupées : zoomer");
+      const label = plural(p.count, "%(n)s idée « %(theme)s » : zoomer", "%(n)s idées « %(theme)s » : zoomer", { theme: theme(p.theme).label });
       marker = L.marker(item.shown, { icon: markerIcon("cluster", p), title: label, alt: label, keyboard: true });
       marker.on("click", () => zoomTo(item.at));
       if (inView) count += p.count;
     } else {
-      const label = `${p.title || t("Idée")} (${theme(p.theme).label})`;
+      const label = ideaLabel(p);
       marker = L.marker(item.shown, { icon: markerIcon("idea", p), title: label, alt: label, keyboard: true });
       marker.on("click", () => summary(p.id));
-      count += 1;
+      markers.set(String(p.id), { marker, p });
+      if (inView) count += 1;
     }
     if (!item.shown.equals(item.at)) {
       layer.addLayer(L.polyline([item.at, item.shown], { color: "#1b1f24", weight: 1, interactive: false }));
     }
     layer.addLayer(marker);
-    if (inView || !p.cluster) listed.push(item);
+    if (inView) listed.push(item);
   }
-  list(listed);
+  shown = listed;
+  list();
   window.performance?.mark?.("cc-ideas-drawn");
   document.documentElement.dataset.ideasDrawn = String(count);
   if (data.truncated) say(plural(count, "%(n)s idée affichée : zoomez pour les voir toutes", "%(n)s idées affichées : zoomez pour les voir toutes"));
@@ -168,35 +236,56 @@ function zoomTo(at) {
 }
 
 /* --- « Idées dans cette zone »: the same ideas as a list, each a button ------------------------ */
-function list(items) {
+const titles = new Map(); // id -> title, asked for when the list is open (the map data has no titles)
+let shown = []; // the ideas and clusters in view, as last drawn
+
+async function fetchTitles() {
+  const missing = shown.filter(({ p }) => !p.cluster && !titles.has(String(p.id))).map(({ p }) => p.id);
+  if (!missing.length) return;
+  try {
+    const answer = await getJson(`${cfg.titlesUrl}?ids=${missing.slice(0, 500).join(",")}`);
+    for (const [id, title] of Object.entries(answer.titles || {})) {
+      titles.set(id, title);
+      const drawn = markers.get(id);
+      drawn?.marker.getElement()?.setAttribute("title", ideaLabel(drawn.p)); // its name, read aloud
+    }
+    list();
+  } catch {
+    /* the list keeps its theme labels */
+  }
+}
+function list() {
   const box = $("cc-zone-list");
   if (!box) return;
   let count = 0;
-  const rows = items.map(({ p, at }) => {
+  // Redrawn while someone may be going through it with the keyboard: the focus stays on its idea.
+  const focused = box.contains(document.activeElement) ? document.activeElement.dataset.key : null;
+  const rows = shown.map(({ p, at }) => {
     const th = theme(p.theme);
     const symbol = el("span", { class: "cc-zone-symbol", "aria-hidden": "true" }, [th.symbol]);
     symbol.style.background = th.color;
     let button;
     if (p.cluster) {
       count += p.count;
-      button = el("button", { type: "button", class: "cc-zone-item" }, [
-        symbol,
-        el("span", {}, [plural(p.count, "%(n)s idée « %(theme)s » : zoomer", "%(n)s idées « %(theme)s » : zoomer", { theme: th.label })]),
-      ]);
+      const label = plural(p.count, "%(n)s idée « %(theme)s » : zoomer", "%(n)s idées « %(theme)s » : zoomer", { theme: th.label });
+      button = el("button", { type: "button", class: "cc-zone-item", "data-key": `c${at.lat},${at.lng}` }, [symbol, el("span", {}, [label])]);
       button.addEventListener("click", () => zoomTo(at));
     } else {
       count += 1;
-      button = el("button", { type: "button", class: "cc-zone-item" }, [
+      const title = titles.get(String(p.id));
+      button = el("button", { type: "button", class: "cc-zone-item", "data-key": `i${p.id}` }, [
         symbol,
-        el("span", {}, [p.title || t("Idée"), el("span", { class: "cc-zone-theme" }, [` · ${th.label}`])]),
+        el("span", {}, [title || ideaLabel(p), title ? el("span", { class: "cc-zone-theme" }, [` · ${th.label}`]) : null]),
       ]);
       button.addEventListener("click", () => summary(p.id, true));
     }
     return el("li", {}, [button]);
   });
   box.replaceChildren(...rows);
+  if (focused) box.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
   $("cc-zone-count").textContent = `(${count.toLocaleString("fr-FR")})`;
   $("cc-zone-empty").hidden = rows.length > 0;
+  if ($("cc-zone").open) fetchTitles();
 }
 
 /* --- bottom sheet ----------------------------------------------------------------------------- */
@@ -296,7 +385,7 @@ function quickVotes(item) {
           item.votes = answer.votes;
           item.my_vote = answer.my_vote;
           summary(item.id, false, t("Votre vote est enregistré."));
-          load();
+          load({ force: true });
         } catch (error) {
           toast(error.message, { kind: "error" });
         }
@@ -591,7 +680,7 @@ async function send() {
     showPhotos();
     closeSheet();
     map.setView([item.anchor[1], item.anchor[0]], Math.max(map.getZoom(), cfg.streetZoom));
-    load();
+    load({ force: true });
     summary(
       item.id,
       false,
@@ -646,6 +735,9 @@ function bindForm() {
 
 function bind() {
   $("cc-filters").addEventListener("change", () => load());
+  $("cc-zone")?.addEventListener("toggle", () => {
+    if ($("cc-zone").open) fetchTitles();
+  });
   $("cc-close").addEventListener("click", closeSheet);
   document.addEventListener("keydown", (e) => {
     if (e.key !== "Escape") return;
