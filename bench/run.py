@@ -10,7 +10,15 @@ import sys
 import time
 from pathlib import Path
 
-MODULES = ("map_bench", "pages_bench", "ogc_bench", "exports_bench", "reports_bench", "digest_bench")
+MODULES = (
+    "map_bench",
+    "pages_bench",
+    "ogc_bench",
+    "exports_bench",
+    "reports_bench",
+    "digest_bench",
+    "phone_bench",
+)
 OPTIONAL_MODULES = ("uploads_bench",)  # run with --only uploads_bench (memory of parallel photo uploads)
 RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench" / "results.json"
 

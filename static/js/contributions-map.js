@@ -76,8 +76,11 @@ async function load({ force = false } = {}) {
   const single = firstLoad || zoom >= cfg.streetZoom;
   firstLoad = false;
   const bounds = single ? map.getBounds().pad(0.15) : map.getBounds();
+  const url = viewportUrl(bounds);
+  const early = single && window.CarteCommune.firstData && window.CarteCommune.firstUrl === url ? window.CarteCommune.firstData : null;
+  window.CarteCommune.firstData = null; // asked for by the page while it loaded: used once
   const requests = single
-    ? [getJson(viewportUrl(bounds), { signal })]
+    ? [early ? early.then((r) => (r.ok ? r.json() : getJson(url, { signal }))).catch(() => getJson(url, { signal })) : getJson(url, { signal })]
     : tileUrls().map((url) => getJson(url, { signal, credentials: "omit" })); // no cookie: a shared answer
   try {
     const parts = await Promise.all(requests);

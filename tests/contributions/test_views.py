@@ -14,7 +14,7 @@ def test_map_page_embeds_local_leaflet_our_script_and_the_config(client, consult
     login(client, resident)
     html = client.get(f"/consultations/{consultation.slug}/carte").get_data(as_text=True)
     assert re.search(r"/vendor/leaflet/leaflet\.[0-9a-f]{12}\.js", html) and "contributions-map." in html
-    assert "window.CarteCommune = { map: map_" in html and 'type="module"' in html
+    assert "window.CarteCommune = { map: map, firstUrl: url" in html and 'type="module"' in html
     assert 'id="cc-config"' in html and f'"slug": "{consultation.slug}"' in html
     assert "+ Proposer une idée" in html and 'name="csrf_token"' in html
     assert not re.search(r'(src|href)="https?://', html)  # no CDN
