@@ -4,7 +4,7 @@
 import { api, ApiError, getJson, newKey } from "./api.js";
 import { byId as $, el } from "./dom.js";
 import { forgetDraft, loadDraft, saveDraft } from "./drafts.js";
-import { t } from "./i18n.js";
+import { locale, t } from "./i18n.js";
 import { toast } from "./toast.js";
 
 const cfg = JSON.parse($("cc-config").textContent);
@@ -18,7 +18,7 @@ let controller = null;
 let timer = null;
 let firstLoad = true;
 
-const plural = (n, one, many, more = {}) => t(n > 1 ? many : one, { ...more, n: n.toLocaleString("fr-FR") });
+const nf = (n) => Number(n).toLocaleString(locale); // a number in the page's language
 const theme = (slug) => cfg.themes[slug] || { label: slug || "", color: "#555", symbol: "●" };
 
 function say(text) {
@@ -175,7 +175,7 @@ function markerIcon(kind, p) {
   if (kind === "cluster") {
     const face = el("span", { class: "cc-marker-face" }, [
       el("span", { class: "cc-marker-symbol", "aria-hidden": "true" }, [th.symbol]),
-      Number(p.count).toLocaleString("fr-FR"),
+      nf(p.count),
     ]);
     face.style.background = th.color;
     return L.divIcon({ className: "cc-marker cc-cluster", iconSize: [TARGET + 8, TARGET + 8], html: face });
@@ -210,7 +210,7 @@ function draw(data) {
     const inView = view.contains(item.at);
     let marker;
     if (p.cluster) {
-      const label = plural(p.count, "%(n)s idée « %(theme)s » : zoomer", "%(n)s idées « %(theme)s » : zoomer", { theme: theme(p.theme).label });
+      const label = (p.count > 1 ? t("%(n)s idées « %(theme)s » : zoomer", { theme: theme(p.theme).label, n: nf(p.count) }) : t("%(n)s idée « %(theme)s » : zoomer", { theme: theme(p.theme).label, n: nf(p.count) }));
       marker = L.marker(item.shown, { icon: markerIcon("cluster", p), title: label, alt: label, keyboard: true });
       marker.on("click", () => zoomTo(item.at));
       if (inView) count += p.count;
@@ -231,8 +231,8 @@ function draw(data) {
   list();
   window.performance?.mark?.("cc-ideas-drawn");
   document.documentElement.dataset.ideasDrawn = String(count);
-  if (data.truncated) say(plural(count, "%(n)s idée affichée : zoomez pour les voir toutes", "%(n)s idées affichées : zoomez pour les voir toutes"));
-  else say(count ? plural(count, "%(n)s idée dans cette zone", "%(n)s idées dans cette zone") : t("Aucune idée dans cette zone pour l'instant."));
+  if (data.truncated) say((count > 1 ? t("%(n)s idées affichées : zoomez pour les voir toutes", { n: nf(count) }) : t("%(n)s idée affichée : zoomez pour les voir toutes", { n: nf(count) })));
+  else say(count ? (count > 1 ? t("%(n)s idées dans cette zone", { n: nf(count) }) : t("%(n)s idée dans cette zone", { n: nf(count) })) : t("Aucune idée dans cette zone pour l'instant."));
 }
 function zoomTo(at) {
   map.setView(at, Math.min(map.getZoom() + 2, 19));
@@ -270,7 +270,7 @@ function list() {
     let button;
     if (p.cluster) {
       count += p.count;
-      const label = plural(p.count, "%(n)s idée « %(theme)s » : zoomer", "%(n)s idées « %(theme)s » : zoomer", { theme: th.label });
+      const label = (p.count > 1 ? t("%(n)s idées « %(theme)s » : zoomer", { theme: th.label, n: nf(p.count) }) : t("%(n)s idée « %(theme)s » : zoomer", { theme: th.label, n: nf(p.count) }));
       button = el("button", { type: "button", class: "cc-zone-item", "data-key": `c${at.lat},${at.lng}` }, [symbol, el("span", {}, [label])]);
       button.addEventListener("click", () => zoomTo(at));
     } else {
@@ -286,7 +286,7 @@ function list() {
   });
   box.replaceChildren(...rows);
   if (focused) box.querySelector(`[data-key="${CSS.escape(focused)}"]`)?.focus();
-  $("cc-zone-count").textContent = `(${count.toLocaleString("fr-FR")})`;
+  $("cc-zone-count").textContent = `(${nf(count)})`;
   $("cc-zone-empty").hidden = rows.length > 0;
   if ($("cc-zone").open) fetchTitles();
 }
@@ -350,7 +350,7 @@ function reveal(at) {
   if (point.y > visible - 30 || point.y < 30) map.panBy([0, point.y - visible / 2]);
 }
 function tally(item) {
-  if (item.votes.support != null) return plural(item.votes.support, "%(n)s soutien", "%(n)s soutiens");
+  if (item.votes.support != null) return (item.votes.support > 1 ? t("%(n)s soutiens", { n: nf(item.votes.support) }) : t("%(n)s soutien", { n: nf(item.votes.support) }));
   return t("%(agree)s d'accord · %(disagree)s pas d'accord", { agree: item.votes.agree, disagree: item.votes.disagree });
 }
 function card(item, thanks) {
@@ -358,7 +358,7 @@ function card(item, thanks) {
   const th = theme(item.theme);
   const swatch = el("span", { class: "cc-zone-symbol", "aria-hidden": "true" }, [th.symbol]);
   swatch.style.background = item.theme_color;
-  const comments = plural(item.comments, "%(n)s commentaire", "%(n)s commentaires");
+  const comments = (item.comments > 1 ? t("%(n)s commentaires", { n: nf(item.comments) }) : t("%(n)s commentaire", { n: nf(item.comments) }));
   return el("div", {}, [
     thanks ? el("p", { class: "flash flash-success", role: "status" }, [thanks]) : null,
     el("p", { class: "cc-theme" }, [swatch, item.theme_label]),
@@ -436,7 +436,7 @@ function refreshSketch() {
   }
   let help = HELP[k];
   if (drawing) {
-    if (n) help += ` ${plural(n, "%(n)s point placé.", "%(n)s points placés.")}`;
+    if (n) help += ` ${(n > 1 ? t("%(n)s points placés.", { n: nf(n) }) : t("%(n)s point placé.", { n: nf(n) }))}`;
     if (missing > 0) help += ` ${t("Encore %(n)s au moins.", { n: missing })}`;
   }
   $("cc-place-help").textContent = help;

@@ -123,11 +123,9 @@ function start(root) {
       go(pos.coords.longitude, pos.coords.latitude, t("votre position"));
     }, function (error) {
       if (error.code === 1) {
-        hereStatus.textContent = t("La localisation est refusée. Pour l'autoriser, touchez le cadenas à côté " +
-          "de l'adresse du site, puis « Autorisations » et « Position », et réessayez.");
+        hereStatus.textContent = t("La localisation est refusée. Pour l'autoriser, touchez le cadenas à côté de l'adresse du site, puis « Autorisations » et « Position », et réessayez.");
       } else {
-        hereStatus.textContent = t("Votre position n'est pas disponible pour le moment : " +
-          "choisissez une adresse ou un lieu repère.");
+        hereStatus.textContent = t("Votre position n'est pas disponible pour le moment : choisissez une adresse ou un lieu repère.");
       }
     }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
   });

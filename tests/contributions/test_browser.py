@@ -127,7 +127,9 @@ def _tap_the_new_bubble(page, artifacts, anchor, new_id):
     # Close ideas are spread apart (a line joins each to its place): tap the new idea's own marker.
     point = page.evaluate("([lon, lat]) => CarteCommune.map.latLngToContainerPoint([lat, lon])", anchor)
     box = page.locator(".folium-map").bounding_box()
-    marker = page.locator(f'.cc-idea:has([data-idea="{new_id}"])').bounding_box()
+    new_marker = page.locator(f'.cc-idea:has([data-idea="{new_id}"])')
+    new_marker.wait_for()  # drawn again with the answer that holds the new idea
+    marker = new_marker.bounding_box()
     assert abs(marker["x"] + marker["width"] / 2 - box["x"] - point["x"]) < 200  # near its place
     page.mouse.click(marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2)
     page.locator("#cc-sheet-title", has_text="Un abri pour les vélos").wait_for()

@@ -59,6 +59,20 @@ def _count(consultation_id):
     ).one()
 
 
+def _clear_of_the_controls(page, box):
+    for control in page.locator(".leaflet-control, .cc-fab").all():
+        other = control.bounding_box()
+        if other is None or not control.is_visible():
+            continue
+        apart = (
+            box["x"] + box["width"] <= other["x"]
+            or other["x"] + other["width"] <= box["x"]
+            or box["y"] + box["height"] <= other["y"]
+            or other["y"] + other["height"] <= box["y"]
+        )
+        assert apart, (box, other)
+
+
 def _serious(page, name):
     results = Axe().run(page, options=AXE_OPTIONS)
     found = [
@@ -106,7 +120,10 @@ def test_the_network_drops_while_sending_then_the_idea_is_stored_once_with_its_p
 
     page.route("**/proposer", drop_the_answer)
     page.get_by_role("button", name="Publier mon idée").click()
-    page.get_by_role("alert").filter(has_text="Pas de connexion").wait_for()
+    toast = page.get_by_role("alert").filter(has_text="Pas de connexion")
+    toast.wait_for()
+    _clear_of_the_controls(page, toast.bounding_box())
+    assert toast.get_by_role("button", name="Fermer le message").is_visible()  # dismissible
     page.screenshot(path=artifacts / "resident-front-01-hors-ligne.png")
     page.unroute("**/proposer")
     assert _count(consultation.id)[0] == before + 1  # stored once already; the phone does not know it
