@@ -725,6 +725,21 @@ function bindForm() {
     $("cc-camera-button").hidden = false;
     $("cc-camera-button").addEventListener("click", () => $("cc-camera").click());
   }
+  $("cc-discard")?.addEventListener("click", async () => {
+    // The draft leaves the phone (text, place, photos); a send in progress is not abandoned.
+    if (sending === "now") return;
+    clearTimeout(retryTimer);
+    sending = false;
+    draftKey = null;
+    photos = [];
+    await forgetDraft(cfg.slug);
+    form.reset();
+    showErrors({});
+    showPhotos();
+    closeSheet();
+    toast(t("Idée abandonnée : le brouillon est effacé de ce téléphone."));
+    $("cc-propose")?.focus();
+  });
   let saveTimer = null;
   form.addEventListener("input", () => {
     clearTimeout(saveTimer);

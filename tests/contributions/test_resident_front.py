@@ -144,6 +144,21 @@ def test_the_network_drops_while_sending_then_the_idea_is_stored_once_with_its_p
     assert page.locator("#cc-form-box").is_hidden()  # the draft was forgotten once answered
     assert _count(consultation.id)[0] == before + 1
 
+    # A draft being written comes back after a reload, until it is abandoned.
+    page.get_by_role("button", name="+ Proposer une idée").click()
+    page.get_by_role("button", name="Valider ce lieu").click()
+    page.locator("#cc-title").fill("Un composteur de quartier")
+    page.wait_for_timeout(600)  # saved 0.4 s after the last key
+    page.reload()
+    page.get_by_text("Votre brouillon a été retrouvé sur ce téléphone.").wait_for()
+    assert page.locator("#cc-title").input_value() == "Un composteur de quartier"
+    page.get_by_role("button", name="Abandonner cette idée").click()
+    page.get_by_text("Idée abandonnée").wait_for()
+    page.reload()
+    _ideas_drawn(page)
+    page.wait_for_timeout(300)
+    assert page.locator("#cc-form-box").is_hidden()
+
 
 def test_a_proposal_with_the_keyboard_alone(
     live_server, phone, make_consultation, make_user, make_contribution
