@@ -116,6 +116,10 @@ def _propose_with_the_crosshair(page, artifacts):
     title = page.locator("#cc-sheet-title").inner_text()
     assert title == "Un abri pour les vélos près de l'école"
     page.wait_for_load_state("networkidle")
+    for _ in range(50):  # the map asks again (forced) right after the answer; wait for it
+        if answers:
+            break
+        page.wait_for_timeout(100)
     assert answers, "no street-zoom map request after the idea was published"
     ids = [f["properties"].get("id") for f in answers[-1].json()["features"]]
     _shot(page, artifacts, "05-idee-publiee")
