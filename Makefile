@@ -23,14 +23,14 @@ SECRET_KEY_FILE ?= var/secret_key
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run test lint format bench capacity drill deps system services venv lock db db-test web-check clean-var secret-key
+.PHONY: help run test lint format bench capacity drill deps system services venv lock db db-test web-check clean-var secret-key npm
 
 help:
 	@echo "make run    install what is missing, migrate, seed the demo, serve http://$(HOST):$(PORT) (web + worker)"
 	@echo "make test   install what is missing, lint, run the whole test suite on PostGIS + Redis"
 	@echo "make bench  benchmarks (synthetic data at 100k and 1M contributions)"
 	@echo "make capacity  nginx + gunicorn + a streaming replica under a resident traffic mix (open loop)"
-	@echo "make lint   ruff check + ruff format --check"
+	@echo "make lint   ruff check + ruff format --check + eslint (static/js)"
 	@echo "make drill  restart PostgreSQL (a cluster of its own) during a burst of writes: lost/duplicated writes"
 	@echo "make lock   regenerate requirements*.lock (hashes) after editing requirements*.txt"
 
@@ -91,9 +91,20 @@ run: db secret-key
 test: db-test lint
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
 
-lint: venv
+# The JavaScript linter (eslint, from the npm registry, exact versions of package-lock.json; node_modules/
+# is never committed): installed by `npm ci` when missing or when the lock changed, else nothing to do.
+NPM_PACKAGES := node_modules/.installed
+$(NPM_PACKAGES): package.json package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+npm: $(NPM_PACKAGES)
+
+lint: venv npm
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	node_modules/.bin/eslint static/js
 
 format: venv
 	$(VENV)/bin/ruff format .

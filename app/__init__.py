@@ -87,9 +87,10 @@ def _init_extensions(app):
 
 
 def _register_core(app):
-    from app import health, request_guards, templating
+    from app import assets, health, request_guards, templating
     from app.accounts.auth import authenticated_by_token
 
+    assets.init_app(app)  # after the blueprints: it fingerprints their asset endpoints too
     health.init_app(app)
     templating.init_app(app)
     request_guards.init_app(app)

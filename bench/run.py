@@ -18,6 +18,7 @@ MODULES = (
     "reports_bench",
     "digest_bench",
     "capacity_bench",
+    "phone_bench",
 )
 OPTIONAL_MODULES = ("uploads_bench",)  # run with --only uploads_bench (memory of parallel photo uploads)
 RESULTS = Path(__file__).resolve().parent.parent / "var" / "bench" / "results.json"

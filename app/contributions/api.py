@@ -66,6 +66,39 @@ def list_contributions(args, slug):
     return queries.list_contributions(consultation, current_user, **args)
 
 
+@blp.route("/consultations/<slug>/contributions/titles")
+@blp.doc(
+    parameters=[
+        {
+            "in": "query",
+            "name": "ids",
+            "required": True,
+            "schema": {"type": "string", "example": "12,15,40"},
+            "description": f"numéros des idées, séparés par des virgules ({queries.MAX_TITLE_IDS} au plus)",
+        }
+    ]
+)
+def contribution_titles(slug):
+    """Les titres des idées visibles sur la carte, pour la liste « Idées dans cette zone »."""
+    from flask import jsonify, request
+
+    consultation = published_consultation(slug, light=True)
+    try:
+        ids = [int(part) for part in request.args.get("ids", "").split(",") if part.strip()]
+    except ValueError:
+        raise Invalid(
+            "Liste de numéros invalide.", fields={"ids": ["Des nombres séparés par des virgules."]}
+        ) from None
+    if len(ids) > queries.MAX_TITLE_IDS:
+        message = f"{queries.MAX_TITLE_IDS} numéros au plus."
+        raise Invalid(message, fields={"ids": [message]})
+    user_id = current_user.id if current_user.is_authenticated else None
+    response = jsonify(titles=queries.contribution_titles(consultation.id, ids, user_id))
+    response.headers["Cache-Control"] = "private, no-store" if user_id else "public, max-age=30"
+    response.vary.update(("Cookie", "Authorization"))
+    return response
+
+
 @blp.route("/contributions", methods=["POST"])
 @login_first
 @contribution_limit

@@ -12,17 +12,56 @@ from app.maps.builders import base_map
 from app.templating import url_if
 
 DEFAULT_STREET_ZOOM = 16
+# Themes are told apart by a symbol as well as a colour (WCAG 1.4.1), in the themes' order.
+THEME_SYMBOLS = (
+    "●", "▲", "■", "◆", "★", "✚", "▼", "✖", "♥", "♣", "♠", "☀", "☂", "✿", "⚑", "☎", "♪", "☘", "⚙", "✈",
+)  # fmt: skip
+
+
+def theme_symbol(index):
+    """The symbol of the theme at this position (0-based) in the consultation's list."""
+    return THEME_SYMBOLS[index % len(THEME_SYMBOLS)]
 
 
 class ContributionsLayer(MacroElement):
-    """Starts static/js/contributions-map.js on this map once folium has created it."""
+    """Hands this map to static/js/contributions-map.js (an ES module: it runs after this script), and
+    asks for the ideas of its first view at once, while the page is still being parsed: the module
+    uses that answer when it asks for the same URL (a slow phone saves a round trip)."""
 
     _name = "ContributionsLayer"
     _template = Template(
         "{% macro script(this, kwargs) %}"
-        "if (window.CarteCommune) { CarteCommune.start({{ this._parent.get_name() }}); }"
+        "(function (map) {"
+        " var b = map.getBounds().pad(0.15);"
+        " var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -85),"
+        " Math.min(b.getEast(), 180), Math.min(b.getNorth(), 85)];"
+        " var url = {{ this.map_url|tojson }} + '?' + new URLSearchParams({"
+        " bbox: box.map(function (n) { return n.toFixed(5); }).join(','), zoom: String(Math.round(map.getZoom())) });"
+        " window.CarteCommune = { map: map, firstUrl: url,"
+        " firstData: fetch(url, { credentials: 'same-origin', headers: { Accept: 'application/json' } }) };"
+        "})({{ this._parent.get_name() }});"
         "{% endmacro %}"
     )
+
+    def __init__(self, map_url):
+        super().__init__()
+        self.map_url = map_url
+
+
+class FitBoundsAtOnce(MacroElement):
+    """Frames the perimeter without the opening zoom animation: the map's first view is its final one,
+    so that the ideas are asked for once (an animated fit ends with a second « moveend »)."""
+
+    _name = "FitBoundsAtOnce"
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {animate: false});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, bounds):
+        super().__init__()
+        self.bounds = bounds
 
 
 def street_zoom():
@@ -36,7 +75,10 @@ def street_zoom():
 
 def build_map(consultation):
     """The folium map of a consultation: perimeter, then our contributions layer."""
-    fmap = base_map(bounds=consultation_queries.consultation_extent(consultation.id))
+    fmap = base_map()
+    bounds = consultation_queries.consultation_extent(consultation.id)
+    if bounds:
+        FitBoundsAtOnce(bounds).add_to(fmap)
     folium.GeoJson(
         queries.consultation_perimeter(consultation.id),
         name="Périmètre",
@@ -47,7 +89,7 @@ def build_map(consultation):
             "dashArray": "6 4",
         },
     ).add_to(fmap)
-    ContributionsLayer().add_to(fmap)
+    ContributionsLayer(f"/api/consultations/{consultation.slug}/map").add_to(fmap)
     return fmap
 
 
@@ -61,9 +103,13 @@ def map_config(consultation, focus_id=None):
         "slug": consultation.slug,
         "mapUrl": f"/api/consultations/{consultation.slug}/map",
         "contributionUrl": "/api/contributions/",
+        "titlesUrl": f"/api/consultations/{consultation.slug}/contributions/titles",
         "newUrl": url_for("contributions.new", slug=consultation.slug),
         "streetZoom": street_zoom(),
-        "themes": {t.slug: {"label": t.label, "color": t.color} for t in consultation.themes},
+        "themes": {
+            t.slug: {"label": t.label, "color": t.color, "symbol": theme_symbol(i)}
+            for i, t in enumerate(consultation.themes)
+        },
         "votingMode": consultation.voting_mode,
         "open": consultation.allows("propose"),
         "voteOpen": consultation.allows("vote"),

@@ -323,3 +323,20 @@ def consultation_perimeter(consultation_id):
         ),
         {"id": consultation_id},
     ).scalar_one()
+
+
+MAX_TITLE_IDS = 500  # the most ideas the map shows at once
+
+
+def contribution_titles(consultation_id, ids, user_id=None):
+    """{id: title} of the given ideas of a consultation that this visitor may see (as the map does)."""
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        text(
+            "SELECT id, title FROM contributions WHERE consultation_id = :cid AND id = ANY(:ids)"
+            " AND (status = 'published' OR (status = 'pending' AND author_id = :uid))"
+        ),
+        {"cid": consultation_id, "ids": list(ids)[:MAX_TITLE_IDS], "uid": user_id},
+    ).all()
+    return {str(row.id): row.title for row in rows}

@@ -11,7 +11,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from app import keyset
+from app import idempotency, keyset
 from app.contributions import media as media_files
 from app.contributions import queries, services
 from app.contributions.api import published_consultation
@@ -117,6 +117,13 @@ def new(slug):
     form = request.form if request.method == "POST" else request.args
     if request.method == "GET":
         return _render_form(consultation, form, {})
+    # The map script sends each idea with an Idempotency-Key, kept with the draft on the phone and sent
+    # again after a lost network or a reload: a retry gets the first answer, never a second idea.
+    key = idempotency.request_key()
+    scope = f"contribution:{consultation.id}:user:{current_user.id}"
+    replay = idempotency.begin(scope, key, _request_fingerprint(form)) if key else None
+    if replay is not None:
+        return replay
     try:
         services.check_can_participate(current_user)
         contribution = services.create_contribution(
@@ -133,10 +140,27 @@ def new(slug):
             raise
         return _render_form(consultation, form, error.fields, error.message), 422
     item = queries.contribution_detail(contribution.id, current_user)
-    if _wants_json():
-        return jsonify(_json_item(item)), 201
+    if _wants_json() or key:
+        answer = _json_item(item)
+        idempotency.finish(scope, key, 201, answer)
+        return jsonify(answer), 201
     flash(_thanks(item), "success")
     return redirect(item["url"])
+
+
+def _request_fingerprint(form):
+    """What a retried request must repeat: the fields (not the per-page CSRF token) and each photo's bytes."""
+    import hashlib
+
+    fields = {name: values for name, values in form.to_dict(flat=False).items() if name != "csrf_token"}
+    photos = []
+    for upload in request.files.getlist("photos"):
+        digest = hashlib.sha256()
+        for chunk in iter(lambda stream=upload.stream: stream.read(1 << 16), b""):
+            digest.update(chunk)
+        upload.stream.seek(0)
+        photos.append(digest.hexdigest())
+    return {"fields": fields, "photos": photos}
 
 
 def _wants_json():

@@ -1,15 +1,16 @@
 // Export page: submit through the JSON API, then poll the job and show its progress bar.
-(function () {
-  "use strict";
+import { api, request } from "./api.js";
+import { t } from "./i18n.js";
+
+function main() {
   var form = document.getElementById("export-form");
-  if (!form || !window.fetch) return;
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  if (!form) return;
   var box = document.getElementById("export-progress");
   var bar = document.getElementById("export-bar");
   var statusText = document.getElementById("export-status");
   var link = document.getElementById("export-download");
   var errors = document.getElementById("export-errors");
-  var LABELS = { queued: "En file d'attente…", started: "Export en cours", finished: "Export prêt.", failed: "L'export a échoué." };
+  var LABELS = { queued: t("En file d'attente…"), started: t("Export en cours"), finished: t("Export prêt."), failed: t("L'export a échoué.") };
 
   function values(name) {
     return Array.prototype.map.call(form.querySelectorAll('input[name="' + name + '"]:checked'), function (input) {
@@ -31,7 +32,7 @@
 
   function showErrors(body) {
     var error = (body && body.error) || {};
-    var lines = [error.message || "L'export n'a pas pu être lancé."];
+    var lines = [error.message || t("L'export n'a pas pu être lancé.")];
     Object.keys(error.fields || {}).forEach(function (field) {
       [].concat(error.fields[field]).forEach(function (message) {
         lines.push(typeof message === "string" ? message : JSON.stringify(message));
@@ -47,9 +48,9 @@
   }
 
   function refreshList() {
-    fetch(form.dataset.list, { credentials: "same-origin" }).then(function (response) {
+    request(form.dataset.list, { headers: { Accept: "text/html" } }).then(function (response) {
       return response.ok ? response.text() : null;
-    }).then(function (html) {
+    }).catch(function () { return null; }).then(function (html) {
       if (html === null) return;
       // Parsed as an inert document (no script runs), then its nodes moved in.
       var parsed = new DOMParser().parseFromString(html, "text/html");
@@ -72,9 +73,7 @@
   }
 
   function poll(url) {
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (response) {
-      return response.json();
-    }).then(function (state) {
+    api(url).then(function (state) {
       show(state);
       if (state.status === "queued" || state.status === "started") {
         window.setTimeout(function () { poll(url); }, 1000);
@@ -89,12 +88,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     errors.textContent = "";
-    fetch(form.dataset.api, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
-      body: JSON.stringify(payload())
-    }).then(function (response) {
+    request(form.dataset.api, { method: "POST", json: payload() }).then(function (response) {
       return response.json().then(function (body) { return { ok: response.ok, body: body }; });
     }).then(function (result) {
       if (!result.ok) return showErrors(result.body);
@@ -107,4 +101,6 @@
       showErrors(null);
     });
   });
-})();
+}
+
+main();

@@ -1,21 +1,21 @@
 /* Kiosk: a locked, account-free participation flow that starts over when nobody touches it. */
-(function () {
-  "use strict";
+import { request } from "./api.js";
+import { t } from "./i18n.js";
+import * as offline from "./offline.js";
+
+function main() {
   var app = document.getElementById("kiosk");
   var map = window.carteCommune && window.carteCommune.map;
   if (!app) { return; }
   var L = window.L;
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var idleSeconds = parseInt(app.dataset.idle, 10) || 90;
   var warnSeconds = Math.min(10, Math.floor(idleSeconds / 3));
   var draft = JSON.parse(document.getElementById("k-draft").textContent) || {};
-  var marker = null, lastTouch = Date.now(), warning = null;
+  var marker = null, lastTouch = Date.now();
   var $ = function (id) { return document.getElementById(id); };
 
   function post(url, body, isJson) {
-    var headers = { "X-CSRFToken": csrf, "Accept": "application/json" };
-    if (isJson) { headers["Content-Type"] = "application/json"; body = JSON.stringify(body); }
-    return fetch(url, { method: "POST", credentials: "same-origin", headers: headers, body: body });
+    return request(url, isJson ? { method: "POST", json: body } : { method: "POST", body: body });
   }
   function saveDraft() {
     draft.title = $("k-title").value;
@@ -60,7 +60,7 @@
     button.addEventListener("click", function () {
       if (button.hasAttribute("data-reset")) { startOver(false); return; }
       if (button.dataset.go === "photo" && $("k-title").value.trim().length < 3) {
-        setError("title", "Écrivez un titre d'au moins 3 lettres.");
+        setError("title", t("Écrivez un titre d'au moins 3 lettres."));
         $("k-title").focus();
         return;
       }
@@ -77,25 +77,26 @@
   });
   $("k-file").addEventListener("change", function () {
     var file = $("k-file").files[0];
-    $("k-file-name").textContent = file ? "Photo choisie : " + file.name : "";
+    $("k-file-name").textContent = file ? t("Photo choisie : %(name)s", { name: file.name }) : "";
   });
 
   /* Offline: the idea (text and place; a photo cannot be kept) waits on the tablet and leaves with an
      Idempotency-Key when the network returns. */
-  var offline = window.carteCommune.offline;
-  var outbox = offline && new offline.Outbox({
-    url: app.dataset.submitUrl, csrf: csrf, form: true,
+  var outbox = new offline.Outbox({
+    url: app.dataset.submitUrl, form: true,
     onChange: function (pending, online) {
       $("k-offline").hidden = online && !pending;
-      $("k-offline").textContent = (online ? "en ligne — envoi de " : "hors ligne — ") + pending + " idée" + (pending > 1 ? "s" : "") + " en attente";
+      var ideas = pending > 1 ? t("%(n)s idées en attente", { n: pending }) : t("%(n)s idée en attente", { n: pending });
+      $("k-offline").textContent = online ? t("en ligne — envoi de %(ideas)s", { ideas: ideas }) : t("hors ligne — %(ideas)s", { ideas: ideas });
     }
   });
   function keepOffline(withPhoto) {
     var body = { theme: draft.theme || "", title: $("k-title").value, body: $("k-body").value };
     if (draft.point) { body.lon = String(draft.point[0]); body.lat = String(draft.point[1]); }
     return outbox.add(body).then(function () {
-      $("k-thanks-text").textContent = "Merci ! Pas de réseau pour l'instant : votre idée est gardée sur la tablette et partira dès son retour" +
-        (withPhoto ? " (sans la photo)." : ".");
+      $("k-thanks-text").textContent = withPhoto
+        ? t("Merci ! Pas de réseau pour l'instant : votre idée est gardée sur la tablette et partira dès son retour (sans la photo).")
+        : t("Merci ! Pas de réseau pour l'instant : votre idée est gardée sur la tablette et partira dès son retour.");
       show("thanks");
       outbox.refresh();
     });
@@ -124,12 +125,12 @@
       var error = r.json.error || {};
       var fields = error.fields || {};
       Object.keys(fields).forEach(function (name) { setError(name, fields[name].join(" ")); });
-      setError("form", error.message || "L'envoi a échoué.");
+      setError("form", error.message || t("L'envoi a échoué."));
       var back = fields.geometry ? "place" : fields.theme ? "theme" : (fields.title || fields.body) ? "text" : fields.photos ? "photo" : null;
       if (back) { show(back); }
     }).catch(function () {
       if (outbox) { return keepOffline(Boolean($("k-file").files[0])); }
-      setError("form", "L'envoi a échoué : vérifiez la connexion et réessayez.");
+      setError("form", t("L'envoi a échoué : vérifiez la connexion et réessayez."));
     })
       .then(function () { $("k-submit").disabled = false; });
   });
@@ -178,7 +179,7 @@
     post(app.dataset.closeUrl, data, false).then(function (response) {
       if (response.ok || response.redirected) { window.location.href = response.url; return; }
       return response.json().then(function (json) {
-        $("k-close-error").textContent = (json.error && json.error.message) || "Code incorrect.";
+        $("k-close-error").textContent = (json.error && json.error.message) || t("Code incorrect.");
       });
     });
   });
@@ -188,4 +189,6 @@
   if (draft.body) { $("k-body").value = draft.body; }
   if (draft.point && map) { placeMarker(L.latLng(draft.point[1], draft.point[0])); }
   show(draft.step && draft.step !== "thanks" ? draft.step : "start");
-})();
+}
+
+main();

@@ -1,16 +1,16 @@
 /* Contribution page in the back office: a click on the map moves the point (fills longitude/latitude);
    keyboard shortcuts press the buttons that carry data-shortcut (v: « Vu, rien à signaler »). */
-(function () {
-  "use strict";
+
+function shortcuts() {
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
     if (/^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(event.target.tagName)) { return; }
     var button = document.querySelector('[data-shortcut="' + event.key + '"]');
     if (button) { event.preventDefault(); button.click(); }
   });
-})();
-(function () {
-  "use strict";
+}
+
+function main() {
   var frame = document.querySelector("[data-map]");
   var lon = document.querySelector("[data-lon]");
   var lat = document.querySelector("[data-lat]");
@@ -25,4 +25,7 @@
     var details = lon.closest("details");
     if (details) { details.open = true; }
   });
-})();
+}
+
+shortcuts();
+main();

@@ -1,12 +1,13 @@
 /* Moderation inbox: keyboard triage (j/k, a, v, r, h, u, m, x, o, n/p, ?), decisions through the JSON API. */
-(function () {
-  "use strict";
+import { request } from "./api.js";
+import { t } from "./i18n.js";
+
+function main() {
   var list = document.getElementById("mod-list");
   var pane = document.getElementById("mod-pane");
   var help = document.getElementById("mod-help");
-  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content;
   var STATUS = { approve: "published", unhide: "published", reject: "rejected", hide: "hidden", merge: "merged", review: "published" };
-  var LABELS = { published: "Publiée", rejected: "Refusée", hidden: "Masquée", merged: "Fusionnée" };
+  var LABELS = { published: t("Publiée"), rejected: t("Refusée"), hidden: t("Masquée"), merged: t("Fusionnée") };
   var items = list ? Array.prototype.slice.call(list.querySelectorAll(".mod-item")) : [];
   var current = -1;
   var processed = 0;
@@ -36,10 +37,10 @@
     for (var i = current + 1; i < items.length; i++) { if (!items[i].classList.contains("done")) { return select(i); } }
     var url = processed ? list.dataset.reloadUrl : list.dataset.nextUrl;
     if (afterAction && url && !items.some(function (it) { return !it.classList.contains("done"); })) {
-      pane.replaceChildren(message("Page terminée : chargement de la suite…"));
+      pane.replaceChildren(message(t("Page terminée : chargement de la suite…")));
       return go(url);
     }
-    pane.replaceChildren(message(url ? "Fin de la page : n pour continuer." : "Fin de la liste : tout est traité."));
+    pane.replaceChildren(message(url ? t("Fin de la page : n pour continuer.") : t("Fin de la liste : tout est traité.")));
     if (current >= 0) { items[current].classList.remove("current"); }
     current = items.length;
   }
@@ -67,7 +68,7 @@
   function openReason(action) {
     var box = panel();
     box.replaceChildren(document.getElementById("mod-reason-tpl").content.cloneNode(true));
-    box.querySelector("[data-reason-title]").textContent = action === "reject" ? "Motif du refus" : "Motif du masquage";
+    box.querySelector("[data-reason-title]").textContent = action === "reject" ? t("Motif du refus") : t("Motif du masquage");
     box.dataset.open = action;
     box.querySelectorAll("[data-reason-id]").forEach(function (b) {
       b.addEventListener("click", function () { submitReason(b.dataset.reasonId); });
@@ -82,7 +83,7 @@
   function submitReason(reasonId) {
     var box = panel();
     var text = box.querySelector("[data-reason-text]").value.trim();
-    if (!reasonId && !text) { return showError("Choisissez un motif ou écrivez-en un."); }
+    if (!reasonId && !text) { return showError(t("Choisissez un motif ou écrivez-en un.")); }
     var body = { action: box.dataset.open, reason: text || null };
     if (reasonId) { body.reason_id = parseInt(reasonId, 10); }
     send(list.dataset.decisionUrl, body, box.dataset.open);
@@ -102,7 +103,7 @@
 
   function submitMerge(value) {
     var into = parseInt(value, 10);
-    if (!into) { return showError("Indiquez le numéro de la contribution à garder."); }
+    if (!into) { return showError(t("Indiquez le numéro de la contribution à garder.")); }
     send(list.dataset.mergeUrl, { into: into }, "merge");
   }
 
@@ -113,20 +114,15 @@
     busy = true;
     var target = item();
     showError("");
-    fetch(template.replace("/0/", "/" + target.dataset.id + "/"), {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
-      credentials: "same-origin",
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    request(template.replace("/0/", "/" + target.dataset.id + "/"), { method: "POST", json: body }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) { return { ok: response.ok, data: data }; });
     }).then(function (result) {
       busy = false;
       if (!result.ok) { return showError(errorText(result.data)); }
       markDone(target, action);
       offerUndo(result.data && result.data.undo_action_ids, target);
       nextUndone(true);
-    }).catch(function () { busy = false; showError("Le serveur ne répond pas : réessayez."); });
+    }).catch(function () { busy = false; showError(t("Le serveur ne répond pas : réessayez.")); });
   }
 
   // A dismissible notice above the list: « Annuler » sends the decision's audit entries to the undo API,
@@ -140,29 +136,24 @@
     box.setAttribute("role", "status");
     box.dataset.undoLive = "1";
     var text = document.createElement("span");
-    text.textContent = "Décision enregistrée sur « " + (target.querySelector(".mod-item-title") || {}).textContent + " ».";
+    text.textContent = t("Décision enregistrée sur « %(title)s ».", { title: (target.querySelector(".mod-item-title") || {}).textContent });
     var undo = document.createElement("button");
     undo.type = "button";
     undo.className = "button secondary";
-    undo.textContent = "Annuler";
+    undo.textContent = t("Annuler");
     var close = document.createElement("button");
     close.type = "button";
     close.className = "link";
-    close.setAttribute("aria-label", "Fermer ce message");
+    close.setAttribute("aria-label", t("Fermer ce message"));
     close.textContent = "×";
     close.addEventListener("click", function () { box.remove(); });
     undo.addEventListener("click", function () {
-      fetch(list.dataset.undoUrl, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
-        credentials: "same-origin",
-        body: JSON.stringify({ action_ids: ids })
-      }).then(function (response) {
-        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      request(list.dataset.undoUrl, { method: "POST", json: { action_ids: ids } }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (data) { return { ok: response.ok, data: data }; });
       }).then(function (result) {
         if (!result.ok) { text.textContent = errorText(result.data); undo.remove(); return; }
         window.location.reload();
-      }).catch(function () { text.textContent = "Le serveur ne répond pas : réessayez."; });
+      }).catch(function () { text.textContent = t("Le serveur ne répond pas : réessayez."); });
     });
     box.append(text, undo, close);
     list.closest(".mod-split").before(box);
@@ -171,7 +162,7 @@
   function errorText(data) {
     var error = (data && data.error) || {};
     var fields = Object.keys(error.fields || {}).map(function (k) { return [].concat(error.fields[k]).join(" "); });
-    return [error.message || "Erreur."].concat(fields).join(" ");
+    return [error.message || t("Erreur.")].concat(fields).join(" ");
   }
 
   function markDone(target, action) {
@@ -287,4 +278,6 @@
       });
     }
   }
-})();
+}
+
+main();

@@ -1,9 +1,12 @@
 /* Carte Commune: placing an idea without the map, by address (ARIA combobox) or « Je suis ici ».
    The chosen place opens the form at ?lon=…&lat=…; the server flags a place outside the perimeter. */
-(function () {
-  "use strict";
-  var root = document.getElementById("cc-place");
-  if (!root) { return; }
+import { getJson } from "./api.js";
+import { t } from "./i18n.js";
+
+const root = document.getElementById("cc-place");
+if (root) start(root);
+
+function start(root) {
   var formUrl = root.dataset.formUrl;
 
   function go(lon, lat, name) {
@@ -40,7 +43,7 @@
     var r = results[index];
     if (!r) { return; }
     if (!r.inside) {
-      status.textContent = r.label + " : " + r.reason + ". Choisissez une autre adresse.";
+      status.textContent = t("%(address)s : %(reason)s. Choisissez une autre adresse.", { address: r.label, reason: r.reason });
       return;
     }
     input.value = r.label;
@@ -73,20 +76,18 @@
     input.setAttribute("aria-expanded", open ? "true" : "false");
     active = -1;
     input.removeAttribute("aria-activedescendant");
-    status.textContent = data.message || (results.length + (results.length > 1 ? " adresses trouvées" : " adresse trouvée"));
+    status.textContent = data.message || (results.length > 1 ? t("%(n)s adresses trouvées", { n: results.length }) : t("%(n)s adresse trouvée", { n: results.length }));
   }
 
   function search() {
     var q = input.value.trim();
     if (q.length < 3) { close(); status.textContent = ""; return; }
     var mine = ++asked;
-    fetch(root.dataset.searchUrl + "?" + new URLSearchParams({ q: q }).toString(), {
-      credentials: "same-origin", headers: { Accept: "application/json" }
-    }).then(function (r) { return r.json(); }).then(function (data) {
+    getJson(root.dataset.searchUrl + "?" + new URLSearchParams({ q: q }).toString()).then(function (data) {
       if (mine === asked) { show(data); }
     }).catch(function () {
       if (mine === asked) {
-        show({ results: [], message: "La recherche d'adresse ne répond pas : placez votre idée sur la carte." });
+        show({ results: [], message: t("La recherche d'adresse ne répond pas : placez votre idée sur la carte.") });
       }
     });
   }
@@ -117,17 +118,15 @@
   if (!("geolocation" in navigator)) { return; }
   document.getElementById("cc-here-wrap").hidden = false;
   here.addEventListener("click", function () {
-    hereStatus.textContent = "Recherche de votre position…";
+    hereStatus.textContent = t("Recherche de votre position…");
     navigator.geolocation.getCurrentPosition(function (pos) {
-      go(pos.coords.longitude, pos.coords.latitude, "votre position");
+      go(pos.coords.longitude, pos.coords.latitude, t("votre position"));
     }, function (error) {
       if (error.code === 1) {
-        hereStatus.textContent = "La localisation est refusée. Pour l'autoriser, touchez le cadenas à côté " +
-          "de l'adresse du site, puis « Autorisations » et « Position », et réessayez.";
+        hereStatus.textContent = t("La localisation est refusée. Pour l'autoriser, touchez le cadenas à côté de l'adresse du site, puis « Autorisations » et « Position », et réessayez.");
       } else {
-        hereStatus.textContent = "Votre position n'est pas disponible pour le moment : " +
-          "choisissez une adresse ou un lieu repère.";
+        hereStatus.textContent = t("Votre position n'est pas disponible pour le moment : choisissez une adresse ou un lieu repère.");
       }
     }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
   });
-})();
+}

@@ -1,9 +1,11 @@
 // Restitution map: ideas coloured by the outcome group; data from our own GeoJSON endpoint.
 // Titles go through textContent / Leaflet's setContent with a DOM node: never parsed as HTML.
-(function () {
-  "use strict";
+import { getJson } from "./api.js";
+import { t } from "./i18n.js";
+
+function main() {
   var COLORS = { retenue: "#1b7a3a", a_l_etude: "#b35c00", non_retenue: "#8a1c1c", sans_reponse: "#5b6470" };
-  var LABELS = { retenue: "Retenue", a_l_etude: "À l'étude", non_retenue: "Non retenue", sans_reponse: "En attente de réponse" };
+  var LABELS = { retenue: t("Retenue"), a_l_etude: t("À l'étude"), non_retenue: t("Non retenue"), sans_reponse: t("En attente de réponse") };
 
   function popup(props) {
     var box = document.createElement("div");
@@ -24,8 +26,7 @@
     if (el.dataset.tiles) {
       L.tileLayer(el.dataset.tiles, { attribution: el.dataset.attribution, maxZoom: 18 }).addTo(map);
     }
-    fetch(el.dataset.url, { credentials: "same-origin" })
-      .then(function (response) { return response.json(); })
+    getJson(el.dataset.url)
       .then(function (data) {
         var layer = L.geoJSON(data, {
           pointToLayer: function (feature, latlng) {
@@ -40,5 +41,7 @@
       })
       .catch(function () { el.dataset.ready = "error"; });
   }
-  document.addEventListener("DOMContentLoaded", start);
-})();
+  start(); // a module runs once the document is parsed
+}
+
+main();

@@ -1,11 +1,12 @@
 /* Facilitator entry screen: the map with the reference grid, a form that stays open, theme remembered. */
-(function () {
-  "use strict";
+import { t } from "./i18n.js";
+import * as offline from "./offline.js";
+
+function main() {
   var form = document.getElementById("entry-form");
   var map = window.carteCommune && window.carteCommune.map;
   if (!form || !map || !window.L) { return; }
   var L = window.L;
-  var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var cells = JSON.parse(document.getElementById("entry-grid").textContent).features;
   var status = document.getElementById("entry-status");
   var gridInput = document.getElementById("grid_ref");
@@ -174,27 +175,29 @@
   function shown(result, key) {
     var item = recentItem(key);
     item.className = "sent";
-    item.textContent = "n° " + result.number + " — " + result.title + (result.grid_ref ? " (" + result.grid_ref + ")" : "") + (key ? " — envoyée" : "");
+    item.textContent = t("n° %(number)s — %(title)s", { number: result.number, title: result.title }) + (result.grid_ref ? " (" + result.grid_ref + ")" : "") + (key ? t(" — envoyée") : "");
     count.textContent = String(parseInt(count.textContent, 10) + 1);
     var ll = L.latLng(result.geometry.coordinates[1], result.geometry.coordinates[0]);
     L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#1d4e89", fillOpacity: 0.9 })
-      .bindTooltip(textNode("n° " + result.number)).addTo(map);
+      .bindTooltip(textNode(t("n° %(number)s", { number: result.number }))).addTo(map);
   }
   function done(result, key) {
     shown(result, key);
     status.className = "entry-status ok";
-    status.textContent = "Idée n° " + result.number + " enregistrée" + (result.status === "pending" ? " (publiée après validation)." : ".");
+    status.textContent = result.status === "pending"
+      ? t("Idée n° %(number)s enregistrée (publiée après validation).", { number: result.number })
+      : t("Idée n° %(number)s enregistrée.", { number: result.number });
     clearForm();
   }
   function waiting(item) {
     var li = recentItem(item.key);
     li.className = "waiting";
-    li.textContent = "En attente d'envoi — " + item.body.title + (item.body.grid_ref ? " (" + item.body.grid_ref + ")" : "");
+    li.textContent = t("En attente d'envoi — %(title)s", { title: item.body.title }) + (item.body.grid_ref ? " (" + item.body.grid_ref + ")" : "");
   }
   function queued(item) {
     waiting(item);
     status.className = "entry-status ok";
-    status.textContent = "Hors ligne : idée gardée sur la tablette, elle partira au retour du réseau.";
+    status.textContent = t("Hors ligne : idée gardée sur la tablette, elle partira au retour du réseau.");
     clearForm();
   }
   function failed(error) {
@@ -202,38 +205,39 @@
     setErrors(fields);
     status.className = "entry-status error";
     status.setAttribute("role", "alert");
-    status.textContent = (error && error.message) || "L'enregistrement a échoué : réessayez.";
+    status.textContent = (error && error.message) || t("L'enregistrement a échoué : réessayez.");
     var first = form.querySelector("[data-errors-for]:not(:empty)");
     var target = first && { grid_ref: gridInput, geometry: gridInput, title: title, body: body }[first.dataset.errorsFor];
     if (target) { target.focus(); }
   }
 
   /* Offline: entries wait in IndexedDB and leave with their Idempotency-Key when the network returns. */
-  var offline = window.carteCommune.offline;
   var network = document.getElementById("offline-network");
   var ready = document.getElementById("offline-ready");
   function showNetwork(pending, online) {
-    var ideas = pending + " idée" + (pending > 1 ? "s" : "") + " en attente";
+    var ideas = pending > 1 ? t("%(n)s idées en attente", { n: pending }) : t("%(n)s idée en attente", { n: pending });
     network.className = online ? "online" : "offline";
-    network.textContent = online ? (pending ? "en ligne — envoi de " + ideas : "en ligne") : "hors ligne — " + ideas;
+    network.textContent = online ? (pending ? t("en ligne — envoi de %(ideas)s", { ideas: ideas }) : t("en ligne")) : t("hors ligne — %(ideas)s", { ideas: ideas });
   }
   function outcome(item, result) {
     if (result.state === "sent") { shown(result.result, item.key); return; }
     var li = recentItem(item.key);
     li.className = "refused";
-    li.textContent = "Refusée — " + item.body.title + " : " + ((result.error && result.error.message) || "l'envoi a été refusé.");
+    li.textContent = t("Refusée — %(title)s : %(reason)s", { title: item.body.title, reason: (result.error && result.error.message) || t("l'envoi a été refusé.") });
   }
-  var outbox = new offline.Outbox({ url: form.dataset.api, csrf: csrf, onChange: showNetwork, onOutcome: outcome });
+  var outbox = new offline.Outbox({ url: form.dataset.api, onChange: showNetwork, onOutcome: outcome });
   function showReady(state) {
     if (state.state === "ready") {
       ready.className = "ready";
-      ready.textContent = "prêt hors ligne (" + offline.size(state.bytes) + (state.tiles ? ", " + state.tiles + " tuiles de carte" : "") + ")";
+      ready.textContent = state.tiles
+        ? t("prêt hors ligne (%(size)s, %(tiles)s tuiles de carte)", { size: offline.size(state.bytes), tiles: state.tiles })
+        : t("prêt hors ligne (%(size)s)", { size: offline.size(state.bytes) });
     } else if (state.state === "preparing") {
       ready.className = "preparing";
-      ready.textContent = "préparation hors ligne…" + (state.count ? " " + state.done + " / " + state.count + " tuiles" : "");
+      ready.textContent = t("préparation hors ligne…") + (state.count ? " " + t("%(done)s / %(count)s tuiles", { done: state.done, count: state.count }) : "");
     } else {
       ready.className = "not-ready";
-      ready.textContent = { unsupported: "hors ligne impossible sur ce navigateur", offline: "pas préparé pour le hors-ligne" }[state.state] || "préparation hors ligne échouée";
+      ready.textContent = { unsupported: t("hors ligne impossible sur ce navigateur"), offline: t("pas préparé pour le hors-ligne") }[state.state] || t("préparation hors ligne échouée");
     }
   }
   function prepare() { return offline.prepare(form.dataset.offline, showReady); }
@@ -244,7 +248,7 @@
     var button = document.getElementById("entry-submit");
     button.disabled = true;
     setErrors({});
-    status.textContent = "Enregistrement…";
+    status.textContent = t("Enregistrement…");
     outbox.add(payload()).then(function (item) {
       if (!navigator.onLine) { queued(item); return; }
       outbox.inflight[item.key] = true;
@@ -261,4 +265,6 @@
     .then(function () { return outbox.refresh(); }).then(function () { if (navigator.onLine) { outbox.sync(); } });
   if (navigator.onLine) { prepare(); } else { showReady(JSON.parse(localStorage.getItem("cc-offline-" + form.dataset.offline) || '{"state":"offline"}')); }
   gridInput.focus({ preventScroll: true });
-})();
+}
+
+main();

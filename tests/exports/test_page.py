@@ -16,7 +16,7 @@ def test_page_is_for_urbanists_and_admins(client, export_data, make_user):
         login(client, users[role])
         html = client.get("/exports").get_data(as_text=True)
         assert 'id="export-form"' in html and "Lambert-93" in html and 'value="cite-12-14"' in html
-        assert "/ogc" in html and "exports.js" in html
+        assert "/ogc" in html and "/static/js/exports." in html
         steps = html[html.index('id="qgis"') :]
         assert "Authentification de base" in steps and "mot de passe : votre jeton" in steps
         assert steps.count("<li>") >= 5 and "Authorization: Bearer &lt;jeton&gt;" not in steps

@@ -1,5 +1,7 @@
 """The offline pieces served by the app: service worker, web app manifest, what a device keeps."""
 
+import re
+
 from tests.conftest import login
 
 
@@ -23,7 +25,10 @@ def test_the_web_app_manifest(client):
 def test_the_entry_page_links_the_manifest_and_the_offline_script(client, workshop, facilitator):
     login(client, facilitator)
     page = client.get(f"/ateliers/{workshop.id}/saisie").get_data(as_text=True)
-    assert 'rel="manifest"' in page and "js/offline.js" in page
+    assert 'rel="manifest"' in page
+    # The entry module imports the offline module, both at fingerprinted URLs.
+    entry = re.search(r'type="module"[^>]*src="(/static/js/workshops_entry\.[0-9a-f]{12}\.js)"', page)[1]
+    assert re.search(r'from "\./offline\.[0-9a-f]{12}\.js"', client.get(entry).get_data(as_text=True))
     assert f'data-offline="/ateliers/{workshop.id}/hors-ligne.json"' in page
 
 
