@@ -12,7 +12,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 from flask import current_app, redirect, request
-from flask_babel import force_locale, get_locale, get_translations
+from flask_babel import Domain, force_locale, get_locale, get_translations
 from flask_login import current_user
 
 from app.extensions import db
@@ -122,21 +122,47 @@ def vary_on_locale(response):
     return response
 
 
-# --- the catalog read by static/js/i18n.js --------------------------------------------------------
+# --- the committed template: the scripts' msgids, the plural msgids --------------------------------
 @functools.cache
-def js_msgids():
-    """The msgids extracted from static/js (the committed template says where each one is used)."""
+def _template():
     if not POT_PATH.exists():
         return ()
     with POT_PATH.open("rb") as handle:
-        template = read_po(handle)
+        return tuple(message for message in read_po(handle) if message.id)
+
+
+def js_msgids():
+    """The msgids extracted from static/js (the committed template says where each one is used)."""
     return tuple(
         message.id
-        for message in template
-        if message.id
-        and isinstance(message.id, str)
+        for message in _template()
+        if isinstance(message.id, str)
         and any(path.startswith(JS_SOURCE_PREFIX) for path, _line in message.locations)
     )
+
+
+class SourceLanguageDomain(Domain):
+    """Flask-Babel's domain, with French plurals in French.
+
+    French, the source language, has no catalog; without an entry gettext falls back to the English
+    rule (« 0 idées »). The French translations get every plural msgid with French's rule (n > 1)."""
+
+    def get_translations(self):
+        translations = super().get_translations()
+        locale = get_locale()
+        if locale is None or locale.language != DEFAULT_LOCALE or getattr(translations, "_source", False):
+            return translations
+        catalog = getattr(translations, "_catalog", None)
+        if catalog is None:
+            catalog = translations._catalog = {}
+        for message in _template():
+            if not isinstance(message.id, str):
+                singular, plural = message.id[0], message.id[1]
+                catalog.setdefault((singular, 0), singular)
+                catalog.setdefault((singular, 1), plural)
+        translations.plural = lambda n: int(n > 1)
+        translations._source = True
+        return translations
 
 
 _js_catalogs = {}
@@ -223,6 +249,9 @@ def choose_easy_read_view():
 
 
 def init_app(app):
+    from app.extensions import babel
+
+    babel.domain_instance = SourceLanguageDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     app.add_url_rule("/langues/<code>", "choose_locale", choose_locale_view, methods=["GET"])
     app.add_url_rule("/facile-a-lire", "choose_easy_read", choose_easy_read_view, methods=["GET"])
     app.after_request(vary_on_locale)
