@@ -197,3 +197,25 @@ def test_plurals_follow_each_languages_rule(app):
         with force_locale("ar"):
             forms = [ngettext("%(num)s idée", "%(num)s idées", n) for n in (1, 2, 5, 11, 100)]
             assert forms == ["فكرة واحدة", "فكرتان", "5 أفكار", "11 فكرةً", "100 فكرة"]
+
+
+def test_js_catalog_holds_the_scripts_msgids_translated(client, monkeypatch):
+    import json
+
+    from babel.messages.catalog import Message
+
+    from app import i18n
+
+    scripts = [Message("Fermer", locations=[("static/js/contributions-map.js", None)])]
+    monkeypatch.setattr(
+        i18n, "_template", lambda: scripts + [Message("Langue", locations=[("templates/base.html", None)])]
+    )
+    monkeypatch.setattr(i18n, "_js_catalogs", {})
+
+    def catalog(language):
+        html = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+        return json.loads(re.search(r'id="cc-i18n" nonce="[^"]+">(.*?)</script>', html).group(1))
+
+    assert catalog("fr") == {}
+    assert catalog("en") == {"Fermer": "Close"}  # only the scripts' strings, not the templates'
+    assert catalog("ar") == {"Fermer": "إغلاق"}
