@@ -119,6 +119,8 @@ def vary_on_locale(response):
         vary.append("Accept-Language")
     for header in vary:
         response.vary.add(header)
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Language", current_locale())
     return response
 
 

@@ -45,6 +45,7 @@ def test_accept_language_best_match(client):
     english = client.get("/", headers={"Accept-Language": "en"})
     assert "Skip to content" in english.get_data(as_text=True)
     assert {"Accept-Language", "Cookie"} <= set(english.vary)
+    assert english.headers["Content-Language"] == "en"
     assert "Set-Cookie" not in english.headers  # negotiated, not chosen: no cookie
 
 
