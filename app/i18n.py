@@ -39,15 +39,22 @@ def normalise(code):
     return code if code in LOCALES else None
 
 
-def _signed_in_locale():
+def _signed_in_user():
     # Only when the request carries a session (or remember-me) cookie: anonymous readers never
     # touch the session, so their pages stay cookie-free.
-    names = (current_app.config.get("SESSION_COOKIE_NAME", "session"), "remember_token")
-    if not any(name in request.cookies for name in names):
-        return None
-    if current_user.is_authenticated:
-        return normalise(getattr(current_user, "locale", None))
+    config = current_app.config
+    names = (
+        config.get("SESSION_COOKIE_NAME", "session"),
+        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+    )
+    if any(name in request.cookies for name in names) and current_user.is_authenticated:
+        return current_user
     return None
+
+
+def _signed_in_locale():
+    user = _signed_in_user()
+    return normalise(user.locale) if user is not None else None
 
 
 def _browser_locale():
@@ -220,11 +227,8 @@ def choose_locale_view(code):
 def easy_read_wanted():
     """True when the reader asked for the easy-read summaries (account, else the cc_falc cookie)."""
     request.environ.setdefault(_SOURCE, "cookie")  # the page depends on the cookie: Vary says so
-    names = (current_app.config.get("SESSION_COOKIE_NAME", "session"), "remember_token")
-    if any(name in request.cookies for name in names) and current_user.is_authenticated:
-        if current_user.easy_read:
-            return True
-    return request.cookies.get(EASY_READ_COOKIE) == "1"
+    user = _signed_in_user()
+    return bool(user is not None and user.easy_read) or request.cookies.get(EASY_READ_COOKIE) == "1"
 
 
 def set_account_easy_read(user, wanted):
