@@ -390,6 +390,12 @@ def browser_type_launch_args():
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """pytest-playwright's `page` speaks French (pages follow Accept-Language; Playwright says en-US)."""
+    return {"locale": "fr-FR", **browser_context_args}
+
+
+@pytest.fixture(scope="session")
 def live_server(app):
     """The app served from a thread on 127.0.0.1 (use with @pytest.mark.committed)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
