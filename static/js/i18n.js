@@ -1,19 +1,23 @@
-/* Carte Commune: translations of the page scripts. The page may embed its catalogue as JSON in
-   <script type="application/json" id="cc-i18n">; without it the French source text is shown. */
+// Translations for the scripts: base.html embeds {msgid: msgstr} of the strings extracted from
+// static/js (keyword `t`) for the page's language, in <script type="application/json" id="cc-i18n">.
+// French is the source language: its catalog is empty and t() answers the msgid itself.
+const root = document.documentElement;
 const node = document.getElementById("cc-i18n");
-let catalogue = {};
+let catalog = {};
 try {
-  catalogue = node ? JSON.parse(node.textContent) || {} : {};
-} catch {
-  catalogue = {};
+  catalog = node ? JSON.parse(node.textContent || "{}") : {};
+} catch (error) {
+  catalog = {};
 }
 
-export const locale = document.documentElement.lang || "fr";
-export const dir = document.documentElement.dir || "ltr";
+export const locale = root.getAttribute("lang") || "fr";
+export const dir = root.getAttribute("dir") === "rtl" ? "rtl" : "ltr";
 
-/** The translation of a French source text, with its %(name)s placeholders replaced. */
+// t("%(count)s idées", {count: 3}): the translation (or the msgid), each %(name)s replaced.
 export function t(msgid, params) {
-  const text = typeof catalogue[msgid] === "string" && catalogue[msgid] ? catalogue[msgid] : msgid;
+  const text = Object.prototype.hasOwnProperty.call(catalog, msgid) && catalog[msgid] ? catalog[msgid] : msgid;
   if (!params) return text;
-  return text.replace(/%\((\w+)\)s/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  return text.replace(/%\(([A-Za-z_][A-Za-z0-9_]*)\)s/g, (whole, name) =>
+    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole
+  );
 }
