@@ -14,8 +14,7 @@ from flask import current_app, redirect, request
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
-from app import source_plural
-from app.extensions import babel, db
+from app.extensions import db
 
 LOCALES = ("fr", "en", "ar")
 DEFAULT_LOCALE = "fr"
@@ -182,4 +181,3 @@ def init_app(app):
     )
     # {% trans %} blocks are written over several lines: whitespace is normalised in msgids.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    source_plural.init_app(babel)
