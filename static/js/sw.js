@@ -15,10 +15,12 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-/* Pages: the network when there is one; else the copy the page stored when it was prepared. */
+/* Pages: the network when there is one; else the copy the page stored when it was prepared. Pages say
+   which headers their language came from (Vary: Cookie, Accept-Language) for shared caches; this cache
+   belongs to one tablet, so the stored copy is the one to show (ignoreVary). */
 function networkFirst(request) {
   return fetch(request).catch(function () {
-    return caches.match(request, { ignoreSearch: true }).then(function (hit) {
+    return caches.match(request, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
       return hit || new Response("<!doctype html><meta charset=utf-8><title>Hors ligne</title>" +
         "<p>Hors ligne : cette page n'a pas été préparée sur cette tablette.</p>",
         { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
