@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import current_app, render_template
 
+from app.i18n import DEFAULT_LOCALE, normalise
 from app.templating import number_fr, paris_date
 
 CSS_FILE = "css/reports_pdf.css"
@@ -29,6 +30,12 @@ def decimal_fr(value, digits=1):
 
 def percent(part, whole):
     return decimal_fr(100 * part / whole) + " %" if whole else "–"
+
+
+def report_locale(report):
+    """The bilan's language: the one chosen in the account of whoever asked for it, else French
+    (a job has no request: nightly refreshes and reports without a requester stay in French)."""
+    return normalise(getattr(report.requested_by, "locale", None)) or DEFAULT_LOCALE
 
 
 def template_helpers():

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, has_app_context
+from flask_babel import force_locale
 from rq import get_current_job
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
@@ -23,7 +24,7 @@ from app.maps import basemap
 from app.reports import charts, rankings, spatial, staticmap
 from app.reports.figures import compute_figures, database_now
 from app.reports.models import Report
-from app.reports.pdf import render_pdf
+from app.reports.pdf import render_pdf, report_locale
 from app.reports.scope import Scope, drop_scope_table
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ def _build(report_id, attempt):
     progress(80, persist=True)
     _pause_for_tests(report_id, attempt)
     (folder / "points.geojson").write_text(json.dumps(points))
-    _write_outputs(report, figures, annex, layers, bbox, folder, progress)
+    with force_locale(report_locale(report)):  # charts, map and PDF in the requester's language
+        _write_outputs(report, figures, annex, layers, bbox, folder, progress)
     return finalize(report_id, attempt, figures, data_date, folder)
 
 

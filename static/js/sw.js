@@ -15,7 +15,9 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-/* Pages: the network when there is one; else the copy the page stored when it was prepared. */
+/* Pages: the network when there is one; else the copy the page stored when it was prepared. Pages say
+   which headers their language came from (Vary: Cookie, Accept-Language) for shared caches; this cache
+   belongs to one tablet, so the stored copy is the one to show (ignoreVary). */
 function networkFirst(request) {
   return fetch(request).catch(function () {
     // ignoreVary: the copy is this tablet's own, in the language it was prepared in (pages vary on

@@ -200,3 +200,9 @@ def committed_data(make_user, make_consultation, make_contribution):
     headers = bearer(urbanist)
     db.session.commit()
     return {"main": main, "headers": headers, "urbanist": urbanist}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """The browser asks for French pages, as these tests read them (Chromium would send en-US)."""
+    return {**browser_context_args, "locale": "fr-FR"}

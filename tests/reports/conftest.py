@@ -198,3 +198,9 @@ def seed_reports(make_user, make_consultation, make_contribution, make_vote, mak
 
 
 from tests.tileserver import dead_tile_server, tile_server  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """The browser asks for French pages, as these tests read them (Chromium would send en-US)."""
+    return {**browser_context_args, "locale": "fr-FR"}

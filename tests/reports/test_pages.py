@@ -26,7 +26,11 @@ def test_generate_follow_progress_then_read_the_report(client, make_user, seed_r
     response = client.post(f"/rapports/concertations/{slug}/generer", data={"csrf_token": token})
     assert response.status_code == 302
     page = client.get(f"/rapports/concertations/{slug}").get_data(as_text=True)
-    assert 'class="report-progress"' in page and "Version 1" in page and "en file d&#39;attente" in page
+    assert (
+        'class="report-progress"' in page
+        and "Version 1" in page
+        and "en file d'attente" in page.replace("&#39;", "'")
+    )
     run_jobs(["reports"])
     db.session.expire_all()
     report = db.session.query(Report).one()
