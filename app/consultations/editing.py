@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
+from app.consultations import cover as covers
 from app.consultations import perimeter as perimeters
 from app.consultations.models import (
     GEOMETRY_KINDS,
@@ -39,6 +40,8 @@ def snapshot(consultation):
         for p in consultation.phases
     ]
     data["landmarks"] = [lm.name for lm in _landmarks(consultation)]
+    data["cover"] = consultation.cover_path
+    data["cover_alt"] = consultation.cover_alt
     return data
 
 
@@ -87,6 +90,7 @@ def _apply(consultation, data, creating):
     fields = _check_simple(data)
     slug = data.get("slug", consultation.slug)
     fields.update(_check_slug(slug, consultation.id))
+    cover = covers.check_cover(data, consultation, fields)
     if creating and not (data.get("title") or "").strip():
         fields["title"] = ["Le titre est obligatoire."]
     uploaded = bool(data.get("perimeter") or data.get("perimeter_ewkt"))
@@ -114,6 +118,9 @@ def _apply(consultation, data, creating):
     _write(consultation, data, slug, qpvs, themes, geom, landmarks, creating)
     if phases is not None:
         replace_phases(consultation, phases)
+    # Last: the image is written to disk only once everything else was accepted.
+    covers.write_cover(consultation, data, cover)
+    db.session.flush()
     return consultation
 
 

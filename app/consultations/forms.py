@@ -66,6 +66,11 @@ def data_from_form(form, files):
     data["geometry_kinds"] = form.getlist("geometry_kinds")
     data["landmarks"] = _landmarks(form.get("landmarks"))
     data["phases"] = _phases(form)
+    cover = files.get("cover")
+    if cover is not None and cover.filename:
+        data["cover"] = cover
+    data["cover_alt"] = form.get("cover_alt", "")
+    data["cover_remove"] = bool(form.get("cover_remove"))
     upload = files.get("perimeter_file")
     if upload is not None and upload.filename:
         data["perimeter_ewkt"] = perimeter.from_upload(upload.filename, upload.read())
@@ -83,6 +88,7 @@ def form_from_consultation(consultation, landmarks):
         qpv_codes=[q.code for q in consultation.qpvs],
         themes=[t.slug for t in consultation.themes],
         geometry_kinds=list(consultation.geometry_kinds),
+        cover_alt=consultation.cover_alt,
         landmarks="\n".join(f"{name} | {lat:.6f} | {lon:.6f}" for name, lon, lat in landmarks),
     )
     for index, phase in enumerate(consultation.phases):

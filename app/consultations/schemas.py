@@ -1,5 +1,6 @@
 """Marshmallow schemas for consultations."""
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from app.consultations.models import GEOMETRY_KINDS, PHASE_ACTIONS, STAFF_ROLES, STATUSES
@@ -55,6 +56,24 @@ class LandmarkSchema(Schema):
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
 
 
+class CoverSchema(Schema):
+    url = fields.String(dump_only=True, metadata={"description": "JPEG re-encoded, ≤ 1600 px"})
+    thumbnail = fields.String(dump_only=True, metadata={"description": "JPEG, ≤ 320 px"})
+    alt = fields.String(dump_only=True, metadata={"description": "texte alternatif"})
+
+
+class CoverFormSchema(Schema):
+    """Form fields of POST /api/consultations/<slug>/cover (multipart)."""
+
+    alt = fields.String(
+        required=True, validate=validate.Length(max=200), metadata={"description": "texte alternatif"}
+    )
+
+
+class CoverFileSchema(Schema):
+    cover = Upload(required=True, metadata={"description": "JPEG, PNG or WebP, 8 MB at most"})
+
+
 class ConsultationDetailSchema(ConsultationSchema):
     perimeter = fields.Dict(dump_only=True, metadata={"description": "GeoJSON MultiPolygon"})
     bounds = fields.List(fields.List(fields.Float()), dump_only=True)
@@ -62,6 +81,7 @@ class ConsultationDetailSchema(ConsultationSchema):
     current_phase = fields.String(dump_only=True, allow_none=True)
     open_actions = fields.List(fields.String(), dump_only=True)
     landmarks = fields.List(fields.Nested(LandmarkSchema), dump_only=True)
+    cover = fields.Nested(CoverSchema, dump_only=True, allow_none=True)
 
 
 class ConsultationListArgs(Schema):
@@ -85,6 +105,7 @@ class ConsultationWriteSchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     landmarks = fields.List(fields.Nested(LandmarkSchema))
     phases = fields.List(fields.Nested(PhaseSchema))
+    cover_alt = fields.String(validate=validate.Length(max=200), metadata={"description": "cover's alt text"})
 
 
 class ConsultationPatchSchema(ConsultationWriteSchema):
@@ -92,6 +113,7 @@ class ConsultationPatchSchema(ConsultationWriteSchema):
 
     slug = fields.String(validate=validate.Length(max=80))
     title = fields.String(validate=validate.Length(max=200))
+    cover_remove = fields.Boolean(metadata={"description": "true removes the cover image"})
 
 
 class StaffSchema(Schema):
