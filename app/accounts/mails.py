@@ -33,7 +33,7 @@ def send_confirmation_mail(user):
     """Queue the « confirmez votre adresse » mail."""
     link = confirmation_link(user)
     body = render_template("accounts/mail/confirm.txt", user=user, link=link)
-    _queue(user.email, "Confirmez votre adresse e-mail — Carte Commune", body, link)
+    _queue(user.email, f"Confirmez votre adresse e-mail — {_platform()}", body, link)
     return link
 
 
@@ -41,7 +41,7 @@ def send_reset_mail(user):
     """Queue the password-reset mail."""
     link = reset_link(user)
     body = render_template("accounts/mail/reset.txt", user=user, link=link)
-    _queue(user.email, "Réinitialisation de votre mot de passe — Carte Commune", body, link)
+    _queue(user.email, f"Réinitialisation de votre mot de passe — {_platform()}", body, link)
     return link
 
 
@@ -50,8 +50,17 @@ def send_existing_account_mail(user):
     links = {"login": public_url("accounts.login"), "reset": public_url("accounts.reset_request")}
     body = render_template("accounts/mail/existing_account.txt", user=user, **links)
     _queue(
-        user.email, "Tentative de création de compte avec votre adresse — Carte Commune", body, links["login"]
+        user.email,
+        f"Tentative de création de compte avec votre adresse — {_platform()}",
+        body,
+        links["login"],
     )
+
+
+def _platform():
+    from app.territory.identity import territory_identity
+
+    return territory_identity().platform_name
 
 
 def _queue(to, subject, body, link):

@@ -18,6 +18,7 @@ from app.consultations.phases import replace_phases
 from app.consultations.staff import ensure_assignment, leads_any, may
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
+from app.territory.identity import current_territory
 from app.territory.models import Qpv, Theme
 
 SIMPLE = ("title", "summary", "description", "buffer_m", "moderation_mode", "voting_mode", "geometry_kinds")
@@ -55,7 +56,9 @@ def create_from_backoffice(actor, data, trusted=False):
     `trusted` is for setup files run from the command line (no actor)."""
     if not trusted and not leads_any(actor):
         raise Forbidden("Seuls les administrateurs et les chefs de projet ouvrent une concertation.")
-    consultation = Consultation(status="draft", is_published=False, perimeter_provisional=True)
+    consultation = Consultation(
+        status="draft", is_published=False, perimeter_provisional=True, territory=current_territory()
+    )
     data = {"status": "draft", **data}
     _apply(consultation, data, creating=True)
     if actor is not None and actor.role != "admin":
@@ -204,7 +207,10 @@ def _qpvs(codes, fields):
     if not codes:
         fields["qpv_codes"] = ["Choisissez au moins un quartier."]
         return None
-    found = db.session.scalars(select(Qpv).where(Qpv.code.in_(codes)).order_by(Qpv.code)).all()
+    from app.territory.queries import qpv_of_territory
+
+    query = select(Qpv).where(Qpv.code.in_(codes), qpv_of_territory()).order_by(Qpv.code)
+    found = db.session.scalars(query).all()
     unknown = sorted(set(codes) - {q.code for q in found})
     if unknown:
         fields["qpv_codes"] = [f"QPV inconnu : {', '.join(unknown)}."]

@@ -68,6 +68,8 @@ class Consultation(db.Model):
     cover_path = db.Column(db.String(200))
     cover_thumb_path = db.Column(db.String(200))
     cover_alt = db.Column(db.String(200), nullable=False, default="", server_default="")
+    # The territory that runs it (its folder's slug); NULL: the one this app serves (single-territory installs).
+    territory = db.Column(db.String(40))
 
     qpvs = db.relationship("Qpv", secondary=consultation_qpvs, lazy="selectin", order_by="Qpv.code")
     themes = db.relationship(

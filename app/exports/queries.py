@@ -66,9 +66,14 @@ def file_path(export):
 
 def form_choices():
     """Consultations, their QPV and the themes offered on the export page."""
-    consultations = db.session.scalars(select(Consultation).order_by(Consultation.title)).all()
-    qpvs = db.session.scalars(
-        select(Qpv).where(Qpv.code.in_(select(consultation_qpvs.c.qpv_code))).order_by(Qpv.name)
+    from app.territory.identity import in_territory
+
+    consultations = db.session.scalars(
+        select(Consultation).where(in_territory(Consultation.territory)).order_by(Consultation.title)
     ).all()
+    own = select(consultation_qpvs.c.qpv_code).where(
+        consultation_qpvs.c.consultation_id.in_([c.id for c in consultations])
+    )
+    qpvs = db.session.scalars(select(Qpv).where(Qpv.code.in_(own)).order_by(Qpv.name)).all()
     themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
     return {"consultations": consultations, "qpvs": qpvs, "themes": themes}

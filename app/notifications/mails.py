@@ -7,6 +7,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.mail import build_message
 from app.notifications.models import KINDS
+from app.territory.identity import territory_identity
 
 SALT = "notifications-unsubscribe"
 DIGEST = "digest"
@@ -94,7 +95,9 @@ def digest_message(user, items):
     body = render_template("notifications/mail/digest.txt", **context)
     html = render_template("notifications/mail/digest.html", **context)
     count = user["total"]
-    subject = f"Carte Commune : {count} nouveauté{'s' if count > 1 else ''} cette semaine"
+    subject = (
+        f"{territory_identity().platform_name} : {count} nouveauté{'s' if count > 1 else ''} cette semaine"
+    )
     return build_message(
         user["email"], subject, body, html, unsubscribe_headers(context["links"]["unsubscribe"])
     )

@@ -72,13 +72,19 @@ def latest_by_qpv():
 
 
 def list_consultations():
+    from app.territory.identity import in_territory
+
     return db.session.scalars(
-        select(Consultation).order_by(Consultation.closes_at.desc(), Consultation.id)
+        select(Consultation)
+        .where(in_territory(Consultation.territory))
+        .order_by(Consultation.closes_at.desc(), Consultation.id)
     ).all()
 
 
 def list_qpv():
-    return db.session.scalars(select(Qpv).order_by(Qpv.code)).all()
+    from app.territory.queries import qpv_of_territory
+
+    return db.session.scalars(select(Qpv).where(qpv_of_territory()).order_by(Qpv.code)).all()
 
 
 def get_qpv(code):

@@ -140,9 +140,11 @@ def inbox_items(filters):
 OPTIONS_SQL = """
 SELECT
   (SELECT coalesce(json_agg(json_build_object('id', id, 'slug', slug, 'title', title,
-     'moderation_mode', moderation_mode) ORDER BY title), '[]') FROM consultations) AS consultations,
+     'moderation_mode', moderation_mode) ORDER BY title), '[]') FROM consultations
+     WHERE coalesce(territory, :territory) = :territory) AS consultations,
   (SELECT coalesce(json_agg(json_build_object('code', code, 'name', name) ORDER BY name), '[]')
-     FROM qpv WHERE code IN (SELECT qpv_code FROM consultation_qpvs)) AS qpvs,
+     FROM qpv WHERE code IN (SELECT qpv_code FROM consultation_qpvs cq JOIN consultations co
+       ON co.id = cq.consultation_id WHERE coalesce(co.territory, :territory) = :territory)) AS qpvs,
   (SELECT coalesce(json_agg(json_build_object('slug', slug, 'label', label, 'color', color) ORDER BY position), '[]')
      FROM themes) AS themes,
   (SELECT coalesce(json_agg(json_build_object('id', id, 'label', label) ORDER BY position, id), '[]')
@@ -152,7 +154,10 @@ SELECT
 
 def filter_options():
     """Consultations, QPV, themes and active reject reasons for the filter bar, in one statement."""
-    return dict(db.session.execute(text(OPTIONS_SQL)).mappings().one())
+    from app.territory.identity import current_territory
+
+    params = {"territory": current_territory()}
+    return dict(db.session.execute(text(OPTIONS_SQL), params).mappings().one())
 
 
 def active_reasons():
