@@ -14,6 +14,8 @@ from app.consultations.schemas import (
     CoverFileSchema,
     CoverFormSchema,
     NewsSchema,
+    PerimeterPreviewArgs,
+    PerimeterPreviewSchema,
     StaffSchema,
 )
 from app.errors import NotFound
@@ -28,6 +30,16 @@ blp = Blueprint("consultations_api", __name__, url_prefix="/api/consultations", 
 def list_consultations(args):
     """Published consultations (optionally only the open ones)."""
     return queries.list_consultations(only_open=args["open"])
+
+
+@blp.route("/perimeter-preview", methods=["POST"])
+@blp.arguments(PerimeterPreviewArgs)
+@blp.response(200, PerimeterPreviewSchema)
+def preview_perimeter(args):
+    """The perimeter (and buffer) a set of QPV or a drawn polygon would give, checked as a save; nothing written."""
+    from app.consultations.preview import preview_perimeter as preview
+
+    return preview(require_login(), args)
 
 
 @blp.route("", methods=["POST"])

@@ -130,3 +130,22 @@ class NewsSchema(Schema):
     body = fields.String(validate=validate.Length(max=5000))
     published_at = fields.AwareDateTime(dump_only=True)
     photo = fields.String(dump_only=True, allow_none=True)
+
+
+class PerimeterPreviewArgs(Schema):
+    """Body of POST /api/consultations/perimeter-preview: one way of choosing the perimeter."""
+
+    qpv_codes = fields.List(fields.String(), metadata={"description": "union of these QPV"})
+    perimeter = fields.Dict(metadata={"description": "or a GeoJSON Polygon/MultiPolygon (WGS84), drawn"})
+    buffer_m = fields.Integer(load_default=300, validate=validate.Range(0, 5000))
+
+
+class PerimeterPreviewSchema(Schema):
+    perimeter = fields.Dict(dump_only=True, metadata={"description": "GeoJSON MultiPolygon"})
+    buffer = fields.Dict(dump_only=True, metadata={"description": "GeoJSON of the perimeter plus buffer_m"})
+    area_ha = fields.Float(dump_only=True)
+    buffer_m = fields.Integer(dump_only=True)
+    source = fields.String(dump_only=True, metadata={"description": "qpv, file or drawn"})
+    provisional = fields.Boolean(dump_only=True)
+    bounds = fields.List(fields.List(fields.Float()), dump_only=True)
+    summary = fields.String(dump_only=True)
