@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from app.consultations.editing import create_from_backoffice
-from app.extensions import db
+from app.extensions import db, get_queue
 from app.territory.identity import load_identity
 from app.territory.services import load_territory, territory_counts
 from tests.conftest import csrf_token, login
@@ -187,11 +187,20 @@ def test_no_document_of_the_second_territory_names_the_first(
         account_mails.send_confirmation_mail(resident)
         account_mails.send_reset_mail(resident)
         account_mails.send_existing_account_mail(resident)
+    db.session.execute(
+        text(
+            "INSERT INTO notifications (user_id, kind, event_key, reason, title, summary, url, created_at)"
+            " VALUES (:u, 'new_idea', 'new_idea:re:1', 'consultation', :title, '', :url, now() - interval '1 day')"
+        ),
+        {"u": follower.id, "title": idea.title, "url": f"/idees/{idea.id}"},
+    )
     db.session.commit()
+    get_queue("mail").enqueue("app.notifications.tasks.send_weekly_digest")
     run_jobs(["mail"])
     sent = smtp.messages
     subjects = [message["Subject"] for _to, message in sent]
     assert len(sent) >= 5, subjects
+    assert any(s.startswith("Ré en projets : ") and s.endswith("cette semaine") for s in subjects)  # digest
     assert any("Ré en projets" in s for s in subjects) and any(
         s.startswith("Réponse officielle") for s in subjects
     )
