@@ -3,6 +3,7 @@
 from sqlalchemy import select, text
 from sqlalchemy.orm import defer, selectinload
 
+import app.accounts.models  # noqa: F401  (LIGHT_PLACES configures the mappers at import: « User » must exist)
 from app.consultations.models import Consultation, utcnow
 from app.errors import NotFound
 from app.extensions import db
