@@ -28,6 +28,7 @@ PORT ?= 5000
 
 help:
 	@echo "make run    install what is missing, migrate, seed the demo, serve http://$(HOST):$(PORT) (web + worker)"
+	@echo "            PORT=8080 changes the port (and PUBLIC_BASE_URL, unless given); first admin: flask users create-admin"
 	@echo "make test   install what is missing, lint, run the whole test suite on PostGIS + Redis"
 	@echo "make bench  benchmarks (synthetic data at 100k and 1M contributions)"
 	@echo "make capacity  nginx + gunicorn + a streaming replica under a resident traffic mix (open loop)"
@@ -100,11 +101,15 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 
 ## --- the two commands ------------------------------------------------------------------------
 run bench capacity: export SECRET_KEY ?= $(shell cat $(SECRET_KEY_FILE) 2>/dev/null)
+# Links in mails and printed QR codes point here: follows PORT unless PUBLIC_BASE_URL is given.
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: db secret-key catalogs
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	@mkdir -p var/log
-	@echo "Carte Commune: http://$(HOST):$(PORT)  (worker log: var/log/worker.log, Ctrl-C stops both)"
+	@$(FLASK) users first-admin-hint
+	@echo "Carte Commune: http://$(HOST):$(PORT)  (public address in mails and QR codes: $(PUBLIC_BASE_URL);"
+	@echo "  worker log: var/log/worker.log, Ctrl-C stops both)"
 	@# The worker runs under its supervisor: restarted with back-off whenever it exits.
 	@$(PY) worker.py --supervise >> var/log/worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \

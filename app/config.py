@@ -87,7 +87,8 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
-    MAIL_SENDER = os.environ.get("MAIL_SENDER", "Carte Commune <ne-pas-repondre@cartecommune.fr>")
+    # Empty: the platform's name (territory data) <ne-pas-repondre@cartecommune.fr>.
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     TERRITORY_DIR = os.environ.get("TERRITORY_DIR", str(BASE_DIR / "data" / "territories" / "call"))
     # Background map tiles (web maps and printed maps); empty in tests (no network). Default: Plan IGN

@@ -5,20 +5,23 @@ Mails are sent by the RQ worker (`enqueue_mail`), never inside a request."""
 import smtplib
 import uuid
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid
 from pathlib import Path
 
 from flask import current_app
 
 from app.consultations.models import utcnow
 from app.extensions import db, get_queue
+from app.territory.identity import territory_identity
 
 
 def build_message(to, subject, body, html=None, headers=None):
     """A mail with a plain-text body, an optional HTML alternative and extra headers."""
     config = current_app.config
     message = EmailMessage()
-    message["From"] = config["MAIL_SENDER"]
+    message["From"] = config.get("MAIL_SENDER") or formataddr(
+        (territory_identity().platform_name, "ne-pas-repondre@cartecommune.fr")
+    )
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(utcnow())

@@ -4,9 +4,11 @@ import sys
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from sqlalchemy import select
 
 from app.accounts import queries, services
-from app.accounts.models import ROLES
+from app.accounts.models import ROLES, User
 from app.errors import AppError
 from app.extensions import db
 
@@ -84,3 +86,30 @@ def delete_command(email):
     user = services.erase_account(_user(email))
     db.session.commit()
     click.echo(f"Compte {user.id} supprimé : e-mail et mot de passe effacés, votes retirés.")
+
+
+@users_cli.command("create-admin")
+@click.option("--email", help="Adresse e-mail (demandée si absente).")
+@click.option("--pseudonym", help="Pseudonyme public (demandé si absent).")
+def create_admin_command(email, pseudonym):
+    """Crée un compte administrateur ; le mot de passe est demandé (jamais sur la ligne de commande)."""
+    email = email or click.prompt(_("Adresse e-mail de l'administrateur"))
+    pseudonym = pseudonym or click.prompt(_("Pseudonyme public"), default=_("Administration"))
+    password = _read_password()
+    try:
+        user = services.register_user(email, pseudonym, password, role="admin", confirmed=True)
+    except AppError as error:
+        db.session.rollback()
+        _fail(error)
+    db.session.commit()
+    click.echo(_("Administrateur créé : %(name)s <%(email)s>.", name=user.pseudonym, email=user.email))
+    click.echo(_("Connectez-vous sur /connexion, puis ouvrez « Concertations » pour gérer le site."))
+
+
+@users_cli.command("first-admin-hint")
+def first_admin_hint_command():
+    """Dit comment créer le premier administrateur, tant qu'il n'y en a aucun."""
+    if db.session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None:
+        return
+    click.echo(_("Aucun administrateur pour l'instant. Créez le premier (le mot de passe est demandé) :"))
+    click.echo("    .venv/bin/flask --app wsgi users create-admin")

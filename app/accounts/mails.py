@@ -37,7 +37,7 @@ def send_confirmation_mail(user, next_path=None):
     link = confirmation_link(user, next_path)
     with recipient_locale(user):
         body = render_template("accounts/mail/confirm.txt", user=user, link=link)
-        subject = _("Confirmez votre adresse e-mail — Carte Commune")
+        subject = _("Confirmez votre adresse e-mail — %(platform)s", platform=_platform())
     _queue(user.email, subject, body, link)
     return link
 
@@ -47,7 +47,7 @@ def send_reset_mail(user):
     link = reset_link(user)
     with recipient_locale(user):
         body = render_template("accounts/mail/reset.txt", user=user, link=link)
-        subject = _("Réinitialisation de votre mot de passe — Carte Commune")
+        subject = _("Réinitialisation de votre mot de passe — %(platform)s", platform=_platform())
     _queue(user.email, subject, body, link)
     return link
 
@@ -55,8 +55,10 @@ def send_reset_mail(user):
 def send_signin_link_mail(user, raw, minutes):
     """Queue the « votre lien de connexion » mail (the raw token exists only in this mail)."""
     link = public_url("accounts.signin_link", token=raw)
-    body = render_template("accounts/mail/signin_link.txt", user=user, link=link, minutes=minutes)
-    _queue(user.email, _("Votre lien de connexion — Carte Commune"), body, link)
+    with recipient_locale(user):
+        body = render_template("accounts/mail/signin_link.txt", user=user, link=link, minutes=minutes)
+        subject = _("Votre lien de connexion — %(platform)s", platform=_platform())
+    _queue(user.email, subject, body, link)
     return link
 
 
@@ -65,8 +67,14 @@ def send_existing_account_mail(user):
     links = {"login": public_url("accounts.login"), "reset": public_url("accounts.reset_request")}
     with recipient_locale(user):
         body = render_template("accounts/mail/existing_account.txt", user=user, **links)
-        subject = _("Tentative de création de compte avec votre adresse — Carte Commune")
+        subject = _("Tentative de création de compte avec votre adresse — %(platform)s", platform=_platform())
     _queue(user.email, subject, body, links["login"])
+
+
+def _platform():
+    from app.territory.identity import territory_identity
+
+    return territory_identity().platform_name
 
 
 def _queue(to, subject, body, link):

@@ -41,7 +41,9 @@ def list_tokens(user):
 
 def qpv_choices():
     """(code, « name — communes ») of the 21 QPV, for the optional « quartier » answer."""
-    rows = db.session.scalars(select(Qpv).order_by(Qpv.name)).all()
+    from app.territory.queries import qpv_of_territory
+
+    rows = db.session.scalars(select(Qpv).where(qpv_of_territory()).order_by(Qpv.name)).all()
     return [(q.code, f"{q.name} ({', '.join(c.name for c in q.communes)})") for q in rows]
 
 

@@ -1,16 +1,24 @@
 """Back office of consultations (/gestion/concertations): create, edit, phases, staff."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, user_logged_in
 from sqlalchemy import select
 
 from app.consultations import editing, news, queries, staff
-from app.consultations.forms import PHASE_ROWS, blank_form, data_from_form, form_from_consultation
+from app.consultations.forms import (
+    PHASE_ROWS,
+    blank_form,
+    data_from_form,
+    form_from_consultation,
+    perimeter_from_form,
+)
 from app.consultations.models import GEOMETRY_KINDS, STAFF_ROLE_LABELS, STAFF_ROLES, Consultation
 from app.consultations.phases import advance_phase
 from app.errors import AppError, Forbidden
 from app.extensions import db, login_manager
+from app.territory.identity import in_territory
 from app.territory.models import Qpv, Theme
+from app.territory.queries import qpv_of_territory
 
 bp = Blueprint("consultation_admin", __name__, url_prefix="/gestion/concertations")
 KIND_LABELS = {"point": "Lieux (points)", "line": "Parcours (lignes)", "polygon": "Zones (polygones)"}
@@ -44,7 +52,7 @@ def _remember_lead(sender, user, **extra):
 
 def _choices():
     return {
-        "all_qpvs": db.session.scalars(select(Qpv).order_by(Qpv.name)).all(),
+        "all_qpvs": db.session.scalars(select(Qpv).where(qpv_of_territory()).order_by(Qpv.name)).all(),
         "all_themes": db.session.scalars(select(Theme).order_by(Theme.position)).all(),
         "kinds": [(k, KIND_LABELS[k]) for k in GEOMETRY_KINDS],
         "phase_rows": PHASE_ROWS,
@@ -58,9 +66,35 @@ def index():
     session[LEAD_FLAG] = staff.leads_any(current_user)
     if not session[LEAD_FLAG]:
         raise Forbidden("Réservé aux administrateurs et aux chefs de projet.")
-    query = select(Consultation).order_by(Consultation.created_at.desc())
+    query = (
+        select(Consultation)
+        .where(in_territory(Consultation.territory))
+        .order_by(Consultation.created_at.desc())
+    )
     rows = [c for c in db.session.scalars(query) if staff.may(current_user, "edit", c.id)]
     return render_template("consultations/admin/index.html", consultations=rows)
+
+
+@bp.post("/apercu-perimetre")
+def preview_perimeter():
+    """JSON: the perimeter (and its buffer) the form's choice would give; nothing is written."""
+    from app.consultations.preview import preview_perimeter as preview
+
+    return jsonify(preview(current_user, perimeter_from_form(request.form, request.files)))
+
+
+def _draw_settings(consultation):
+    """Where the drawing map opens, and its tiles (none in tests)."""
+    from flask import current_app
+
+    from app.territory.queries import territory_bounds
+
+    bounds = queries.consultation_extent(consultation.id) if consultation is not None else None
+    return {
+        "bounds": bounds or territory_bounds(),
+        "tiles": current_app.config.get("MAP_TILES_URL") or "",
+        "attribution": current_app.config.get("MAP_TILES_ATTRIBUTION") or "",
+    }
 
 
 def _render_form(consultation, form, errors=None, message=None, status=200):
@@ -74,6 +108,7 @@ def _render_form(consultation, form, errors=None, message=None, status=200):
             errors=errors or {},
             message=message,
             map_parts=perimeter_map(consultation) if consultation is not None else None,
+            draw=_draw_settings(consultation),
             **_choices(),
         ),
         status,

@@ -11,7 +11,11 @@ from app.consultations.schemas import (
     ConsultationPatchSchema,
     ConsultationSchema,
     ConsultationWriteSchema,
+    CoverFileSchema,
+    CoverFormSchema,
     NewsSchema,
+    PerimeterPreviewArgs,
+    PerimeterPreviewSchema,
     StaffSchema,
 )
 from app.errors import NotFound
@@ -26,6 +30,16 @@ blp = Blueprint("consultations_api", __name__, url_prefix="/api/consultations", 
 def list_consultations(args):
     """Published consultations (optionally only the open ones)."""
     return queries.list_consultations(only_open=args["open"])
+
+
+@blp.route("/perimeter-preview", methods=["POST"])
+@blp.arguments(PerimeterPreviewArgs)
+@blp.response(200, PerimeterPreviewSchema)
+def preview_perimeter(args):
+    """The perimeter (and buffer) a set of QPV or a drawn polygon would give, checked as a save; nothing written."""
+    from app.consultations.preview import preview_perimeter as preview
+
+    return preview(require_login(), args)
 
 
 @blp.route("", methods=["POST"])
@@ -55,7 +69,20 @@ def _detail(consultation):
     data["current_phase"] = current.name if current else None
     data["open_actions"] = [a for a in ("propose", "vote", "comment") if consultation.allows(a)]
     data["landmarks"] = [{"name": n, "lon": x, "lat": y} for n, x, y in queries.landmarks(consultation.id)]
+    data["cover"] = _cover_json(consultation)
     return data
+
+
+def _cover_json(consultation):
+    from app.consultations.views import cover_url
+
+    if not consultation.cover_path:
+        return None
+    return {
+        "url": cover_url(consultation),
+        "thumbnail": cover_url(consultation, thumb=True),
+        "alt": consultation.cover_alt,
+    }
 
 
 @blp.route("/<slug>")
@@ -73,6 +100,28 @@ def update_consultation(args, slug):
     user = require_login()
     consultation = queries.get_consultation(slug)
     editing.update_from_backoffice(user, consultation, args)
+    return _detail(consultation)
+
+
+@blp.route("/<slug>/cover", methods=["POST"])
+@blp.arguments(CoverFormSchema, location="form")
+@blp.arguments(CoverFileSchema, location="files")
+@blp.response(200, ConsultationDetailSchema)
+def put_cover(form, files, slug):
+    """Set the cover image (multipart: `cover` file, `alt` text); re-encoded, metadata stripped."""
+    user = require_login()
+    consultation = queries.get_consultation(slug)
+    editing.update_from_backoffice(user, consultation, {"cover": files["cover"], "cover_alt": form["alt"]})
+    return _detail(consultation)
+
+
+@blp.route("/<slug>/cover", methods=["DELETE"])
+@blp.response(200, ConsultationDetailSchema)
+def delete_cover(slug):
+    """Remove the cover image."""
+    user = require_login()
+    consultation = queries.get_consultation(slug)
+    editing.update_from_backoffice(user, consultation, {"cover_remove": True})
     return _detail(consultation)
 
 

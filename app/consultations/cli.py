@@ -43,11 +43,14 @@ def create_command(path):
 )
 def export_command(slug, path):
     """Écrit une concertation dans un fichier YAML que `create --from-file` sait relire."""
+    from pathlib import Path
+
     from app.consultations.queries import get_consultation
     from app.consultations.setup import dump_yaml, export_spec
 
     try:
-        text = dump_yaml(export_spec(get_consultation(slug)))
+        cover_dir = Path(path).parent if path else None
+        text = dump_yaml(export_spec(get_consultation(slug), cover_dir=cover_dir))
     except AppError as error:
         raise click.ClickException(error.message) from error
     if path:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
+from app.consultations import cover as covers
 from app.consultations import perimeter as perimeters
 from app.consultations.models import (
     GEOMETRY_KINDS,
@@ -17,6 +18,7 @@ from app.consultations.phases import replace_phases
 from app.consultations.staff import ensure_assignment, leads_any, may
 from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
+from app.territory.identity import current_territory
 from app.territory.models import Qpv, Theme
 
 SIMPLE = (
@@ -49,6 +51,8 @@ def snapshot(consultation):
         for p in consultation.phases
     ]
     data["landmarks"] = [lm.name for lm in _landmarks(consultation)]
+    data["cover"] = consultation.cover_path
+    data["cover_alt"] = consultation.cover_alt
     return data
 
 
@@ -62,7 +66,9 @@ def create_from_backoffice(actor, data, trusted=False):
     `trusted` is for setup files run from the command line (no actor)."""
     if not trusted and not leads_any(actor):
         raise Forbidden("Seuls les administrateurs et les chefs de projet ouvrent une concertation.")
-    consultation = Consultation(status="draft", is_published=False, perimeter_provisional=True)
+    consultation = Consultation(
+        status="draft", is_published=False, perimeter_provisional=True, territory=current_territory()
+    )
     data = {"status": "draft", **data}
     _apply(consultation, data, creating=True)
     if actor is not None and actor.role != "admin":
@@ -97,6 +103,7 @@ def _apply(consultation, data, creating):
     fields = _check_simple(data)
     slug = data.get("slug", consultation.slug)
     fields.update(_check_slug(slug, consultation.id))
+    cover = covers.check_cover(data, consultation, fields)
     if creating and not (data.get("title") or "").strip():
         fields["title"] = ["Le titre est obligatoire."]
     uploaded = bool(data.get("perimeter") or data.get("perimeter_ewkt"))
@@ -124,6 +131,9 @@ def _apply(consultation, data, creating):
     _write(consultation, data, slug, qpvs, themes, geom, landmarks, creating)
     if phases is not None:
         replace_phases(consultation, phases)
+    # Last: the image is written to disk only once everything else was accepted.
+    covers.write_cover(consultation, data, cover)
+    db.session.flush()
     return consultation
 
 
@@ -211,7 +221,10 @@ def _qpvs(codes, fields):
     if not codes:
         fields["qpv_codes"] = ["Choisissez au moins un quartier."]
         return None
-    found = db.session.scalars(select(Qpv).where(Qpv.code.in_(codes)).order_by(Qpv.code)).all()
+    from app.territory.queries import qpv_of_territory
+
+    query = select(Qpv).where(Qpv.code.in_(codes), qpv_of_territory()).order_by(Qpv.code)
+    found = db.session.scalars(query).all()
     unknown = sorted(set(codes) - {q.code for q in found})
     if unknown:
         fields["qpv_codes"] = [f"QPV inconnu : {', '.join(unknown)}."]

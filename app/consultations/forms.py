@@ -1,7 +1,10 @@
 """The back-office consultation form (HTML) turned into the service's data, and back."""
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
 
 from app.consultations import perimeter
 from app.consultations.models import PHASE_ACTIONS
@@ -51,7 +54,7 @@ def _landmarks(text):
 
 
 def data_from_form(form, files):
-    """Service data from the submitted form (uploaded perimeter read and checked here)."""
+    """Service data from the submitted form (uploaded or drawn perimeter read and checked here)."""
     data = {
         name: form.get(name, "") for name in ("title", "slug", "summary", "description", "easy_read_summary")
     }
@@ -59,18 +62,36 @@ def data_from_form(form, files):
     for name in ("moderation_mode", "voting_mode", "status"):
         if form.get(name):
             data[name] = form[name]
-    try:
-        data["buffer_m"] = int(form.get("buffer_m") or 300)
-    except ValueError as error:
-        raise Invalid(fields={"buffer_m": ["La marge est un nombre entier de mètres."]}) from error
-    data["qpv_codes"] = form.getlist("qpv_codes")
     data["themes"] = form.getlist("themes")
     data["geometry_kinds"] = form.getlist("geometry_kinds")
     data["landmarks"] = _landmarks(form.get("landmarks"))
     data["phases"] = _phases(form)
+    cover = files.get("cover")
+    if cover is not None and cover.filename:
+        data["cover"] = cover
+    data["cover_alt"] = form.get("cover_alt", "")
+    data["cover_remove"] = bool(form.get("cover_remove"))
+    data.update(perimeter_from_form(form, files))
+    return data
+
+
+def perimeter_from_form(form, files):
+    """The perimeter choice of the form: QPV codes, an uploaded file (read and checked) or a drawn polygon."""
+    data = {"qpv_codes": form.getlist("qpv_codes")}
+    try:
+        data["buffer_m"] = int(form.get("buffer_m") or 300)
+    except ValueError as error:
+        raise Invalid(fields={"buffer_m": ["La marge est un nombre entier de mètres."]}) from error
     upload = files.get("perimeter_file")
+    drawn = (form.get("perimeter_drawn") or "").strip()
     if upload is not None and upload.filename:
         data["perimeter_ewkt"] = perimeter.from_upload(upload.filename, upload.read())
+    elif drawn:
+        try:
+            data["perimeter"] = json.loads(drawn)
+        except ValueError as error:
+            message = _("Le périmètre dessiné est mal formé : effacez-le et dessinez-le de nouveau.")
+            raise Invalid(message, fields={"perimeter": [message]}) from error
     return data
 
 
@@ -86,6 +107,7 @@ def form_from_consultation(consultation, landmarks):
         qpv_codes=[q.code for q in consultation.qpvs],
         themes=[t.slug for t in consultation.themes],
         geometry_kinds=list(consultation.geometry_kinds),
+        cover_alt=consultation.cover_alt,
         landmarks="\n".join(f"{name} | {lat:.6f} | {lon:.6f}" for name, lon, lat in landmarks),
     )
     for index, phase in enumerate(consultation.phases):

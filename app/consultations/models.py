@@ -66,6 +66,12 @@ class Consultation(db.Model):
     export_pseudonyms = db.Column(db.Boolean, nullable=False, default=False)
     npnru_qpv_code = db.Column(db.String(16), db.ForeignKey("qpv.code"))
     created_at = db.Column(db.DateTime(timezone=True), nullable=False, default=utcnow)
+    # Cover image: re-encoded by the contributions' photo pipeline (no EXIF), paths under MEDIA_DIR.
+    cover_path = db.Column(db.String(200))
+    cover_thumb_path = db.Column(db.String(200))
+    cover_alt = db.Column(db.String(200), nullable=False, default="", server_default="")
+    # The territory that runs it (its folder's slug); NULL: the one this app serves (single-territory installs).
+    territory = db.Column(db.String(40))
 
     qpvs = db.relationship("Qpv", secondary=consultation_qpvs, lazy="selectin", order_by="Qpv.code")
     themes = db.relationship(

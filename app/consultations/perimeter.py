@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from app.errors import Invalid
 from app.extensions import db
+from app.territory.identity import current_territory
 from app.territory.perimeters import _file_srid, _open_source
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -32,10 +33,11 @@ def from_geojson(geometry):
     row = db.session.execute(
         text(
             "SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason, ST_AsEWKT(ST_Multi(g)) AS ewkt,"
-            " EXISTS (SELECT 1 FROM communes c WHERE ST_Intersects(c.geom, g)) AS on_territory"
+            " EXISTS (SELECT 1 FROM communes c WHERE ST_Intersects(c.geom, g)"
+            " AND coalesce(c.territory, :territory) = :territory) AS on_territory"
             " FROM (SELECT ST_SetSRID(ST_GeomFromWKB(:wkb), 4326) AS g) s"
         ),
-        {"wkb": wkb},
+        {"wkb": wkb, "territory": current_territory()},
     ).one()
     return _checked(row)
 
@@ -78,11 +80,12 @@ def from_upload(filename, data):
             "SELECT bool_and(GeometryType(g) IN ('POLYGON', 'MULTIPOLYGON')) AS polygons,"
             " ST_IsValid(ST_Union(g)) AS valid, ST_IsValidReason(ST_Union(g)) AS reason,"
             " ST_AsEWKT(ST_Multi(ST_Union(g))) AS ewkt,"
-            " EXISTS (SELECT 1 FROM communes c WHERE ST_Intersects(c.geom, ST_Union(g))) AS on_territory"
+            " EXISTS (SELECT 1 FROM communes c WHERE ST_Intersects(c.geom, ST_Union(g))"
+            " AND coalesce(c.territory, :territory) = :territory) AS on_territory"
             " FROM (SELECT ST_Transform(ST_SetSRID(ST_GeomFromWKB(w), :srid), 4326) AS g"
             "       FROM unnest(CAST(:wkbs AS bytea[])) AS w) s"
         ),
-        {"wkbs": wkbs, "srid": srid},
+        {"wkbs": wkbs, "srid": srid, "territory": current_territory()},
     ).one()
     if not row.polygons:
         raise _invalid("Le fichier doit contenir des polygones (pas des points ni des lignes).")

@@ -3,9 +3,11 @@
 from sqlalchemy import select, text
 from sqlalchemy.orm import defer, selectinload
 
+import app.accounts.models  # noqa: F401  (LIGHT_PLACES configures the mappers at import: « User » must exist)
 from app.consultations.models import Consultation, utcnow
 from app.errors import NotFound
 from app.extensions import db
+from app.territory.identity import in_territory
 from app.territory.models import Commune, Qpv
 
 # Pages show the names of a consultation's QPV and communes, never their perimeters (drawn in SQL):
@@ -18,7 +20,11 @@ LIGHT_PLACES = (
 
 def list_consultations(only_open=False):
     """Published consultations, soonest closing first; optionally only the open ones."""
-    query = select(Consultation).options(*LIGHT_PLACES).where(Consultation.is_published.is_(True))
+    query = (
+        select(Consultation)
+        .options(*LIGHT_PLACES)
+        .where(Consultation.is_published.is_(True), in_territory(Consultation.territory))
+    )
     if only_open:
         now = utcnow()
         query = query.where(
@@ -30,7 +36,9 @@ def list_consultations(only_open=False):
 def get_consultation(slug):
     """The consultation with this slug, or NotFound."""
     consultation = db.session.scalar(
-        select(Consultation).options(*LIGHT_PLACES).where(Consultation.slug == slug)
+        select(Consultation)
+        .options(*LIGHT_PLACES)
+        .where(Consultation.slug == slug, in_territory(Consultation.territory))
     )
     if consultation is None:
         raise NotFound("Cette concertation n'existe pas.")

@@ -1,5 +1,6 @@
 """Marshmallow schemas for consultations."""
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from app.consultations.models import GEOMETRY_KINDS, PHASE_ACTIONS, STAFF_ROLES, STATUSES
@@ -60,6 +61,24 @@ class LandmarkSchema(Schema):
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
 
 
+class CoverSchema(Schema):
+    url = fields.String(dump_only=True, metadata={"description": "JPEG re-encoded, ≤ 1600 px"})
+    thumbnail = fields.String(dump_only=True, metadata={"description": "JPEG, ≤ 320 px"})
+    alt = fields.String(dump_only=True, metadata={"description": "texte alternatif"})
+
+
+class CoverFormSchema(Schema):
+    """Form fields of POST /api/consultations/<slug>/cover (multipart)."""
+
+    alt = fields.String(
+        required=True, validate=validate.Length(max=200), metadata={"description": "texte alternatif"}
+    )
+
+
+class CoverFileSchema(Schema):
+    cover = Upload(required=True, metadata={"description": "JPEG, PNG or WebP, 8 MB at most"})
+
+
 class ConsultationDetailSchema(ConsultationSchema):
     perimeter = fields.Dict(dump_only=True, metadata={"description": "GeoJSON MultiPolygon"})
     bounds = fields.List(fields.List(fields.Float()), dump_only=True)
@@ -71,6 +90,7 @@ class ConsultationDetailSchema(ConsultationSchema):
     current_phase = fields.String(dump_only=True, allow_none=True)
     open_actions = fields.List(fields.String(), dump_only=True)
     landmarks = fields.List(fields.Nested(LandmarkSchema), dump_only=True)
+    cover = fields.Nested(CoverSchema, dump_only=True, allow_none=True)
 
 
 class ConsultationListArgs(Schema):
@@ -102,6 +122,7 @@ class ConsultationWriteSchema(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     landmarks = fields.List(fields.Nested(LandmarkSchema))
     phases = fields.List(fields.Nested(PhaseSchema))
+    cover_alt = fields.String(validate=validate.Length(max=200), metadata={"description": "cover's alt text"})
 
 
 class ConsultationPatchSchema(ConsultationWriteSchema):
@@ -109,6 +130,7 @@ class ConsultationPatchSchema(ConsultationWriteSchema):
 
     slug = fields.String(validate=validate.Length(max=80))
     title = fields.String(validate=validate.Length(max=200))
+    cover_remove = fields.Boolean(metadata={"description": "true removes the cover image"})
 
 
 class StaffSchema(Schema):
@@ -125,3 +147,22 @@ class NewsSchema(Schema):
     body = fields.String(validate=validate.Length(max=5000))
     published_at = fields.AwareDateTime(dump_only=True)
     photo = fields.String(dump_only=True, allow_none=True)
+
+
+class PerimeterPreviewArgs(Schema):
+    """Body of POST /api/consultations/perimeter-preview: one way of choosing the perimeter."""
+
+    qpv_codes = fields.List(fields.String(), metadata={"description": "union of these QPV"})
+    perimeter = fields.Dict(metadata={"description": "or a GeoJSON Polygon/MultiPolygon (WGS84), drawn"})
+    buffer_m = fields.Integer(load_default=300, validate=validate.Range(0, 5000))
+
+
+class PerimeterPreviewSchema(Schema):
+    perimeter = fields.Dict(dump_only=True, metadata={"description": "GeoJSON MultiPolygon"})
+    buffer = fields.Dict(dump_only=True, metadata={"description": "GeoJSON of the perimeter plus buffer_m"})
+    area_ha = fields.Float(dump_only=True)
+    buffer_m = fields.Integer(dump_only=True)
+    source = fields.String(dump_only=True, metadata={"description": "qpv, file or drawn"})
+    provisional = fields.Boolean(dump_only=True)
+    bounds = fields.List(fields.List(fields.Float()), dump_only=True)
+    summary = fields.String(dump_only=True)

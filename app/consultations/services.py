@@ -5,6 +5,7 @@ from sqlalchemy import select, text
 from app.consultations.models import GEOMETRY_KINDS, MODERATION_MODES, VOTING_MODES, Consultation
 from app.errors import Conflict, Invalid
 from app.extensions import db
+from app.territory.identity import current_territory
 from app.territory.models import Qpv, Theme
 
 
@@ -58,6 +59,7 @@ def create_consultation(
         voting_mode=voting_mode,
         npnru_qpv_code=npnru_qpv_code,
         data_public=data_public,
+        territory=current_territory(),
         status=status,
         is_published=status != "draft",
         qpvs=list(qpvs),

@@ -4,6 +4,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import yaml
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.consultations import editing, queries
@@ -15,7 +17,7 @@ from app.extensions import db
 KEYS = {
     "slug", "title", "summary", "description", "easy_read_summary", "qpv_codes", "perimeter", "buffer_m", "themes",
     "geometry_kinds", "moderation_mode", "voting_mode", "status", "landmarks", "phases",
-    "npnru_qpv_code", "staff",
+    "npnru_qpv_code", "staff", "cover",
 }  # fmt: skip
 PHASE_KEYS = {"name", "starts_at", "ends_at", "starts_in_days", "ends_in_days", "actions"}
 
@@ -49,10 +51,24 @@ def _moment(value, days, now, label):
     return value
 
 
-def data_from_spec(spec, now=None):
+def _cover(entry, base_dir):
+    """`cover: {file: image.jpg, alt: …}` read next to the YAML file (the service re-encodes it)."""
+    if not isinstance(entry, dict) or not entry.get("file"):
+        raise Invalid(_("cover : indiquez « file » (image à côté du fichier YAML) et « alt »."))
+    path = Path(base_dir or ".") / str(entry["file"])
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise Invalid(_("Image de couverture introuvable : %(path)s", path=path)) from error
+    return data, str(entry.get("alt") or "")
+
+
+def data_from_spec(spec, now=None, base_dir=None):
     """Service data from a spec: relative phase days (starts_in_days) become dates from `now`."""
     now = now or utcnow()
-    data = {k: v for k, v in spec.items() if k != "staff"}
+    data = {k: v for k, v in spec.items() if k not in ("staff", "cover")}
+    if spec.get("cover") is not None:
+        data["cover"], data["cover_alt"] = _cover(spec["cover"], base_dir)
     phases = []
     for index, phase in enumerate(spec.get("phases") or []):
         unknown = sorted(set(phase) - PHASE_KEYS)
@@ -68,9 +84,10 @@ def data_from_spec(spec, now=None):
     return data
 
 
-def create_from_spec(spec, actor=None, now=None):
+def create_from_spec(spec, actor=None, now=None, base_dir=None):
     """Create the consultation described by `spec` through the back-office service; returns it."""
-    consultation = editing.create_from_backoffice(actor, data_from_spec(spec, now), trusted=actor is None)
+    data = data_from_spec(spec, now, base_dir)
+    consultation = editing.create_from_backoffice(actor, data, trusted=actor is None)
     for entry in spec.get("staff") or []:
         ensure_assignment(consultation, find_user(entry.get("user")), entry.get("role"), assigned_by=actor)
     return consultation
@@ -83,12 +100,14 @@ def create_from_file(path, skip_existing=False):
     if existing is not None and skip_existing:
         return existing, False
     with db.session.begin_nested():
-        consultation = create_from_spec(spec)
+        consultation = create_from_spec(spec, base_dir=Path(path).parent)
     return consultation, True
 
 
-def export_spec(consultation):
-    """A YAML-ready mapping that recreates this consultation (absolute dates, perimeter when uploaded)."""
+def export_spec(consultation, cover_dir=None):
+    """A YAML-ready mapping that recreates this consultation (absolute dates, perimeter when uploaded).
+
+    With `cover_dir`, the cover image is copied there and named in the mapping."""
     spec = {
         "slug": consultation.slug,
         "title": consultation.title,
@@ -121,6 +140,11 @@ def export_spec(consultation):
         }
         for p in consultation.phases
     ]
+    if consultation.cover_path and cover_dir is not None:
+        name = f"{consultation.slug}-couverture.jpg"
+        source = Path(current_app.config["MEDIA_DIR"]) / consultation.cover_path
+        (Path(cover_dir) / name).write_bytes(source.read_bytes())
+        spec["cover"] = {"file": name, "alt": consultation.cover_alt}
     return spec
 
 

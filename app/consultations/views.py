@@ -1,11 +1,12 @@
 """Home page and the public consultation page."""
 
 import folium
-from flask import Blueprint, current_app, render_template, send_from_directory
+from flask import Blueprint, current_app, render_template, send_from_directory, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import escape
 
-from app.consultations import queries
+from app.consultations import cover, queries
 from app.consultations.models import utcnow
 from app.consultations.news import get_news, list_news
 from app.consultations.staff import may
@@ -66,3 +67,27 @@ def news_photo(news_id):
     if not news.photo_path or news.consultation.status == "draft":
         raise NotFound("Cette photo n'existe pas.")
     return send_from_directory(current_app.config["MEDIA_DIR"], news.photo_path, max_age=7 * 24 * 3600)
+
+
+@bp.app_template_global()
+def cover_url(consultation, thumb=False):
+    """The URL of a consultation's cover image (or its thumbnail), None without one."""
+    name = cover.file_name(consultation, thumb)
+    return url_for("consultations.cover_image", slug=consultation.slug, name=name) if name else None
+
+
+@bp.get("/consultations/<slug>/couverture/<name>")
+def cover_image(slug, name):
+    """The cover image or its thumbnail (re-encoded JPEG without metadata); the name changes with the image."""
+    consultation = queries.get_consultation(slug)
+    if consultation.status == "draft" and not may(current_user, "edit", consultation.id):
+        raise NotFound(_("Cette image n'existe pas."))
+    for thumb in (False, True):
+        if name == cover.file_name(consultation, thumb):
+            path = consultation.cover_thumb_path if thumb else consultation.cover_path
+            response = send_from_directory(current_app.config["MEDIA_DIR"], path, max_age=365 * 24 * 3600)
+            if consultation.status == "draft":
+                response.cache_control.private = True
+                response.cache_control.public = False
+            return response
+    raise NotFound(_("Cette image n'existe pas."))

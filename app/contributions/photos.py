@@ -220,10 +220,10 @@ def _jpeg(image, quality):
     return buffer.getvalue()
 
 
-def store_photo(processed):
-    """Write the photo and its thumbnail under MEDIA_DIR; returns their paths relative to it."""
+def store_photo(processed, kind="contributions"):
+    """Write the photo and its thumbnail under MEDIA_DIR/`kind`; returns their paths relative to MEDIA_DIR."""
     now = datetime.now(UTC)
-    folder = Path("contributions") / f"{now:%Y}" / f"{now:%m}"
+    folder = Path(kind) / f"{now:%Y}" / f"{now:%m}"
     name = uuid.uuid4().hex
     root = Path(current_app.config["MEDIA_DIR"])
     (root / folder).mkdir(parents=True, exist_ok=True)

@@ -53,7 +53,8 @@ def _open_to_other_sites(response):
 @bp.errorhandler(Unauthorized)
 def _unauthorized(error):
     body, status, _ = render_error(401, error.code, error.message, error.fields)
-    return body, status, {"WWW-Authenticate": 'Basic realm="Carte Commune", Bearer realm="Carte Commune"'}
+    realm = territory_identity().platform_name.replace('"', "'")
+    return body, status, {"WWW-Authenticate": f'Basic realm="{realm}", Bearer realm="{realm}"'}
 
 
 def wants_html():
@@ -114,7 +115,7 @@ def landing():
         link(_url("ogc.collections"), "http://www.opengis.net/def/rel/ogc/1.0/data", JSON, "Collections"),
     ]
     data = {
-        "title": "Carte Commune — contributions des concertations (OGC API – Features)",
+        "title": f"{territory_identity().platform_name} — contributions des concertations (OGC API – Features)",
         "description": "Contributions publiées des concertations du renouvellement urbain "
         f"({territory_identity().name}), à ouvrir dans QGIS.",
         "links": links,

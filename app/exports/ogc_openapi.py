@@ -2,6 +2,7 @@
 
 from app.exports.ogc_cql import LANGUAGES
 from app.exports.ogc_params import CRS84, DEFAULT_LIMIT, LAMBERT93, MAX_LIMIT
+from app.territory.identity import territory_identity
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -260,7 +261,7 @@ def openapi_document(server_url):
     return {
         "openapi": "3.0.3",
         "info": {
-            "title": "Carte Commune — OGC API – Features",
+            "title": f"{territory_identity().platform_name} — OGC API – Features",
             "version": "1.0.0",
             "description": "Contributions publiées des concertations, lisibles dans QGIS "
             "(connexion « OGC API – Features »), une collection par type de géométrie. Concertations "

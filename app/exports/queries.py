@@ -80,14 +80,17 @@ def file_path(export):
 
 
 def form_choices(user):
-    """The consultations `user` may export, their QPV and the themes offered on the export page."""
+    """The consultations of the served territory `user` may export, their QPV and the themes offered."""
+    from app.territory.identity import in_territory
+
     allowed = scope_ids(user, "export")
-    consultations = select(Consultation).order_by(Consultation.title)
-    qpv_codes = select(consultation_qpvs.c.qpv_code)
+    consultations = select(Consultation).where(in_territory(Consultation.territory)).order_by(Consultation.title)
     if allowed is not None:
         consultations = consultations.where(Consultation.id.in_(allowed))
-        qpv_codes = qpv_codes.where(consultation_qpvs.c.consultation_id.in_(allowed))
     consultations = db.session.scalars(consultations).all()
-    qpvs = db.session.scalars(select(Qpv).where(Qpv.code.in_(qpv_codes)).order_by(Qpv.name)).all()
+    own = select(consultation_qpvs.c.qpv_code).where(
+        consultation_qpvs.c.consultation_id.in_([c.id for c in consultations])
+    )
+    qpvs = db.session.scalars(select(Qpv).where(Qpv.code.in_(own)).order_by(Qpv.name)).all()
     themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
     return {"consultations": consultations, "qpvs": qpvs, "themes": themes}

@@ -10,7 +10,14 @@ from app.moderation.models import ModerationAction
 from app.notifications.mails import personal_mail
 from app.templating import paris_date, url_if
 
-SIGNATURE = "\n\nL'équipe de la concertation — Carte Commune"
+
+def signature():
+    """The mails' closing line, with the platform's name from the territory's data."""
+    from app.territory.identity import territory_identity
+
+    return f"\n\nL'équipe de la concertation — {territory_identity().platform_name}"
+
+
 DECISION_MAILS = {
     "approve": (
         "Votre contribution est publiée",
@@ -68,7 +75,7 @@ def notify_decision(action_id):
     )
     if action.action in ("approve", "unhide", "reject", "hide"):
         body += f"\n\nVotre contribution : {contribution_url(contribution)}"
-    return personal_mail(author, "moderation", subject, f"Bonjour {author.pseudonym},\n\n{body}{SIGNATURE}")
+    return personal_mail(author, "moderation", subject, f"Bonjour {author.pseudonym},\n\n{body}{signature()}")
 
 
 def notify_comment_decision(action_id):
@@ -80,7 +87,7 @@ def notify_comment_decision(action_id):
         return None
     body = (
         f"Bonjour {author.pseudonym},\n\nVotre commentaire du {paris_date(comment.created_at)} a été masqué "
-        f"par l'équipe de modération.\n\nMotif : {action.reason or 'non précisé'}{SIGNATURE}"
+        f"par l'équipe de modération.\n\nMotif : {action.reason or 'non précisé'}{signature()}"
     )
     return personal_mail(author, "moderation", "Votre commentaire a été masqué", body)
 
@@ -102,4 +109,4 @@ def notify_sanction(action_id):
         text = "Vous pouvez de nouveau participer à la concertation."
     if action.reason:
         text += f"\n\nMotif : {action.reason}"
-    return send_mail(user.email, subject, f"Bonjour {user.pseudonym},\n\n{text}{SIGNATURE}")
+    return send_mail(user.email, subject, f"Bonjour {user.pseudonym},\n\n{text}{signature()}")

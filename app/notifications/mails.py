@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from app.i18n import recipient_locale
 from app.mail import build_message
 from app.notifications.models import KINDS
+from app.territory.identity import territory_identity
 
 SALT = "notifications-unsubscribe"
 DIGEST = "digest"
@@ -100,9 +101,10 @@ def digest_message(user, items):
         body = render_template("notifications/mail/digest.txt", **context)
         html = render_template("notifications/mail/digest.html", **context)
         subject = ngettext(
-            "Carte Commune : %(num)s nouveauté cette semaine",
-            "Carte Commune : %(num)s nouveautés cette semaine",
+            "%(platform)s : %(num)s nouveauté cette semaine",
+            "%(platform)s : %(num)s nouveautés cette semaine",
             count,
+            platform=territory_identity().platform_name,
         )
     return build_message(
         user["email"], subject, body, html, unsubscribe_headers(context["links"]["unsubscribe"])

@@ -72,15 +72,23 @@ def latest_by_qpv():
 
 
 def list_consultations(allowed_ids=None):
-    """The consultations (those of `allowed_ids` when given), last closed first."""
-    query = select(Consultation).order_by(Consultation.closes_at.desc(), Consultation.id)
+    """The consultations of the served territory (those of `allowed_ids` when given), last closed first."""
+    from app.territory.identity import in_territory
+
+    query = (
+        select(Consultation)
+        .where(in_territory(Consultation.territory))
+        .order_by(Consultation.closes_at.desc(), Consultation.id)
+    )
     if allowed_ids is not None:
         query = query.where(Consultation.id.in_(allowed_ids))
     return db.session.scalars(query).all()
 
 
 def list_qpv():
-    return db.session.scalars(select(Qpv).order_by(Qpv.code)).all()
+    from app.territory.queries import qpv_of_territory
+
+    return db.session.scalars(select(Qpv).where(qpv_of_territory()).order_by(Qpv.code)).all()
 
 
 def get_qpv(code):

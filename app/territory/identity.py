@@ -12,6 +12,7 @@ from flask import current_app
 
 @dataclass(frozen=True)
 class TerritoryIdentity:
+    slug: str = ""
     platform_name: str = "Carte Commune"
     name: str = "le territoire"
     short_name: str = ""
@@ -34,6 +35,7 @@ def load_identity(directory, overrides=None):
     known = {f.name for f in fields(TerritoryIdentity)}
     values = {k: v for k, v in data.items() if k in known and v is not None}
     values.update({k: v for k, v in (overrides or {}).items() if v})
+    values.setdefault("slug", Path(directory).name)
     return TerritoryIdentity(**values)
 
 
@@ -48,3 +50,22 @@ def territory_identity():
         cached = load_identity(current_app.config["TERRITORY_DIR"], overrides)
         current_app.extensions["territory_identity"] = cached
     return cached
+
+
+def current_territory():
+    """The slug of the territory this app serves (communes and consultations are scoped by it)."""
+    return territory_identity().slug
+
+
+# Rows of any territory share the tables: a row belongs to the served territory when it names it, or
+# when it names none (databases from before several territories were possible).
+def in_territory(column):
+    """SQLAlchemy condition: `column` (a territory column) is the served territory's."""
+    from sqlalchemy import func
+
+    return func.coalesce(column, current_territory()) == current_territory()
+
+
+def sql_in_territory(alias, param="territory"):
+    """The same condition in SQL text, on `alias`.territory with the bound parameter `param`."""
+    return f"coalesce({alias}.territory, :{param}) = :{param}"

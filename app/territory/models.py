@@ -17,6 +17,8 @@ class Commune(db.Model):
     insee = db.Column(db.String(5), primary_key=True)
     name = db.Column(db.String(120), nullable=False)
     epci_siren = db.Column(db.String(9))
+    # The territory folder's slug (several territories may share a database); NULL: the served one.
+    territory = db.Column(db.String(40))
     geom = db.Column(Geometry("MULTIPOLYGON", srid=4326), nullable=False)
 
 

@@ -39,29 +39,36 @@ def load_territory(directory):
     directory = Path(directory)
     if not (directory / "communes.geojson").exists():
         raise Invalid(f"Dossier de territoire introuvable ou incomplet : {directory}")
-    names = _load_communes(directory / "communes.geojson")
-    _load_themes(directory / "themes.json")
-    _load_qpv_2015(directory / "qpv_2015.json", names)
-    _load_qpv_2024(directory / "qpv_2024.csv")
+    from app.territory.identity import load_identity
+
+    names = _load_communes(directory / "communes.geojson", load_identity(directory).slug)
+    # A territory without priority neighbourhoods (or with the themes of another) omits these files.
+    if (directory / "themes.json").exists():
+        _load_themes(directory / "themes.json")
+    if (directory / "qpv_2015.json").exists():
+        _load_qpv_2015(directory / "qpv_2015.json", names)
+    if (directory / "qpv_2024.csv").exists():
+        _load_qpv_2024(directory / "qpv_2024.csv")
     db.session.flush()
-    return territory_counts()
+    return territory_counts(load_identity(directory).slug)
 
 
-def _load_communes(path):
+def _load_communes(path, territory):
     features = json.loads(path.read_text(encoding="utf-8"))["features"]
     for feature in features:
         props = feature["properties"]
         db.session.execute(
             text(
-                "INSERT INTO communes (insee, name, epci_siren, geom) VALUES (:insee, :name, :siren,"
-                " ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:geom), 4326)))"
+                "INSERT INTO communes (insee, name, epci_siren, territory, geom) VALUES (:insee, :name,"
+                " :siren, :territory, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:geom), 4326)))"
                 " ON CONFLICT (insee) DO UPDATE SET name = EXCLUDED.name,"
-                " epci_siren = EXCLUDED.epci_siren, geom = EXCLUDED.geom"
+                " epci_siren = EXCLUDED.epci_siren, territory = EXCLUDED.territory, geom = EXCLUDED.geom"
             ),
             {
                 "insee": props["insee"],
                 "name": props["name"],
                 "siren": props.get("epci_siren"),
+                "territory": territory,
                 "geom": json.dumps(feature["geometry"]),
             },
         )
@@ -154,14 +161,19 @@ def _load_qpv_2024(path):
             )
 
 
-def territory_counts():
-    """Row counts and the QPV population total, for the CLI and tests."""
+def territory_counts(territory=None):
+    """Row counts and the QPV population total (of one territory when given), for the CLI and tests."""
     row = db.session.execute(
         text(
-            "SELECT (SELECT count(*) FROM communes), (SELECT count(*) FROM qpv),"
-            " (SELECT coalesce(sum(population), 0) FROM qpv), (SELECT count(*) FROM qpv_2024),"
-            " (SELECT count(*) FROM themes), (SELECT count(*) FROM qpv WHERE geom IS NOT NULL)"
-        )
+            "WITH c AS (SELECT insee FROM communes WHERE CAST(:t AS text) IS NULL OR territory = :t),"
+            " q AS (SELECT * FROM qpv WHERE CAST(:t AS text) IS NULL OR code IN"
+            "   (SELECT qpv_code FROM qpv_communes WHERE commune_insee IN (SELECT insee FROM c)))"
+            " SELECT (SELECT count(*) FROM c), (SELECT count(*) FROM q),"
+            " (SELECT coalesce(sum(population), 0) FROM q), (SELECT count(*) FROM qpv_2024"
+            "   WHERE CAST(:t AS text) IS NULL OR communes_insee && ARRAY(SELECT insee FROM c)::varchar[]),"
+            " (SELECT count(*) FROM themes), (SELECT count(*) FROM q WHERE geom IS NOT NULL)"
+        ),
+        {"t": territory},
     ).one()
     keys = ("communes", "qpv", "qpv_population", "qpv_2024", "themes", "qpv_with_perimeter")
     return dict(zip(keys, row, strict=True))

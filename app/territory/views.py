@@ -13,18 +13,19 @@ bp = Blueprint("territory", __name__)
 def territory_map():
     communes, qpv_perimeters, bounds = queries.territory_geojson()
     fmap = base_map(bounds=bounds)
-    folium.GeoJson(
-        communes,
-        name="Communes",
-        style_function=lambda f: {
-            "color": "#555",
-            "weight": 1,
-            "fillColor": "#f2b134" if f["properties"]["qpv"] else "#ddd",
-            "fillOpacity": 0.35 if f["properties"]["qpv"] else 0.1,
-        },
-        tooltip=SafeGeoJsonTooltip(fields=["name"], labels=False),
-        popup=SafeGeoJsonPopup(fields=["name", "qpv"], aliases=["Commune", "QPV"]),
-    ).add_to(fmap)
+    if communes["features"]:  # a territory being set up may have none yet
+        folium.GeoJson(
+            communes,
+            name="Communes",
+            style_function=lambda f: {
+                "color": "#555",
+                "weight": 1,
+                "fillColor": "#f2b134" if f["properties"]["qpv"] else "#ddd",
+                "fillOpacity": 0.35 if f["properties"]["qpv"] else 0.1,
+            },
+            tooltip=SafeGeoJsonTooltip(fields=["name"], labels=False),
+            popup=SafeGeoJsonPopup(fields=["name", "qpv"], aliases=["Commune", "QPV"]),
+        ).add_to(fmap)
     if qpv_perimeters["features"]:
         folium.GeoJson(
             qpv_perimeters,

@@ -14,6 +14,7 @@ from flask_login import current_user
 from app.accounts.auth import roles_required
 from app.consultations import queries as consultation_queries
 from app.maps import basemap
+from app.territory.identity import territory_identity
 from app.workshops import queries
 
 bp = Blueprint("offline", __name__)
@@ -34,8 +35,8 @@ def service_worker():
 def web_manifest():
     """The web app manifest: the entry screen and the kiosk can be installed on a tablet."""
     body = {
-        "name": "Carte Commune — ateliers",
-        "short_name": "Carte Commune",
+        "name": f"{territory_identity().platform_name} — ateliers",
+        "short_name": territory_identity().platform_name,
         "lang": "fr",
         "start_url": url_for("workshops.index"),
         "scope": "/",

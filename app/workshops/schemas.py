@@ -66,7 +66,7 @@ class ConsultationRef(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, str | int) or value in ("", 0):
-            raise ValidationError("Indiquez la concertation (son adresse, par exemple « cite-12-14-lens »).")
+            raise ValidationError("Indiquez la concertation (son adresse, par exemple « ma-concertation »).")
         return value
 
 

@@ -7,6 +7,7 @@ from openpyxl.styles import Font
 
 from app.exports import sql
 from app.exports.stream import batches, fetch_all
+from app.territory.identity import territory_identity
 
 MAX_ROWS = 1_048_575  # Excel's sheet limit, minus the header row
 BOLD = Font(bold=True)
@@ -85,7 +86,7 @@ def _clean(sheet, row, texts, moments):
 def _write_summary(sheet, selection, params, options):
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 48
-    sheet.append([_bold(sheet, "Export Carte Commune")])
+    sheet.append([_bold(sheet, f"Export {territory_identity().platform_name}")])
     for label, value in options.get("description", []):
         sheet.append([label, value])
     sheet.append(["Dates et heures", "en UTC (temps universel ; heure de Paris = UTC + 1 h, + 2 h en été)"])

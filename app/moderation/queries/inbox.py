@@ -156,11 +156,12 @@ OPTIONS_SQL = """
 SELECT
   (SELECT coalesce(json_agg(json_build_object('id', id, 'slug', slug, 'title', title,
      'moderation_mode', moderation_mode) ORDER BY title), '[]') FROM consultations
-     WHERE CAST(:allowed_ids AS integer[]) IS NULL OR id = ANY(CAST(:allowed_ids AS integer[])))
-     AS consultations,
+     WHERE (CAST(:allowed_ids AS integer[]) IS NULL OR id = ANY(CAST(:allowed_ids AS integer[])))
+       AND coalesce(territory, :territory) = :territory) AS consultations,
   (SELECT coalesce(json_agg(json_build_object('code', code, 'name', name) ORDER BY name), '[]')
-     FROM qpv WHERE code IN (SELECT qpv_code FROM consultation_qpvs WHERE CAST(:allowed_ids AS integer[]) IS NULL
-       OR consultation_id = ANY(CAST(:allowed_ids AS integer[])))) AS qpvs,
+     FROM qpv WHERE code IN (SELECT qpv_code FROM consultation_qpvs cq JOIN consultations co
+       ON co.id = cq.consultation_id WHERE coalesce(co.territory, :territory) = :territory
+       AND (CAST(:allowed_ids AS integer[]) IS NULL OR cq.consultation_id = ANY(CAST(:allowed_ids AS integer[]))))) AS qpvs,
   (SELECT coalesce(json_agg(json_build_object('slug', slug, 'label', label, 'color', color) ORDER BY position), '[]')
      FROM themes) AS themes,
   (SELECT coalesce(json_agg(json_build_object('id', id, 'label', label) ORDER BY position, id), '[]')
@@ -171,7 +172,9 @@ SELECT
 def filter_options(allowed_ids=None):
     """Consultations (those of `allowed_ids` when given), their QPV, themes and active reject reasons
     for the filter bar, in one statement."""
-    params = {"allowed_ids": None if allowed_ids is None else list(allowed_ids)}
+    from app.territory.identity import current_territory
+
+    params = {"allowed_ids": None if allowed_ids is None else list(allowed_ids), "territory": current_territory()}
     return dict(db.session.execute(text(OPTIONS_SQL), params).mappings().one())
 
 
