@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0023_consultation_cover"
-down_revision = "0020_address_label"
+down_revision = "0021_locale_falc"
 branch_labels = None
 depends_on = None
 
