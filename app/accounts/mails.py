@@ -4,10 +4,13 @@ the mail worker after the commit."""
 import logging
 
 from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from rq import Retry
 
 from app.accounts import tokens
 from app.jobs import enqueue_after_commit
+from app.mail import recipient_locale, request_locale
 
 # In development the links are also printed on the console, so no mail server is needed.
 console = logging.getLogger("carte_commune.accounts.mails")
@@ -32,26 +35,31 @@ def reset_link(user):
 def send_confirmation_mail(user):
     """Queue the « confirmez votre adresse » mail."""
     link = confirmation_link(user)
-    body = render_template("accounts/mail/confirm.txt", user=user, link=link)
-    _queue(user.email, "Confirmez votre adresse e-mail — Carte Commune", body, link)
+    with force_locale(recipient_locale(user, request_locale())):
+        body = render_template("accounts/mail/confirm.txt", user=user, link=link)
+        subject = _("Confirmez votre adresse e-mail — Carte Commune")
+    _queue(user.email, subject, body, link)
     return link
 
 
 def send_reset_mail(user):
     """Queue the password-reset mail."""
     link = reset_link(user)
-    body = render_template("accounts/mail/reset.txt", user=user, link=link)
-    _queue(user.email, "Réinitialisation de votre mot de passe — Carte Commune", body, link)
+    with force_locale(recipient_locale(user, request_locale())):
+        body = render_template("accounts/mail/reset.txt", user=user, link=link)
+        subject = _("Réinitialisation de votre mot de passe — Carte Commune")
+    _queue(user.email, subject, body, link)
     return link
 
 
 def send_existing_account_mail(user):
     """Queue « quelqu'un a voulu créer un compte avec votre adresse » (sign-up never says so itself)."""
     links = {"login": public_url("accounts.login"), "reset": public_url("accounts.reset_request")}
-    body = render_template("accounts/mail/existing_account.txt", user=user, **links)
-    _queue(
-        user.email, "Tentative de création de compte avec votre adresse — Carte Commune", body, links["login"]
-    )
+    # In the account's language, not the visitor's: whoever tried to sign up may not be its owner.
+    with force_locale(recipient_locale(user)):
+        body = render_template("accounts/mail/existing_account.txt", user=user, **links)
+        subject = _("Tentative de création de compte avec votre adresse — Carte Commune")
+    _queue(user.email, subject, body, links["login"])
 
 
 def _queue(to, subject, body, link):

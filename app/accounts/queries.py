@@ -1,5 +1,6 @@
 """Reads on accounts: users, tokens and the personal data export."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
 from app.accounts.models import ApiToken, User
@@ -7,19 +8,19 @@ from app.extensions import db
 from app.territory.models import Qpv
 
 AGE_BAND_LABELS = {
-    "moins-de-18": "Moins de 18 ans",
-    "18-25": "18 à 25 ans",
-    "26-40": "26 à 40 ans",
-    "41-60": "41 à 60 ans",
-    "61-75": "61 à 75 ans",
-    "plus-de-75": "Plus de 75 ans",
+    "moins-de-18": _l("Moins de 18 ans"),
+    "18-25": _l("18 à 25 ans"),
+    "26-40": _l("26 à 40 ans"),
+    "41-60": _l("41 à 60 ans"),
+    "61-75": _l("61 à 75 ans"),
+    "plus-de-75": _l("Plus de 75 ans"),
 }
 ROLE_LABELS = {
-    "resident": "Habitant·e",
-    "facilitator": "Animateur·rice d'atelier",
-    "moderator": "Modérateur·rice",
-    "urbanist": "Urbaniste",
-    "admin": "Administrateur·rice",
+    "resident": _l("Habitant·e"),
+    "facilitator": _l("Animateur·rice d'atelier"),
+    "moderator": _l("Modérateur·rice"),
+    "urbanist": _l("Urbaniste"),
+    "admin": _l("Administrateur·rice"),
 }
 
 

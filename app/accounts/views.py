@@ -4,6 +4,8 @@ import json
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import queries, services
@@ -24,11 +26,11 @@ from app.extensions import db, limiter
 from app.templating import paris_date
 
 bp = Blueprint("accounts", __name__)
-SIGNUP_SENT = (
-    "Presque fini ! Nous avons envoyé un message à {email} : ouvrez le lien qu'il contient pour activer "
+SIGNUP_SENT = _l(
+    "Presque fini ! Nous avons envoyé un message à %(email)s : ouvrez le lien qu'il contient pour activer "
     "votre compte (pensez à regarder dans les courriers indésirables)."
 )
-LOGIN_FAILED = (
+LOGIN_FAILED = _l(
     "Adresse e-mail ou mot de passe incorrect. Par sécurité, après plusieurs essais manqués, la "
     "connexion au compte est bloquée quelques minutes : patientez, ou choisissez un nouveau mot de "
     "passe avec « Mot de passe oublié ? »."
@@ -76,14 +78,17 @@ def sign_in(user, remember=False, warn=True):
     if user.suspended_until is not None and not user.can_post():
         reason = f" Motif : {user.suspension_reason}" if user.suspension_reason else ""
         flash(
-            "Votre compte est suspendu par la modération jusqu'au "
-            f"{paris_date(user.suspended_until, with_time=True)} : vous pouvez lire "
-            "mais pas participer." + reason,
+            _(
+                "Votre compte est suspendu par la modération jusqu'au %(suspended_until)s : vous pouvez "
+                "lire mais pas participer.",
+                suspended_until=paris_date(user.suspended_until, with_time=True),
+            )
+            + reason,
             "error",
         )
     elif user.confirmed_at is None:
         flash(
-            "Confirmez votre adresse e-mail avec le lien reçu pour pouvoir proposer, voter et commenter.",
+            _("Confirmez votre adresse e-mail avec le lien reçu pour pouvoir proposer, voter et commenter."),
             "info",
         )
 
@@ -109,7 +114,7 @@ def login():
                 status = 403
             else:
                 sign_in(user, remember=form.remember.data)
-                flash(f"Bonjour {user.pseudonym}, vous êtes connecté.", "success")
+                flash(_("Bonjour %(pseudonym)s, vous êtes connecté.", pseudonym=user.pseudonym), "success")
                 return redirect(target)
     if request.method == "POST" and status == 200:
         status = 422
@@ -119,7 +124,7 @@ def login():
 @bp.post("/deconnexion")
 def logout():
     logout_user()
-    flash("Vous êtes déconnecté. À bientôt !", "info")
+    flash(_("Vous êtes déconnecté. À bientôt !"), "info")
     return redirect(url_for("consultations.home"))
 
 
@@ -139,7 +144,7 @@ def signup():
             apply_errors(form, error)
         else:
             # The same answer whether or not the address already had an account (its owner is mailed).
-            flash(SIGNUP_SENT.format(email=services.normalize_email(form.email.data)), "success")
+            flash(SIGNUP_SENT % {"email": services.normalize_email(form.email.data)}, "success")
             return redirect(url_for("accounts.login", next=request.args.get("next")))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/signup.html", form=form, next=request.args.get("next")), status
@@ -152,14 +157,16 @@ def confirm(token):
     except Invalid as error:
         return _bad_link(error.message, again=url_for("accounts.profile"))
     if not newly_confirmed:
-        flash("Votre adresse e-mail était déjà confirmée.", "info")
+        flash(_("Votre adresse e-mail était déjà confirmée."), "info")
         if current_user.is_authenticated and current_user.id == user.id:
             return redirect(url_for("consultations.home"))
         return redirect(url_for("accounts.login"))
     if not (current_user.is_authenticated and current_user.id == user.id):
         logout_user()
         sign_in(user)
-    flash("Merci, votre adresse e-mail est confirmée : vous pouvez participer aux concertations.", "success")
+    flash(
+        _("Merci, votre adresse e-mail est confirmée : vous pouvez participer aux concertations."), "success"
+    )
     return redirect(url_for("consultations.home"))
 
 
@@ -173,7 +180,10 @@ def resend_confirmation():
     except Conflict as error:
         flash(error.message, "info")
     else:
-        flash(f"Un nouveau lien de confirmation a été envoyé à {current_user.email}.", "success")
+        flash(
+            _("Un nouveau lien de confirmation a été envoyé à %(email)s.", email=current_user.email),
+            "success",
+        )
     return redirect(url_for("accounts.profile"))
 
 
@@ -184,8 +194,10 @@ def reset_request():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         flash(
-            "Si un compte existe pour cette adresse, nous venons d'y envoyer un lien pour choisir un nouveau "
-            "mot de passe (pensez à regarder dans les courriers indésirables).",
+            _(
+                "Si un compte existe pour cette adresse, nous venons d'y envoyer un lien pour choisir un nouveau "
+                "mot de passe (pensez à regarder dans les courriers indésirables)."
+            ),
             "success",
         )
         return redirect(url_for("accounts.login"))
@@ -208,7 +220,7 @@ def reset_password(token):
         else:
             logout_user()
             sign_in(user)
-            flash("Votre mot de passe a été changé et vous êtes connecté.", "success")
+            flash(_("Votre mot de passe a été changé et vous êtes connecté."), "success")
             return redirect(url_for("accounts.profile"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/reset_password.html", form=form, user=user), status
@@ -279,7 +291,7 @@ def profile():
         except AppError as error:
             apply_errors(form, error)
         else:
-            flash("Vos informations ont été enregistrées.", "success")
+            flash(_("Vos informations ont été enregistrées."), "success")
             return redirect(url_for("accounts.profile"))
     return _render_profile(422, profile_form=form)
 
@@ -304,7 +316,10 @@ def tokens():
 @login_required
 def revoke_token(token_id):
     token = services.revoke_token(_me(), token_id)
-    flash(f"Le jeton « {token.name} » est révoqué : il ne permet plus d'accéder à votre compte.", "success")
+    flash(
+        _("Le jeton « %(name)s » est révoqué : il ne permet plus d'accéder à votre compte.", name=token.name),
+        "success",
+    )
     return redirect(url_for("accounts.profile", _anchor="jetons"))
 
 
@@ -330,8 +345,10 @@ def delete_account():
         else:
             logout_user()
             flash(
-                "Votre compte a été supprimé. Vos contributions et commentaires restent visibles, "
-                "sans votre pseudonyme ; vos votes ont été retirés.",
+                _(
+                    "Votre compte a été supprimé. Vos contributions et commentaires restent visibles, "
+                    "sans votre pseudonyme ; vos votes ont été retirés."
+                ),
                 "success",
             )
             return redirect(url_for("consultations.home"))
