@@ -20,8 +20,10 @@ class AppError(Exception):
     message = _l("La requête n'a pas pu être traitée.")
 
     def __init__(self, message=None, fields=None, code=None):
-        super().__init__(message or self.message)
-        self.message = message or self.message
+        # Translated when raised (in the request's language), a plain string from then on (flash, JSON).
+        message = str(message or self.message)
+        super().__init__(message)
+        self.message = message
         self.fields = fields or {}
         if code:
             self.code = code

@@ -310,7 +310,7 @@ def update_profile(user, pseudonym, home_qpv_code=None, age_band=None):
         fields["pseudonym"] = pseudonym_errors(pseudonym)
     home_qpv_code = home_qpv_code or None
     if home_qpv_code and db.session.get(Qpv, home_qpv_code) is None:
-        fields["home_qpv_code"] = ["Quartier inconnu."]
+        fields["home_qpv_code"] = [_("Quartier inconnu.")]
     age_band = age_band or None
     if age_band and age_band not in AGE_BANDS:
         fields["age_band"] = [_("Tranche d'âge inconnue.")]

@@ -1,5 +1,6 @@
 """Reads on consultations."""
 
+from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.orm import defer, selectinload
 
@@ -33,7 +34,7 @@ def get_consultation(slug):
         select(Consultation).options(*LIGHT_PLACES).where(Consultation.slug == slug)
     )
     if consultation is None:
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     return consultation
 
 
