@@ -7,6 +7,7 @@ from flask.logging import default_handler
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from markupsafe import escape
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -115,7 +116,11 @@ def render_error(status, code, message, fields=None, headers=None):
 def plain_messages(value):
     """Lazy (translatable) messages, possibly nested in lists and dicts, as plain strings for JSON."""
     if isinstance(value, dict):
-        return {key: plain_messages(item) for key, item in value.items()}
+        # marshmallow keeps a lazy message of a field as is, where it puts a plain one in a list
+        return {
+            key: [str(item)] if isinstance(item, LazyString) else plain_messages(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
         return [plain_messages(item) for item in value]
     return value if isinstance(value, str | int | float | bool | None) else str(value)
