@@ -25,7 +25,7 @@ class AppError(Exception):
         message = str(message or self.message)
         super().__init__(message)
         self.message = message
-        self.fields = fields or {}
+        self.fields = plain_messages(fields or {})
         if code:
             self.code = code
 

@@ -2,6 +2,7 @@
 
 from functools import wraps
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -34,7 +35,7 @@ def moderators_only(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not require_login().has_role("moderator"):
-            raise Forbidden("Réservé à l'équipe de modération.")
+            raise Forbidden(_("Réservé à l'équipe de modération."))
         return view(*args, **kwargs)
 
     return wrapped

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app import keyset
@@ -11,12 +12,12 @@ from app.keyset import COUNT_CAP
 from app.moderation.queries.duplicates import duplicate_params, duplicates_json_sql
 
 TABS = {
-    "pending": "Nouvelles",
-    "flagged": "Signalées",
-    "published": "Publiées",
-    "rejected": "Refusées",
-    "hidden": "Masquées",
-    "merged": "Fusionnées",
+    "pending": _l("Nouvelles"),
+    "flagged": _l("Signalées"),
+    "published": _l("Publiées"),
+    "rejected": _l("Refusées"),
+    "hidden": _l("Masquées"),
+    "merged": _l("Fusionnées"),
 }
 TAB_CONDITIONS = {
     "flagged": "c.flag_count > 0 AND c.status <> 'merged'",

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app import keyset
@@ -10,29 +11,34 @@ from app.extensions import db
 from app.keyset import COUNT_CAP
 
 ACTION_LABELS = {
-    "approve": "Approbation",
-    "reject": "Refus",
-    "hide": "Masquage",
-    "unhide": "Réaffichage",
-    "auto_hide": "Masquage automatique (signalements)",
-    "edit": "Correction",
-    "merge": "Fusion",
-    "answer": "Réponse officielle",
-    "suspend": "Suspension",
-    "ban": "Bannissement",
-    "lift_sanction": "Levée de sanction",
-    "set_role": "Changement de rôle",
-    "reason_create": "Motif ajouté",
-    "reason_update": "Motif modifié",
-    "staff_assign": "Affectation à une concertation",
-    "staff_unassign": "Fin d'affectation",
-    "consultation_create": "Concertation créée",
-    "consultation_update": "Concertation modifiée",
-    "consultation_status": "Concertation : changement d'état",
-    "phase_advance": "Passage à la phase suivante",
-    "news_post": "Actualité publiée",
+    "approve": _l("Approbation"),
+    "reject": _l("Refus"),
+    "hide": _l("Masquage"),
+    "unhide": _l("Réaffichage"),
+    "auto_hide": _l("Masquage automatique (signalements)"),
+    "edit": _l("Correction"),
+    "merge": _l("Fusion"),
+    "answer": _l("Réponse officielle"),
+    "suspend": _l("Suspension"),
+    "ban": _l("Bannissement"),
+    "lift_sanction": _l("Levée de sanction"),
+    "set_role": _l("Changement de rôle"),
+    "reason_create": _l("Motif ajouté"),
+    "reason_update": _l("Motif modifié"),
+    "staff_assign": _l("Affectation à une concertation"),
+    "staff_unassign": _l("Fin d'affectation"),
+    "consultation_create": _l("Concertation créée"),
+    "consultation_update": _l("Concertation modifiée"),
+    "consultation_status": _l("Concertation : changement d'état"),
+    "phase_advance": _l("Passage à la phase suivante"),
+    "news_post": _l("Actualité publiée"),
 }
-COMMENT_TABS = {"flagged": "Signalés", "hidden": "Masqués", "published": "Publiés", "pending": "En attente"}
+COMMENT_TABS = {
+    "flagged": _l("Signalés"),
+    "hidden": _l("Masqués"),
+    "published": _l("Publiés"),
+    "pending": _l("En attente"),
+}
 COMMENT_CONDITIONS = {
     "flagged": "m.flag_count > 0",
     "hidden": "m.status = 'hidden'",

@@ -1,6 +1,7 @@
 """Back office under /moderation: moderators and admins only (checked once for every route)."""
 
 from flask import Blueprint
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.errors import Forbidden
@@ -15,7 +16,7 @@ def _staff_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not current_user.has_role("moderator"):
-        raise Forbidden("Cet espace est réservé à l'équipe de modération.")
+        raise Forbidden(_("Cet espace est réservé à l'équipe de modération."))
     return None
 
 

@@ -1,6 +1,8 @@
 """Comments to moderate: flagged, hidden, published, pending."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app import keyset
 from app.errors import NotFound
@@ -12,7 +14,11 @@ from app.moderation.services.flags import FLAG_REASONS
 from app.moderation.views import bp
 from app.moderation.views.helpers import form_action, form_int, load_args, me, next_url
 
-DONE = {"hide": "Commentaire masqué.", "unhide": "Commentaire réaffiché.", "approve": "Commentaire conservé."}
+DONE = {
+    "hide": _l("Commentaire masqué."),
+    "unhide": _l("Commentaire réaffiché."),
+    "approve": _l("Commentaire conservé."),
+}
 
 
 @bp.get("/commentaires")
@@ -23,7 +29,7 @@ def comments():
     consultations = options["consultations"]
     consultation = next((c for c in consultations if c["slug"] == args["consultation"]), None)
     if args["consultation"] and consultation is None:
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     consultation_id = consultation["id"] if consultation else None
     counts = queries.comment_counts(consultation_id)
     after, before = _cursors(args)
@@ -58,5 +64,5 @@ def comment_decision(comment_id):
     action = request.form.get("action", "")
     reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
     services.decide_comment(me(), comment, action, reason)
-    flash(DONE.get(action, "C'est fait."), "success")
+    flash(str(DONE.get(action, _("C'est fait."))), "success")
     return redirect(next_url(url_for("moderation.comments")))

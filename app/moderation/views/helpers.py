@@ -4,6 +4,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
@@ -17,7 +18,7 @@ def load_args(schema):
     try:
         return schema().load(data)
     except ValidationError as error:
-        raise Invalid("Filtres invalides.", fields=error.messages) from error
+        raise Invalid(_("Filtres invalides."), fields=error.messages) from error
 
 
 def next_url(default):
@@ -56,7 +57,7 @@ def admin_only(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if current_user.role != "admin":
-            raise Forbidden("Réservé aux administrateurs.")
+            raise Forbidden(_("Réservé aux administrateurs."))
         return view(*args, **kwargs)
 
     return wrapped
@@ -70,7 +71,7 @@ def form_int(name):
     try:
         return int(value)
     except ValueError as error:
-        raise Invalid(fields={name: ["Nombre attendu."]}) from error
+        raise Invalid(fields={name: [_("Nombre attendu.")]}) from error
 
 
 def me():

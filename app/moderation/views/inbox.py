@@ -1,6 +1,8 @@
 """The inbox (all consultations or one), and bulk decisions on a selection."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.contributions.models import SOURCE_LABELS, STATUS_LABELS
 from app.errors import NotFound
@@ -11,7 +13,12 @@ from app.moderation.services.flags import FLAG_REASONS
 from app.moderation.views import bp
 from app.moderation.views.helpers import form_action, form_int, load_args, me, next_url
 
-ACTION_DONE = {"approve": "approuvée", "reject": "refusée", "hide": "masquée", "unhide": "réaffichée"}
+ACTION_DONE = {
+    "approve": _l("%(count)s contribution(s) approuvée(s)."),
+    "reject": _l("%(count)s contribution(s) refusée(s)."),
+    "hide": _l("%(count)s contribution(s) masquée(s)."),
+    "unhide": _l("%(count)s contribution(s) réaffichée(s)."),
+}
 
 
 @bp.get("/", strict_slashes=False)
@@ -32,7 +39,7 @@ def _render_inbox(slug):
     slug = slug or args["consultation"]
     consultation = next((c for c in options["consultations"] if c["slug"] == slug), None)
     if slug and consultation is None:
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     filters = queries.InboxFilters(
         tab=args["tab"],
         consultation_id=consultation["id"] if consultation else None,
@@ -91,8 +98,8 @@ def bulk():
     reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
     ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
     result = services.bulk_decide(me(), ids, action, reason)
-    message = f"{len(result['done'])} contribution(s) {ACTION_DONE.get(action, action)}(s)."
+    message = ACTION_DONE[action] % {"count": len(result["done"])}
     if result["skipped"]:
-        message += f" {len(result['skipped'])} ignorée(s) : déjà dans un autre état."
+        message += " " + _("%(count)s ignorée(s) : déjà dans un autre état.", count=len(result["skipped"]))
     flash(message, "success")
     return redirect(next_url(url_for("moderation.inbox")))
