@@ -13,6 +13,8 @@ COPY templates templates
 COPY static static
 COPY data data
 COPY wsgi.py worker.py ./
+# The translation catalogs are compiled here (the .mo files are not in git).
+RUN pybabel compile -d app/translations
 RUN useradd --system --home /srv/carte-commune carte && mkdir -p var && chown -R carte var
 USER carte
 ENV CARTE_ENV=production PYTHONUNBUFFERED=1

@@ -23,7 +23,8 @@ SECRET_KEY_FILE ?= var/secret_key
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run test lint format bench drill deps system services venv lock db db-test web-check clean-var secret-key
+.PHONY: help run test lint format bench drill deps system services venv lock db db-test web-check clean-var secret-key \
+	translations catalogs
 
 help:
 	@echo "make run    install what is missing, migrate, seed the demo, serve http://$(HOST):$(PORT) (web + worker)"
@@ -31,6 +32,7 @@ help:
 	@echo "make bench  benchmarks (synthetic data at 100k and 1M contributions)"
 	@echo "make lint   ruff check + ruff format --check"
 	@echo "make drill  restart PostgreSQL (a cluster of its own) during a burst of writes: lost/duplicated writes"
+	@echo "make translations  extract the strings to translate, update the en/ar catalogs, compile them"
 	@echo "make lock   regenerate requirements*.lock (hashes) after editing requirements*.txt"
 
 ## --- installation (idempotent: a second run installs nothing) -------------------------------
@@ -75,9 +77,29 @@ db-test: deps
 secret-key:
 	@bash scripts/ensure_secret_key.sh $(SECRET_KEY_FILE)
 
+## --- translations: French source strings, catalogs in app/translations (the .mo files are built, not committed)
+PYBABEL := $(VENV)/bin/pybabel
+TRANSLATIONS := app/translations
+CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+# The options of every extraction (the completeness test runs the same one: tests/i18n/test_catalogs.py).
+EXTRACT_FLAGS := -F babel.cfg --sort-output --add-location=file --no-wrap --omit-header --project="Carte Commune"
+
+translations: venv
+	$(PYBABEL) extract $(EXTRACT_FLAGS) -o $(TRANSLATIONS)/messages.pot .
+	$(PYBABEL) update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching --no-wrap \
+	  --ignore-obsolete
+	$(MAKE) --no-print-directory catalogs
+
+# Compiled only when a catalog changed (idempotent); fuzzy entries are left out.
+catalogs: $(COMPILED)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | venv
+	$(PYBABEL) compile -l $* -i $< -o $@
+
 ## --- the two commands ------------------------------------------------------------------------
 run bench: export SECRET_KEY ?= $(shell cat $(SECRET_KEY_FILE) 2>/dev/null)
-run: db secret-key
+run: db secret-key catalogs
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	@mkdir -p var/log
@@ -87,7 +109,7 @@ run: db secret-key
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
 
-test: db-test lint
+test: db-test lint catalogs
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests
 
 lint: venv

@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import dbpool, replica, security
+from app import dbpool, i18n, replica, security
 from app.config import Config, check_secret, load_secret
 from app.errors import register_error_handlers, render_error
 from app.extensions import api, babel, csrf, db, limiter, login_manager, migrate
@@ -82,7 +82,12 @@ def _init_extensions(app):
     )
     login_manager.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=lambda: "fr", timezone_selector=lambda: "Europe/Paris")
+    babel.init_app(
+        app,
+        locale_selector=i18n.select_locale,
+        timezone_selector=lambda: "Europe/Paris",
+        default_translation_directories=str(i18n.TRANSLATIONS_DIR),
+    )
     limiter.init_app(app)
     api.init_app(app)
 
@@ -93,6 +98,7 @@ def _register_core(app):
 
     health.init_app(app)
     templating.init_app(app)
+    i18n.init_app(app)
     request_guards.init_app(app)
 
     @app.before_request

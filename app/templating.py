@@ -2,47 +2,46 @@
 
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
 from flask import url_for
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import BuildError
 
 PARIS = ZoneInfo("Europe/Paris")
-MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
+# French keeps its typographic habit (« 14 h 05 »); other locales use their CLDR short time.
+_TIME_PATTERNS = {"fr": "H 'h' mm"}
+
+
+def _locale():
+    # The request's (or the forced) locale; French outside any app context (scripts, PDF helpers).
+    return get_locale() or Locale.parse("fr")
 
 
 def paris_date(value, with_time=False):
-    """A UTC datetime shown in Europe/Paris, in French: « 3 mars 2026 à 14 h 05 »."""
+    """A UTC datetime shown in Europe/Paris, in the page's language: « 3 mars 2026 à 14 h 05 »."""
     if value is None:
         return ""
     local = value.astimezone(PARIS)
-    text = f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+    locale = _locale()
+    text = format_date(local, format="long", locale=locale)
     if with_time:
-        text += f" à {local.hour} h {local.minute:02d}"
+        time = format_time(local, _TIME_PATTERNS.get(locale.language, "short"), locale=locale)
+        text = gettext("%(date)s à %(time)s", date=text, time=time)
     return text
 
 
 def number_fr(value):
-    """1234567 -> « 1 234 567 » (narrow no-break space as thousands separator)."""
+    """1234567 -> « 1 234 567 » in French, « 1,234,567 » in English (Babel, the page's locale)."""
     if value is None:
         return ""
-    return f"{value:,}".replace(",", "\u202f")
+    return format_decimal(value, locale=_locale())
 
 
 def plural_s(count):
-    """« s » from 2 on (French rule: « 0 commentaire », « 1 idée », « 2 idées »), else ""."""
+    """Deprecated (French only): « s » from 2 on; use ngettext in templates to be translatable."""
     try:
         return "s" if abs(count) >= 2 else ""
     except TypeError:
@@ -50,7 +49,7 @@ def plural_s(count):
 
 
 def plural(count, singular, plural_form=None):
-    """« 0 commentaire », « 1 idée », « 2 idées », « 1 200 idées »: the number then the noun."""
+    """« 2 idées »: the number (formatted for the locale) then the noun; prefer ngettext, translatable."""
     word = (plural_form or singular + "s") if plural_s(count) else singular
     return f"{number_fr(count)} {word}"
 

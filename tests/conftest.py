@@ -84,10 +84,26 @@ def _fresh_request_globals(sender, **extra):
     # Test-client requests reuse the test's app context (and so `g`): forget the per-request caches.
     g.pop("_login_user", None)
     g.pop("csrf_token", None)
+    g.pop("_flask_babel", None)  # Flask-Babel keeps the request's locale there
+
+
+def _compile_stale_catalogs():
+    # `make test` compiles them (Makefile); a bare `pytest` run gets the same, only when a .po changed.
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in Path(__file__).resolve().parent.parent.glob("app/translations/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source:
+                catalog = read_po(source, locale=po.parent.parent.name)
+            with mo.open("wb") as target:
+                write_mo(target, catalog)
 
 
 @pytest.fixture(scope="session")
 def app():
+    _compile_stale_catalogs()
     app = create_app(TestConfig)
     request_started.connect(_fresh_request_globals, app)
     with app.app_context():

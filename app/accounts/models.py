@@ -33,6 +33,9 @@ class User(UserMixin, db.Model):
     # Failed sign-ins since the last success; past a threshold the account is locked until `locked_until`.
     failed_logins = db.Column(db.Integer, nullable=False, default=0, server_default="0")
     locked_until = db.Column(db.DateTime(timezone=True))
+    # The language chosen with the switcher (null: the browser's) and the easy-read choice (FALC).
+    locale = db.Column(db.String(8))
+    easy_read = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
 
     __table_args__ = (
         db.CheckConstraint(

@@ -49,6 +49,8 @@ class Consultation(db.Model):
     title = db.Column(db.String(200), nullable=False)
     summary = db.Column(db.String(400), nullable=False, default="")
     description = db.Column(db.Text, nullable=False, default="")
+    # « Facile à lire et à comprendre » (FALC): short sentences for residents who ask for them.
+    easy_read_summary = db.Column(db.Text)
     geom = db.Column(Geometry("MULTIPOLYGON", srid=4326), nullable=False)
     perimeter_provisional = db.Column(db.Boolean, nullable=False, default=True)
     buffer_m = db.Column(db.Integer, nullable=False, default=300)
@@ -95,6 +97,12 @@ class Consultation(db.Model):
         from app.consultations.markdown import render_markdown
 
         return render_markdown(self.description)
+
+    @property
+    def easy_read_html(self):
+        from app.consultations.markdown import render_markdown
+
+        return render_markdown(self.easy_read_summary) if self.easy_read_summary else ""
 
     @property
     def current_phase(self):

@@ -1,0 +1,183 @@
+"""Languages: which locale a request is answered in, the switcher, and the catalog the scripts read.
+
+French is the source language and the default. The locale comes from an explicit choice (the account's
+`users.locale`, else the `cc_lang` cookie set only by the switcher), else the browser's
+`Accept-Language`, else French. Answers that used the locale say what it depended on (`Vary`) so a
+shared cache never serves one language to a visitor who asked for another.
+"""
+
+import functools
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from flask import current_app, redirect, request
+from flask_babel import get_locale, get_translations
+from flask_login import current_user
+
+from app.extensions import db
+
+LOCALES = ("fr", "en", "ar")
+DEFAULT_LOCALE = "fr"
+RTL_LOCALES = frozenset({"ar"})
+# Each language named in its own language (not translated: a reader looks for their own).
+LANGUAGE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}
+COOKIE = "cc_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+POT_PATH = TRANSLATIONS_DIR / "messages.pot"
+JS_SOURCE_PREFIX = "static/js/"
+_SOURCE = "carte_commune.locale_source"
+
+
+def normalise(code):
+    """A supported locale code from user input ('EN', 'ar-MA' -> 'en', 'ar'), else None."""
+    if not code:
+        return None
+    code = str(code).strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LOCALES else None
+
+
+def _signed_in_locale():
+    # Only when the request carries a session (or remember-me) cookie: anonymous readers never
+    # touch the session, so their pages stay cookie-free.
+    names = (current_app.config.get("SESSION_COOKIE_NAME", "session"), "remember_token")
+    if not any(name in request.cookies for name in names):
+        return None
+    if current_user.is_authenticated:
+        return normalise(getattr(current_user, "locale", None))
+    return None
+
+
+def _browser_locale():
+    # In the browser's order of preference, by primary subtag: « ar-MA, fr;q=0.8 » is Arabic
+    # (werkzeug's best_match would prefer the exact « fr » over the regional « ar-MA »).
+    for value, quality in request.accept_languages:
+        code = normalise(value)
+        if code and quality > 0:
+            return code
+    return None
+
+
+def select_locale():
+    """Flask-Babel's locale selector: account, cookie, Accept-Language, French."""
+    if not request:
+        return None  # CLI and jobs: the default, or the locale forced around the work
+    for source, code in (
+        ("account", _signed_in_locale),
+        ("cookie", lambda: normalise(request.cookies.get(COOKIE))),
+        ("header", _browser_locale),
+    ):
+        found = code()
+        if found:
+            request.environ[_SOURCE] = source
+            return found
+    request.environ[_SOURCE] = "default"
+    return DEFAULT_LOCALE
+
+
+def current_locale():
+    """The code of the locale this page is rendered in ('fr', 'en', 'ar')."""
+    locale = get_locale()
+    return locale.language if locale else DEFAULT_LOCALE
+
+
+def text_direction():
+    """'rtl' for right-to-left languages, else 'ltr'."""
+    return "rtl" if current_locale() in RTL_LOCALES else "ltr"
+
+
+def languages():
+    """(code, own name) of every language offered, in the switcher's order."""
+    return [(code, LANGUAGE_NAMES[code]) for code in LOCALES]
+
+
+def vary_on_locale(response):
+    """After a request that used the locale: the headers it depended on, for shared caches."""
+    source = request.environ.get(_SOURCE)
+    if source is None:
+        return response  # the locale was not asked for: the answer is language-neutral
+    vary = ["Cookie"]  # the account (session) or the cc_lang cookie decides, or would have
+    if source in ("header", "default"):
+        vary.append("Accept-Language")
+    for header in vary:
+        response.vary.add(header)
+    return response
+
+
+# --- the catalog read by static/js/i18n.js --------------------------------------------------------
+@functools.cache
+def js_msgids():
+    """The msgids extracted from static/js (the committed template says where each one is used)."""
+    if not POT_PATH.exists():
+        return ()
+    with POT_PATH.open("rb") as handle:
+        template = read_po(handle)
+    return tuple(
+        message.id
+        for message in template
+        if message.id
+        and isinstance(message.id, str)
+        and any(path.startswith(JS_SOURCE_PREFIX) for path, _line in message.locations)
+    )
+
+
+_js_catalogs = {}
+
+
+def js_catalog():
+    """{msgid: translation} of the scripts' strings in the current locale ({} in French)."""
+    code = current_locale()
+    if code == DEFAULT_LOCALE:
+        return {}
+    catalog = _js_catalogs.get(code)
+    if catalog is None:
+        translations = get_translations()
+        catalog = {msgid: translations.ugettext(msgid) for msgid in js_msgids()}
+        _js_catalogs[code] = catalog
+    return catalog
+
+
+# --- the switcher ---------------------------------------------------------------------------------
+def _local_target(target):
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def set_account_locale(user, code):
+    """Remember the language in the account (flushes; the request commits)."""
+    user.locale = code
+    db.session.flush()
+
+
+def choose_locale_view(code):
+    """GET /langues/<code>?next=/page: the explicit choice, kept in the account and a cookie."""
+    chosen = normalise(code)
+    response = redirect(_local_target(request.args.get("next")), code=303)
+    if chosen is None:
+        return response
+    if current_user.is_authenticated:
+        set_account_locale(current_user, chosen)
+    response.set_cookie(
+        COOKIE,
+        chosen,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def init_app(app):
+    app.add_url_rule("/langues/<code>", "choose_locale", choose_locale_view, methods=["GET"])
+    app.after_request(vary_on_locale)
+    app.jinja_env.globals.update(
+        current_locale=current_locale,
+        text_direction=text_direction,
+        languages=languages,
+        js_catalog=js_catalog,
+    )
+    # {% trans %} blocks are written over several lines: whitespace is normalised in msgids.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
