@@ -1,6 +1,7 @@
 """JSON API: /api/exports (urbanists and admins; session or personal token)."""
 
 from flask import request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -16,7 +17,7 @@ def require_urbanist():
     """The signed-in urbanist or admin; 401 for anonymous callers, 403 for other roles."""
     user = require_login()
     if not user.has_role("urbanist"):
-        raise Forbidden("Les exports sont réservés aux urbanistes et aux administrateurs.")
+        raise Forbidden(_("Les exports sont réservés aux urbanistes et aux administrateurs."))
     return user
 
 

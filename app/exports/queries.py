@@ -1,6 +1,7 @@
 """Reads on exports: a user's download list, one export with its live progress, form choices."""
 
 from flask import current_app
+from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -27,7 +28,7 @@ def get_user_export(user, export_id):
     """The user's own export, or NotFound (other people's exports do not exist for them)."""
     export = db.session.get(Export, export_id)
     if export is None or export.user_id != user.id:
-        raise NotFound("Cet export n'existe pas.")
+        raise NotFound(_("Cet export n'existe pas."))
     return export
 
 
@@ -60,7 +61,7 @@ def file_path(export):
     root = Path(current_app.config["EXPORT_DIR"]).resolve()
     path = (root / export.file_path).resolve()
     if root not in path.parents or not path.is_file():
-        raise NotFound("Le fichier de cet export n'est plus disponible.")
+        raise NotFound(_("Le fichier de cet export n'est plus disponible."))
     return path
 
 
