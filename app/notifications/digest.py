@@ -25,7 +25,7 @@ WITH ranked AS (
    WHERE n.user_id = ANY(:ids) AND n.mailed_at IS NULL AND n.digested_at IS NULL
      AND n.created_at < :until AND {_MODE} = 'weekly'
 )
-SELECT r.user_id, r.kind, r.title, r.summary, r.url, r.created_at, r.total, u.email, u.pseudonym
+SELECT r.user_id, r.kind, r.title, r.summary, r.url, r.created_at, r.total, u.email, u.pseudonym, u.locale
   FROM ranked r JOIN users u ON u.id = r.user_id
  WHERE r.rn <= :per_user AND u.email IS NOT NULL AND u.deleted_at IS NULL
  ORDER BY r.user_id, r.rn

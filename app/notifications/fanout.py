@@ -85,7 +85,7 @@ def create_notifications(event):
 
 PENDING_MAILS = text(
     """
-SELECT n.id, n.user_id, n.kind, n.reason, n.title, n.summary, n.url, u.email, u.pseudonym
+SELECT n.id, n.user_id, n.kind, n.reason, n.title, n.summary, n.url, u.email, u.pseudonym, u.locale
   FROM notifications n
   JOIN users u ON u.id = n.user_id
   LEFT JOIN notification_preferences p ON p.user_id = n.user_id AND p.kind = n.kind

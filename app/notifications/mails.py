@@ -3,12 +3,20 @@
 from contextlib import contextmanager
 
 from flask import current_app, render_template, url_for
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.mail import build_message
 from app.notifications.models import KINDS
 
 SALT = "notifications-unsubscribe"
+# The subject of each kind's mails, translated for each recipient (the event carries values, not text).
+MAIL_SUBJECTS = {
+    "answer": _l("Réponse officielle : %(outcome)s"),
+    "new_idea": _l("Une nouvelle idée dans ce que vous suivez"),
+    "restitution": _l("La restitution de la concertation est publiée"),
+}
 DIGEST = "digest"
 
 
@@ -55,6 +63,21 @@ def unsubscribe_headers(url):
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
+def event_subject(event):
+    """The mail subject of an event in the current locale (the event's French text for other kinds)."""
+    subject = MAIL_SUBJECTS.get(event["kind"])
+    if subject is None:
+        return event["mail_subject"]
+    values = dict(event.get("subject_values") or {})
+    if "outcome" in values:
+        from app.contributions.models import OUTCOME_LABELS
+
+        values["outcome"] = str(OUTCOME_LABELS.get(values["outcome"], ""))
+    if event["kind"] == "answer" and "outcome" not in values:
+        return event["mail_subject"]  # queued before subject_values existed
+    return str(subject) % values if values else str(subject)
+
+
 def notification_message(row, subject):
     """The mail of one notification (row from fanout.pending_mails)."""
     context = {"n": row, "links": links(row["user_id"], row["kind"]), "kind_label": KINDS[row["kind"]][0]}
@@ -94,7 +117,11 @@ def digest_message(user, items):
     body = render_template("notifications/mail/digest.txt", **context)
     html = render_template("notifications/mail/digest.html", **context)
     count = user["total"]
-    subject = f"Carte Commune : {count} nouveauté{'s' if count > 1 else ''} cette semaine"
+    subject = ngettext(
+        "Carte Commune : %(num)s nouveauté cette semaine",
+        "Carte Commune : %(num)s nouveautés cette semaine",
+        count,
+    )
     return build_message(
         user["email"], subject, body, html, unsubscribe_headers(context["links"]["unsubscribe"])
     )
