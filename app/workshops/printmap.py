@@ -11,8 +11,8 @@ import io
 import math
 
 import segno
-from flask import current_app
-from flask_babel import get_locale, render_template, request
+from flask import current_app, render_template, request
+from flask_babel import get_locale
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
