@@ -4,6 +4,7 @@ import re
 
 from flask import Response, current_app, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -87,7 +88,7 @@ def _filters(args, fields):
     filters = {name: args[name].strip() for name in ("theme", "qpv", "outcome") if args.get(name, "").strip()}
     if filters.get("outcome") and filters["outcome"] not in OUTCOMES:
         fields["outcome"] = [_("Suite donnée inconnue : %(outcomes)s.", outcomes=", ".join(OUTCOMES))]
-    for name, label in (("theme", _("Thème inconnu.")), ("qpv", _("Code QPV inconnu."))):
+    for name, label in (("theme", _l("Thème inconnu.")), ("qpv", _l("Code QPV inconnu."))):
         if name in filters and not FILTER_VALUE.fullmatch(filters[name]):
             fields[name] = [label]
     if fields:
