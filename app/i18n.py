@@ -7,11 +7,12 @@ shared cache never serves one language to a visitor who asked for another.
 """
 
 import functools
+from contextlib import contextmanager
 from pathlib import Path
 
 from babel.messages.pofile import read_po
 from flask import current_app, redirect, request
-from flask_babel import get_locale, get_translations
+from flask_babel import force_locale, get_locale, get_translations
 from flask_login import current_user
 
 from app.extensions import db
@@ -22,6 +23,7 @@ RTL_LOCALES = frozenset({"ar"})
 # Each language named in its own language (not translated: a reader looks for their own).
 LANGUAGE_NAMES = {"fr": "Français", "en": "English", "ar": "العربية"}
 COOKIE = "cc_lang"
+EASY_READ_COOKIE = "cc_falc"  # « Facile à lire et à comprendre » asked for, remembered like the language
 COOKIE_MAX_AGE = 365 * 24 * 3600
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 POT_PATH = TRANSLATIONS_DIR / "messages.pot"
@@ -89,6 +91,22 @@ def text_direction():
 def languages():
     """(code, own name) of every language offered, in the switcher's order."""
     return [(code, LANGUAGE_NAMES[code]) for code in LOCALES]
+
+
+def recipient_locale_code(recipient):
+    """The language of a mail: the recipient's chosen one (a user or a row with `locale`), else the
+    language of the page that triggered it (a sign-up in English gets its mail in English), else French."""
+    chosen = recipient.get("locale") if isinstance(recipient, dict) else getattr(recipient, "locale", None)
+    if normalise(chosen):
+        return normalise(chosen)
+    return current_locale() if request else DEFAULT_LOCALE
+
+
+@contextmanager
+def recipient_locale(recipient):
+    """Render what is inside (mail subject and body) in the recipient's language."""
+    with force_locale(recipient_locale_code(recipient)):
+        yield
 
 
 def vary_on_locale(response):
@@ -170,14 +188,50 @@ def choose_locale_view(code):
     return response
 
 
+# --- easy-read (FALC) summaries ------------------------------------------------------------------
+def easy_read_wanted():
+    """True when the reader asked for the easy-read summaries (account, else the cc_falc cookie)."""
+    request.environ.setdefault(_SOURCE, "cookie")  # the page depends on the cookie: Vary says so
+    names = (current_app.config.get("SESSION_COOKIE_NAME", "session"), "remember_token")
+    if any(name in request.cookies for name in names) and current_user.is_authenticated:
+        if current_user.easy_read:
+            return True
+    return request.cookies.get(EASY_READ_COOKIE) == "1"
+
+
+def set_account_easy_read(user, wanted):
+    """Remember the easy-read choice in the account (flushes; the request commits)."""
+    user.easy_read = wanted
+    db.session.flush()
+
+
+def choose_easy_read_view():
+    """GET /facile-a-lire?actif=1&next=/page: show the easy-read summaries first (actif=0: stop)."""
+    wanted = request.args.get("actif", "1") != "0"
+    response = redirect(_local_target(request.args.get("next")), code=303)
+    if current_user.is_authenticated:
+        set_account_easy_read(current_user, wanted)
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+    if wanted:
+        response.set_cookie(
+            EASY_READ_COOKIE, "1", max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax", secure=secure
+        )
+    else:
+        response.delete_cookie(EASY_READ_COOKIE, httponly=True, samesite="Lax", secure=secure)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def init_app(app):
     app.add_url_rule("/langues/<code>", "choose_locale", choose_locale_view, methods=["GET"])
+    app.add_url_rule("/facile-a-lire", "choose_easy_read", choose_easy_read_view, methods=["GET"])
     app.after_request(vary_on_locale)
     app.jinja_env.globals.update(
         current_locale=current_locale,
         text_direction=text_direction,
         languages=languages,
         js_catalog=js_catalog,
+        easy_read_wanted=easy_read_wanted,
     )
     # {% trans %} blocks are written over several lines: whitespace is normalised in msgids.
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -8,22 +8,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from flask import current_app, has_request_context
-from flask_babel import get_locale
+from flask import current_app
 
 from app.consultations.models import utcnow
 from app.extensions import db, get_queue
-
-
-def recipient_locale(user, fallback=None):
-    """The language of a mail to `user`: the one chosen in the account, else `fallback`, else French."""
-    return getattr(user, "locale", None) or fallback or "fr"
-
-
-def request_locale():
-    """The language of the current request (for a mail to the person making it), else None."""
-    locale = get_locale() if has_request_context() else None
-    return str(locale) if locale else None
 
 
 def build_message(to, subject, body, html=None, headers=None):

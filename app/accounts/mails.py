@@ -4,13 +4,12 @@ the mail worker after the commit."""
 import logging
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from rq import Retry
 
 from app.accounts import tokens
+from app.i18n import recipient_locale
 from app.jobs import enqueue_after_commit
-from app.mail import recipient_locale, request_locale
 
 # In development the links are also printed on the console, so no mail server is needed.
 console = logging.getLogger("carte_commune.accounts.mails")
@@ -35,7 +34,7 @@ def reset_link(user):
 def send_confirmation_mail(user):
     """Queue the « confirmez votre adresse » mail."""
     link = confirmation_link(user)
-    with force_locale(recipient_locale(user, request_locale())):
+    with recipient_locale(user):
         body = render_template("accounts/mail/confirm.txt", user=user, link=link)
         subject = _("Confirmez votre adresse e-mail — Carte Commune")
     _queue(user.email, subject, body, link)
@@ -45,7 +44,7 @@ def send_confirmation_mail(user):
 def send_reset_mail(user):
     """Queue the password-reset mail."""
     link = reset_link(user)
-    with force_locale(recipient_locale(user, request_locale())):
+    with recipient_locale(user):
         body = render_template("accounts/mail/reset.txt", user=user, link=link)
         subject = _("Réinitialisation de votre mot de passe — Carte Commune")
     _queue(user.email, subject, body, link)
@@ -55,8 +54,7 @@ def send_reset_mail(user):
 def send_existing_account_mail(user):
     """Queue « quelqu'un a voulu créer un compte avec votre adresse » (sign-up never says so itself)."""
     links = {"login": public_url("accounts.login"), "reset": public_url("accounts.reset_request")}
-    # In the account's language, not the visitor's: whoever tried to sign up may not be its owner.
-    with force_locale(recipient_locale(user)):
+    with recipient_locale(user):
         body = render_template("accounts/mail/existing_account.txt", user=user, **links)
         subject = _("Tentative de création de compte avec votre adresse — Carte Commune")
     _queue(user.email, subject, body, links["login"])

@@ -19,7 +19,7 @@ from app.accounts.models import User
 from app.exports import services
 from app.exports.models import Export
 from app.extensions import db, redis_connection
-from app.mail import recipient_locale
+from app.i18n import recipient_locale_code
 
 FAILURE_MESSAGE = _l("L'export a échoué. Réessayez ; si le problème persiste, prévenez l'administrateur.")
 KILLED_MESSAGE = _l(
@@ -43,7 +43,7 @@ def _app_context():
 
 def _requester_locale(export):
     # The summary sheet and the failure message are read by the person who asked for the export.
-    return recipient_locale(db.session.get(User, export.user_id))
+    return recipient_locale_code(db.session.get(User, export.user_id))
 
 
 def run_export(export_id):

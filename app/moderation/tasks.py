@@ -1,14 +1,14 @@
 """RQ jobs: tell authors, voters and sanctioned users what the moderation decided (by e-mail)."""
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.contributions.models import Comment, Contribution
 from app.extensions import db
-from app.mail import recipient_locale, send_mail
+from app.i18n import recipient_locale
+from app.mail import send_mail
 from app.moderation.models import ModerationAction
 from app.notifications.mails import personal_mail
 from app.templating import paris_date, url_if
@@ -77,7 +77,7 @@ def notify_decision(action_id):
     target = (
         db.session.get(Contribution, contribution.merged_into_id) if contribution.merged_into_id else None
     )
-    with force_locale(recipient_locale(author)):
+    with recipient_locale(author):
         body = template % {
             "title": contribution.title,
             "reason": action.reason or _("non précisé"),
@@ -95,7 +95,7 @@ def notify_comment_decision(action_id):
     author = db.session.get(User, comment.author_id) if comment and comment.author_id else None
     if author is None or not author.email or author.deleted_at:
         return None
-    with force_locale(recipient_locale(author)):
+    with recipient_locale(author):
         text = _(
             "Votre commentaire du %(date)s a été masqué par l'équipe de modération.\n\nMotif : %(reason)s",
             date=paris_date(comment.created_at),
@@ -110,7 +110,7 @@ def notify_sanction(action_id):
     user = db.session.get(User, action.target_id) if action else None
     if user is None or not user.email:
         return None
-    with force_locale(recipient_locale(user)):
+    with recipient_locale(user):
         if action.action == "suspend":
             subject = _("Votre compte est suspendu")
             text = _(

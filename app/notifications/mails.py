@@ -3,10 +3,11 @@
 from contextlib import contextmanager
 
 from flask import current_app, render_template, url_for
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from app.i18n import recipient_locale
 from app.mail import build_message
 from app.notifications.models import KINDS
 
@@ -81,8 +82,10 @@ def event_subject(event):
 def notification_message(row, subject):
     """The mail of one notification (row from fanout.pending_mails)."""
     context = {"n": row, "links": links(row["user_id"], row["kind"]), "kind_label": KINDS[row["kind"]][0]}
-    body = render_template("notifications/mail/notification.txt", **context)
-    html = render_template("notifications/mail/notification.html", **context)
+    with recipient_locale(row):
+        body = render_template("notifications/mail/notification.txt", **context)
+        html = render_template("notifications/mail/notification.html", **context)
+        subject = gettext(subject)  # a French msgid from the event: in the recipient's language
     headers = unsubscribe_headers(context["links"]["unsubscribe"])
     return build_message(row["email"], subject, body, html, headers)
 
@@ -102,7 +105,7 @@ def personal_mail(user, kind, subject, text):
     )
     if (mode or KINDS[kind][1]) == "never":
         return None
-    with public_links():
+    with public_links(), recipient_locale(user):
         context = {"text": text, "links": links(user.id, kind), "kind_label": KINDS[kind][0]}
         body = render_template("notifications/mail/personal.txt", **context)
         html = render_template("notifications/mail/personal.html", **context)
@@ -114,14 +117,15 @@ def personal_mail(user, kind, subject, text):
 def digest_message(user, items):
     """The weekly digest of one user: `items` are their notifications, newest first."""
     context = {"user": user, "items": items, "links": links(user["user_id"], DIGEST)}
-    body = render_template("notifications/mail/digest.txt", **context)
-    html = render_template("notifications/mail/digest.html", **context)
     count = user["total"]
-    subject = ngettext(
-        "Carte Commune : %(num)s nouveauté cette semaine",
-        "Carte Commune : %(num)s nouveautés cette semaine",
-        count,
-    )
+    with recipient_locale(user):
+        body = render_template("notifications/mail/digest.txt", **context)
+        html = render_template("notifications/mail/digest.html", **context)
+        subject = ngettext(
+            "Carte Commune : %(num)s nouveauté cette semaine",
+            "Carte Commune : %(num)s nouveautés cette semaine",
+            count,
+        )
     return build_message(
         user["email"], subject, body, html, unsubscribe_headers(context["links"]["unsubscribe"])
     )

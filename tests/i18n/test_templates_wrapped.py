@@ -107,3 +107,20 @@ def test_every_template_string_is_wrapped(path):
     assert not words, (
         f"{path.relative_to(ROOT)}: {len(words)} texts not wrapped for translation: {words[:15]}"
     )
+
+
+@pytest.mark.parametrize("path", _templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_no_template_rebinds_gettext(path):
+    # `{% set _ = args.pop('page') %}` would replace the gettext function `_` for the rest of the page.
+    env = Environment(extensions=["jinja2.ext.i18n", "jinja2.ext.do", "jinja2.ext.loopcontrols"])
+    source = path.read_text(encoding="utf-8")
+    tokens = [(kind, value) for _line, kind, value in env.lex(source) if kind != "whitespace"]
+    for index, (kind, value) in enumerate(tokens[:-2]):
+        if kind == "name" and value in ("set", "for") and tokens[index - 1][0] == "block_begin":
+            targets = []
+            for next_kind, next_value in tokens[index + 1 :]:
+                if (next_kind, next_value) in (("name", "in"), ("operator", "=")):
+                    break
+                if next_kind == "name":
+                    targets.append(next_value)
+            assert "_" not in targets, f"{path.relative_to(ROOT)} assigns `_`: name it `_unused`"
