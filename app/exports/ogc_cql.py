@@ -126,7 +126,7 @@ class _Translator:
             sql = f"{expr} = ANY({self.bind(items)})"
             return f"(NOT ({sql}))" if node.not_ else f"({sql})"
         if isinstance(node, ast.IsNull):
-            _, expr = self.attribute(node.lhs)
+            _name, expr = self.attribute(node.lhs)
             return f"({expr} IS {'NOT ' if node.not_ else ''}NULL)"
         if isinstance(node, ast.GeometryIntersects):
             return self._intersects(node)

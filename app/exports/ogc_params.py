@@ -116,7 +116,7 @@ def parse_datetime(value):
     if "/" not in value:
         start, end = _instant(value, end_of_day=False), _instant(value, end_of_day=True)
         return start, end
-    first, _, second = value.partition("/")
+    first, _slash, second = value.partition("/")
     start = None if first in ("", "..") else _instant(first, end_of_day=False)
     end = None if second in ("", "..") else _instant(second, end_of_day=True)
     if start is None and end is None:
