@@ -12,7 +12,7 @@ GROUPS = {
     "non_retenue": (_l("Non retenue"), ("non_retenue",), "#8a1c1c"),
     "sans_reponse": (_l("En attente de réponse"), (), "#5b6470"),
 }
-GROUP_OF = {outcome: group for group, (_l, outcomes, _c) in GROUPS.items() for outcome in outcomes}
+GROUP_OF = {outcome: group for group, (_label, outcomes, _c) in GROUPS.items() for outcome in outcomes}
 GROUP_SQL = (
     "CASE WHEN outcome IN ('retenue', 'integree', 'deja_prevue') THEN 'retenue'"
     " WHEN outcome = 'a_l_etude' THEN 'a_l_etude' WHEN outcome = 'non_retenue' THEN 'non_retenue'"
