@@ -4,6 +4,7 @@ import importlib
 import os
 
 from flask import Flask, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
@@ -135,5 +136,5 @@ def _register_core(app):
         return render_error(
             400,
             "csrf",
-            "Le jeton de sécurité du formulaire manque ou a expiré : rechargez la page et réessayez.",
+            _("Le jeton de sécurité du formulaire manque ou a expiré : rechargez la page et réessayez."),
         )

@@ -4,6 +4,11 @@ import logging
 
 from flask import current_app, jsonify, render_template, request
 from flask.logging import default_handler
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, PendingRollbackError
@@ -13,12 +18,14 @@ from werkzeug.exceptions import HTTPException
 class AppError(Exception):
     status = 400
     code = "error"
-    message = "La requête n'a pas pu être traitée."
+    message = _l("La requête n'a pas pu être traitée.")
 
     def __init__(self, message=None, fields=None, code=None):
-        super().__init__(message or self.message)
-        self.message = message or self.message
-        self.fields = fields or {}
+        # Translated when raised (in the request's language), a plain string from then on (flash, JSON).
+        message = str(message or self.message)
+        super().__init__(message)
+        self.message = message
+        self.fields = plain_messages(fields or {})
         if code:
             self.code = code
 
@@ -26,45 +33,45 @@ class AppError(Exception):
 class Invalid(AppError):
     status = 422
     code = "invalid"
-    message = "Certaines informations sont invalides."
+    message = _l("Certaines informations sont invalides.")
 
 
 class Unauthorized(AppError):
     status = 401
     code = "unauthorized"
-    message = "Connectez-vous pour continuer."
+    message = _l("Connectez-vous pour continuer.")
 
 
 class Forbidden(AppError):
     status = 403
     code = "forbidden"
-    message = "Vous n'avez pas le droit de faire cela."
+    message = _l("Vous n'avez pas le droit de faire cela.")
 
 
 class NotFound(AppError):
     status = 404
     code = "not_found"
-    message = "Cette page ou cette ressource n'existe pas."
+    message = _l("Cette page ou cette ressource n'existe pas.")
 
 
 class Conflict(AppError):
     status = 409
     code = "conflict"
-    message = "Cette action entre en conflit avec l'état actuel."
+    message = _l("Cette action entre en conflit avec l'état actuel.")
 
 
 HTTP_MESSAGES = {
-    400: "Requête incorrecte.",
-    401: "Connectez-vous pour continuer.",
-    403: "Vous n'avez pas le droit de faire cela.",
-    404: "Cette page ou cette ressource n'existe pas.",
-    405: "Méthode non autorisée pour cette adresse.",
-    409: "Cette action entre en conflit avec l'état actuel.",
-    413: "Le fichier envoyé est trop volumineux.",
-    422: "Certaines informations sont invalides.",
-    429: "Trop de requêtes : réessayez dans quelques instants.",
-    500: "Une erreur inattendue s'est produite. L'équipe a été prévenue.",
-    503: "Service momentanément indisponible.",
+    400: _l("Requête incorrecte."),
+    401: _l("Connectez-vous pour continuer."),
+    403: _l("Vous n'avez pas le droit de faire cela."),
+    404: _l("Cette page ou cette ressource n'existe pas."),
+    405: _l("Méthode non autorisée pour cette adresse."),
+    409: _l("Cette action entre en conflit avec l'état actuel."),
+    413: _l("Le fichier envoyé est trop volumineux."),
+    422: _l("Certaines informations sont invalides."),
+    429: _l("Trop de requêtes : réessayez dans quelques instants."),
+    500: _l("Une erreur inattendue s'est produite. L'équipe a été prévenue."),
+    503: _l("Service momentanément indisponible."),
 }
 
 HTTP_CODES = {
@@ -97,12 +104,26 @@ def wants_json():
 
 def render_error(status, code, message, fields=None, headers=None):
     """Render one error as the JSON envelope or as the HTML error page."""
+    message, fields = str(message), plain_messages(fields or {})
     if wants_json():
-        body = {"error": {"code": code, "message": message, "fields": fields or {}}}
+        body = {"error": {"code": code, "message": message, "fields": fields}}
         response = jsonify(body)
     else:
-        response = render_template("errors/error.html", status=status, message=message, fields=fields or {})
+        response = render_template("errors/error.html", status=status, message=message, fields=fields)
     return response, status, headers or {}
+
+
+def plain_messages(value):
+    """Lazy (translatable) messages, possibly nested in lists and dicts, as plain strings for JSON."""
+    if isinstance(value, dict):
+        # marshmallow keeps a lazy message of a field as is, where it puts a plain one in a list
+        return {
+            key: [str(item)] if isinstance(item, LazyString) else plain_messages(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [plain_messages(item) for item in value]
+    return value if isinstance(value, str | int | float | bool | None) else str(value)
 
 
 def _http_error_fields(error):
@@ -120,7 +141,7 @@ def _http_error_fields(error):
 
 def handle_http_exception(error):
     status = error.code or 500
-    message = HTTP_MESSAGES.get(status, error.description or "Erreur.")
+    message = HTTP_MESSAGES.get(status, error.description or _("Erreur."))
     headers = {}
     if status == 405 and hasattr(error, "valid_methods") and error.valid_methods:
         headers["Allow"] = ", ".join(error.valid_methods)
@@ -144,7 +165,9 @@ def register_error_handlers(app):
         return render_error(
             422,
             "invalid",
-            "Une valeur envoyée n'est pas acceptée (caractère nul, nombre trop grand ou format inattendu).",
+            _(
+                "Une valeur envoyée n'est pas acceptée (caractère nul, nombre trop grand ou format inattendu)."
+            ),
         )
 
     register_outage_handlers(app)
@@ -155,16 +178,16 @@ def register_error_handlers(app):
         return render_error(500, "server_error", HTTP_MESSAGES[500])
 
 
-OUTAGE_MESSAGE = (
+OUTAGE_MESSAGE = _l(
     "Le service est momentanément indisponible (maintenance ou incident technique). "
     "Votre dernière action n'a pas été enregistrée : réessayez dans quelques instants."
 )
 OUTAGE_PAGE = (
-    '<!doctype html><html lang="fr"><head><meta charset="utf-8">'
+    '<!doctype html><html lang="{lang}" dir="{dir}"><head><meta charset="utf-8">'
     '<meta name="viewport" content="width=device-width, initial-scale=1">'
-    "<title>Service momentanément indisponible — Carte Commune</title></head>"
-    "<body><main><h1>Service momentanément indisponible</h1><p>" + OUTAGE_MESSAGE + "</p>"
-    '<p><a href="/">Réessayer</a></p></main></body></html>'
+    "<title>{title} — Carte Commune</title></head>"
+    "<body><main><h1>{title}</h1><p>{message}</p>"
+    '<p><a href="/">{retry}</a></p></main></body></html>'
 )
 OUTAGE_ERRORS = (
     RedisConnectionError,
@@ -175,14 +198,32 @@ OUTAGE_ERRORS = (
 )
 
 
+def _outage_texts():
+    # The locale may come from the signed-in account, which needs the database that is away: French then.
+    try:
+        locale = get_locale()
+        lang = locale.language if locale else "fr"
+        texts = {"title": _("Service momentanément indisponible"), "message": str(OUTAGE_MESSAGE)}
+        texts["retry"] = _("Réessayer")
+    except (*OUTAGE_ERRORS, DBAPIError):
+        with force_locale("fr"):
+            lang = "fr"
+            texts = {"title": _("Service momentanément indisponible"), "message": str(OUTAGE_MESSAGE)}
+            texts["retry"] = _("Réessayer")
+    return lang, texts
+
+
 def outage_response(error):
     """503 with Retry-After for an unreachable PostgreSQL or Redis (never a 500)."""
     current_app.logger.warning("Panne d'un service (%s) : %s", type(error).__name__, error)
     headers = {"Retry-After": str(current_app.config.get("OUTAGE_RETRY_AFTER", 10))}
     if wants_json():
-        return render_error(503, "unavailable", OUTAGE_MESSAGE, headers=headers)
+        return render_error(503, "unavailable", _outage_texts()[1]["message"], headers=headers)
     # A page of its own: the site layout reads the signed-in user, which may need the database.
-    return OUTAGE_PAGE, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}
+    lang, texts = _outage_texts()
+    texts = {key: escape(value) for key, value in texts.items()}
+    page = OUTAGE_PAGE.format(lang=lang, dir="rtl" if lang == "ar" else "ltr", **texts)
+    return page, 503, {**headers, "Content-Type": "text/html; charset=utf-8"}
 
 
 def register_outage_handlers(app):

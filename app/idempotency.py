@@ -12,6 +12,7 @@ import json
 import re
 
 from flask import current_app, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.consultations.models import utcnow
@@ -40,7 +41,7 @@ def request_key():
     if key is None or key == "":
         return None
     if not _KEY.match(key):
-        message = (
+        message = _(
             "En-tête Idempotency-Key invalide : 8 à 120 lettres, chiffres, « - », « _ », « . » ou « : »."
         )
         raise Invalid(message, fields={"idempotency_key": [message]})
@@ -71,10 +72,10 @@ def begin(scope, key, payload):
         {"scope": scope, "key": key},
     ).one()
     if row.request_hash != digest:
-        message = "Cette clé d'envoi a déjà servi pour une autre saisie : l'envoi est refusé."
+        message = _("Cette clé d'envoi a déjà servi pour une autre saisie : l'envoi est refusé.")
         raise Invalid(message, fields={"idempotency_key": [message]}, code="idempotency_key_reused")
     if row.status is None:
-        raise Conflict("Cette saisie est déjà en cours d'enregistrement : réessayez dans un instant.")
+        raise Conflict(_("Cette saisie est déjà en cours d'enregistrement : réessayez dans un instant."))
     current_app.logger.info("idempotent replay %s %s", scope, key)
     response = jsonify(row.body)
     response.status_code = row.status

@@ -1,11 +1,12 @@
 """Database ids are PostgreSQL `integer` columns: 1 … 2 147 483 647. Larger numbers in a URL or a
 JSON body must be refused as « not found » or « invalid », never sent to the database."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import validate
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1
-ID_RANGE = validate.Range(min=1, max=MAX_ID, error="Identifiant invalide.")
+ID_RANGE = validate.Range(min=1, max=MAX_ID, error=_l("Identifiant invalide."))
 
 
 class IdConverter(IntegerConverter):

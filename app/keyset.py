@@ -10,11 +10,13 @@ import binascii
 import json
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from app.errors import Invalid
 
 COUNT_CAP = 1000
 CURSOR_MAX = 300
-BAD_CURSOR = "Ce lien de pagination n'est plus valable : revenez à la première page."
+BAD_CURSOR = _l("Ce lien de pagination n'est plus valable : revenez à la première page.")
 
 
 def encode(kind, values):

@@ -3,14 +3,15 @@
 import re
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 
 from app.errors import render_error
 
 DEFAULT_MAX_JSON_DEPTH = 64  # GeoJSON needs about 6; Python's parser overflows near 1 000
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-TOO_DEEP = (
-    "Les données JSON envoyées sont imbriquées trop profondément (plus de {limit} niveaux) : "
+TOO_DEEP = _l(
+    "Les données JSON envoyées sont imbriquées trop profondément (plus de %(limit)s niveaux) : "
     "simplifiez-les et réessayez."
 )
 
@@ -49,7 +50,7 @@ def _refuse_deep_json():
     limit = current_app.config.get("MAX_JSON_DEPTH", DEFAULT_MAX_JSON_DEPTH)
     for text in _json_texts():
         if json_too_deep(text, limit):
-            return render_error(400, "json_too_deep", TOO_DEEP.format(limit=limit))
+            return render_error(400, "json_too_deep", TOO_DEEP % {"limit": limit})
     return None
 
 

@@ -61,7 +61,7 @@ def profile():
         except AppError as error:
             apply_errors(form, error)
         else:
-            flash("Vos informations ont été enregistrées.", "success")
+            flash(_("Vos informations ont été enregistrées."), "success")
             return redirect(url_for("accounts.profile"))
     return _render_profile(422, profile_form=form)
 
@@ -153,8 +153,10 @@ def delete_account():
         else:
             logout_user()
             flash(
-                "Votre compte a été supprimé. Vos contributions et commentaires restent visibles, "
-                "sans votre pseudonyme ; vos votes ont été retirés.",
+                _(
+                    "Votre compte a été supprimé. Vos contributions et commentaires restent visibles, "
+                    "sans votre pseudonyme ; vos votes ont été retirés."
+                ),
                 "success",
             )
             return redirect(url_for("consultations.home"))

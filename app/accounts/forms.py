@@ -1,6 +1,7 @@
 """Flask-WTF forms of the account pages (CSRF token included); the rules live in services."""
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
@@ -9,7 +10,7 @@ from app.accounts import services
 from app.accounts.models import AGE_BANDS
 from app.accounts.queries import AGE_BAND_LABELS
 
-REQUIRED = "Ce champ est obligatoire."
+REQUIRED = _l("Ce champ est obligatoire.")
 
 
 def _email_format(form, field):
@@ -33,66 +34,74 @@ def _password_strength(form, field):
 
 class SignupForm(FlaskForm):
     pseudonym = StringField(
-        "Pseudonyme (affiché publiquement)", validators=[InputRequired(REQUIRED), _pseudonym_format]
+        _l("Pseudonyme (affiché publiquement)"), validators=[InputRequired(REQUIRED), _pseudonym_format]
     )
-    email = EmailField("Adresse e-mail", validators=[InputRequired(REQUIRED), _email_format])
+    email = EmailField(_l("Adresse e-mail"), validators=[InputRequired(REQUIRED), _email_format])
     password = PasswordField(
-        "Mot de passe (10 caractères au moins)", validators=[InputRequired(REQUIRED), _password_strength]
+        _l("Mot de passe (10 caractères au moins)"), validators=[InputRequired(REQUIRED), _password_strength]
     )
     consent = BooleanField(
-        "J'ai lu la notice d'information et j'accepte que mes données soient traitées pour la concertation.",
-        validators=[DataRequired("Cochez cette case pour créer votre compte.")],
+        _l(
+            "J'ai lu la notice d'information et j'accepte que mes données soient traitées pour la concertation."
+        ),
+        validators=[DataRequired(_l("Cochez cette case pour créer votre compte."))],
     )
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Adresse e-mail", validators=[InputRequired(REQUIRED)])
-    password = PasswordField("Mot de passe", validators=[InputRequired(REQUIRED)])
-    remember = BooleanField("Rester connecté sur cet appareil")
+    email = EmailField(_l("Adresse e-mail"), validators=[InputRequired(REQUIRED)])
+    password = PasswordField(_l("Mot de passe"), validators=[InputRequired(REQUIRED)])
+    remember = BooleanField(_l("Rester connecté sur cet appareil"))
 
 
 class SigninLinkForm(FlaskForm):
     email = EmailField(
-        lazy_gettext("Adresse e-mail de votre compte"), validators=[InputRequired(REQUIRED), _email_format]
+        _l("Adresse e-mail de votre compte"), validators=[InputRequired(REQUIRED), _email_format]
     )
 
 
 class ResetRequestForm(FlaskForm):
-    email = EmailField("Adresse e-mail de votre compte", validators=[InputRequired(REQUIRED), _email_format])
+    email = EmailField(
+        _l("Adresse e-mail de votre compte"), validators=[InputRequired(REQUIRED), _email_format]
+    )
 
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        "Nouveau mot de passe (10 caractères au moins)",
+        _l("Nouveau mot de passe (10 caractères au moins)"),
         validators=[InputRequired(REQUIRED), _password_strength],
     )
     confirm = PasswordField(
-        "Le même mot de passe, encore une fois",
-        validators=[InputRequired(REQUIRED), EqualTo("password", "Les deux mots de passe sont différents.")],
+        _l("Le même mot de passe, encore une fois"),
+        validators=[
+            InputRequired(REQUIRED),
+            EqualTo("password", _l("Les deux mots de passe sont différents.")),
+        ],
     )
 
 
 class ProfileForm(FlaskForm):
-    pseudonym = StringField("Pseudonyme", validators=[InputRequired(REQUIRED), _pseudonym_format])
-    home_qpv_code = SelectField("Quartier où vous habitez (facultatif)", choices=[], validate_choice=True)
+    pseudonym = StringField(_l("Pseudonyme"), validators=[InputRequired(REQUIRED), _pseudonym_format])
+    home_qpv_code = SelectField(_l("Quartier où vous habitez (facultatif)"), choices=[], validate_choice=True)
     age_band = SelectField(
-        "Tranche d'âge (facultatif)",
-        choices=[("", "Je préfère ne pas répondre")] + [(band, AGE_BAND_LABELS[band]) for band in AGE_BANDS],
+        _l("Tranche d'âge (facultatif)"),
+        choices=[("", _l("Je préfère ne pas répondre"))]
+        + [(band, AGE_BAND_LABELS[band]) for band in AGE_BANDS],
     )
 
     def set_qpv_choices(self, choices):
-        self.home_qpv_code.choices = [("", "Je préfère ne pas répondre")] + list(choices)
+        self.home_qpv_code.choices = [("", _("Je préfère ne pas répondre"))] + list(choices)
 
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Nom du jeton (pour vous y retrouver)",
-        validators=[Length(max=100, message="100 caractères au plus.")],
+        _l("Nom du jeton (pour vous y retrouver)"),
+        validators=[Length(max=100, message=_l("100 caractères au plus."))],
     )
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Votre mot de passe, pour confirmer", validators=[InputRequired(REQUIRED)])
+    password = PasswordField(_l("Votre mot de passe, pour confirmer"), validators=[InputRequired(REQUIRED)])
 
 
 class ActionForm(FlaskForm):

@@ -3,11 +3,12 @@ dictionaries, keyboard patterns, sequences, dates) and the account's own e-mail 
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 
 ZXCVBN_MAX = 72  # zxcvbn refuses longer input; the first 72 characters tell enough
 MIN_SCORE = 2  # 0-4: below 2 means fewer than a million guesses
-COMMON = (
+COMMON = _l(
     "Ce mot de passe fait partie des plus courants ou se devine trop facilement (suite de chiffres "
     "ou de touches, mot seul, prénom, date, ou votre pseudonyme ou adresse) : choisissez-en un autre, "
     "par exemple une phrase de quelques mots."

@@ -1,6 +1,6 @@
 """Reads on accounts: users, tokens and the personal data export."""
 
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
 
 from app import keyset
@@ -10,19 +10,19 @@ from app.extensions import db
 from app.territory.models import Qpv
 
 AGE_BAND_LABELS = {
-    "moins-de-18": "Moins de 18 ans",
-    "18-25": "18 à 25 ans",
-    "26-40": "26 à 40 ans",
-    "41-60": "41 à 60 ans",
-    "61-75": "61 à 75 ans",
-    "plus-de-75": "Plus de 75 ans",
+    "moins-de-18": _l("Moins de 18 ans"),
+    "18-25": _l("18 à 25 ans"),
+    "26-40": _l("26 à 40 ans"),
+    "41-60": _l("41 à 60 ans"),
+    "61-75": _l("61 à 75 ans"),
+    "plus-de-75": _l("Plus de 75 ans"),
 }
 ROLE_LABELS = {
-    "resident": "Habitant·e",
-    "facilitator": "Animateur·rice d'atelier",
-    "moderator": "Modérateur·rice",
-    "urbanist": "Urbaniste",
-    "admin": "Administrateur·rice",
+    "resident": _l("Habitant·e"),
+    "facilitator": _l("Animateur·rice d'atelier"),
+    "moderator": _l("Modérateur·rice"),
+    "urbanist": _l("Urbaniste"),
+    "admin": _l("Administrateur·rice"),
 }
 
 
@@ -123,11 +123,11 @@ def _iso(value):
 MY_IDEAS_PAGE = 20
 # What became of an idea, told to its author.
 MY_STATUS_LABELS = {
-    "pending": lazy_gettext("En attente de modération"),
-    "published": lazy_gettext("Publiée"),
-    "rejected": lazy_gettext("Refusée par la modération"),
-    "hidden": lazy_gettext("Masquée par la modération"),
-    "merged": lazy_gettext("Fusionnée avec une idée semblable"),
+    "pending": _l("En attente de modération"),
+    "published": _l("Publiée"),
+    "rejected": _l("Refusée par la modération"),
+    "hidden": _l("Masquée par la modération"),
+    "merged": _l("Fusionnée avec une idée semblable"),
 }
 _MY_IDEAS_SQL = """
     SELECT c.id, c.title, c.status, c.outcome, c.official_answer, c.moderation_reason, c.merged_into_id,

@@ -5,6 +5,7 @@ import re
 from functools import cache
 
 from flask import current_app
+from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from sqlalchemy import delete, func, select, text, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -40,26 +41,34 @@ def normalize_pseudonym(pseudonym):
 def pseudonym_errors(pseudonym):
     """French messages for a pseudonym's format (not its uniqueness)."""
     if not PSEUDONYM_MIN <= len(pseudonym) <= PSEUDONYM_MAX:
-        return [f"Le pseudonyme doit compter entre {PSEUDONYM_MIN} et {PSEUDONYM_MAX} caractères."]
+        return [
+            _(
+                "Le pseudonyme doit compter entre %(minimum)s et %(maximum)s caractères.",
+                minimum=PSEUDONYM_MIN,
+                maximum=PSEUDONYM_MAX,
+            )
+        ]
     if not PSEUDONYM_RE.match(pseudonym):
-        return ["Utilisez des lettres, des chiffres, des espaces, des tirets, des points ou des apostrophes."]
+        return [
+            _("Utilisez des lettres, des chiffres, des espaces, des tirets, des points ou des apostrophes.")
+        ]
     if pseudonym.casefold().startswith(DELETED_PREFIX.casefold()):
-        return ["Ce pseudonyme est réservé."]
+        return [_("Ce pseudonyme est réservé.")]
     return []
 
 
 def email_errors(email):
     if len(email) > 254 or not EMAIL_RE.match(email):
-        return ["Saisissez une adresse e-mail valide, par exemple prenom@exemple.fr."]
+        return [_("Saisissez une adresse e-mail valide, par exemple prenom@exemple.fr.")]
     return []
 
 
 def password_errors(password, user_inputs=()):
     """French messages for a password: length, then too common or too easy to guess."""
     if len(password or "") < PASSWORD_MIN:
-        return [f"Le mot de passe doit compter au moins {PASSWORD_MIN} caractères."]
+        return [_("Le mot de passe doit compter au moins %(minimum)s caractères.", minimum=PASSWORD_MIN)]
     if len(password) > PASSWORD_MAX:
-        return [f"Le mot de passe ne peut pas dépasser {PASSWORD_MAX} caractères."]
+        return [_("Le mot de passe ne peut pas dépasser %(maximum)s caractères.", maximum=PASSWORD_MAX)]
     return passwords.weakness(password, user_inputs)
 
 
@@ -81,13 +90,15 @@ def _check_unique(email=None, pseudonym=None, exclude_id=None):
     fields = {}
     if email and _email_taken(email, exclude_id):
         fields["email"] = [
-            "Un compte existe déjà avec cette adresse e-mail. Connectez-vous ou réinitialisez "
-            "votre mot de passe."
+            _(
+                "Un compte existe déjà avec cette adresse e-mail. Connectez-vous ou réinitialisez "
+                "votre mot de passe."
+            )
         ]
     if pseudonym and _pseudonym_taken(pseudonym, exclude_id):
-        fields["pseudonym"] = ["Ce pseudonyme est déjà pris : choisissez-en un autre."]
+        fields["pseudonym"] = [_("Ce pseudonyme est déjà pris : choisissez-en un autre.")]
     if fields:
-        raise Conflict("Ce compte existe déjà.", fields=fields)
+        raise Conflict(_("Ce compte existe déjà."), fields=fields)
 
 
 def _flush_unique(email, pseudonym, exclude_id=None):
@@ -115,10 +126,10 @@ def register_user(email, pseudonym, password, consent=True, role="resident", con
             fields[name] = errors
     if not consent:
         fields["consent"] = [
-            "Vous devez accepter la notice d'information sur vos données pour créer un compte."
+            _("Vous devez accepter la notice d'information sur vos données pour créer un compte.")
         ]
     if role not in ROLES:
-        fields["role"] = [f"Rôle inconnu : choisissez parmi {', '.join(ROLES)}."]
+        fields["role"] = [_("Rôle inconnu : choisissez parmi %(roles)s.", roles=", ".join(ROLES))]
     if fields:
         raise Invalid(fields=fields)
     _check_unique(email, pseudonym)
@@ -181,9 +192,9 @@ def _owner_warning_due(owner):
 def send_confirmation(user, next_path=None):
     """Mail the account-confirmation link (queued after the commit)."""
     if user.deleted_at is not None or user.email is None:
-        raise NotFound("Ce compte n'existe pas.")
+        raise NotFound(_("Ce compte n'existe pas."))
     if user.confirmed_at is not None:
-        raise Conflict("Votre adresse e-mail est déjà confirmée.")
+        raise Conflict(_("Votre adresse e-mail est déjà confirmée."))
     mails.send_confirmation_mail(user, next_path)
 
 
@@ -194,7 +205,7 @@ def confirm_email(token):
     data = tokens.load(tokens.CONFIRM, token)
     user = _live_user(data.get("uid"))
     if user is None or user.email != data.get("email"):
-        raise Invalid("Ce lien de confirmation n'est plus valable.", code="bad_token")
+        raise Invalid(_("Ce lien de confirmation n'est plus valable."), code="bad_token")
     next_path = data.get("next") if isinstance(data.get("next"), str) else None
     if user.confirmed_at is not None:
         return user, False, next_path
@@ -229,7 +240,7 @@ def check_can_sign_in(user):
     if user.banned_at is not None:
         reason = f" Motif : {user.suspension_reason}" if user.suspension_reason else ""
         raise Forbidden(
-            "Votre compte a été banni par la modération : vous ne pouvez plus vous connecter." + reason,
+            _("Votre compte a été banni par la modération : vous ne pouvez plus vous connecter.") + reason,
             code="banned",
         )
 
@@ -258,7 +269,7 @@ def user_for_reset(token):
     data = tokens.load(tokens.RESET, token)
     user = _live_user(data.get("uid"))
     if user is None or not hmac.compare_digest(str(user.session_version), str(data.get("v"))):
-        raise Invalid("Ce lien de réinitialisation a déjà servi ou n'est plus valable.", code="bad_token")
+        raise Invalid(_("Ce lien de réinitialisation a déjà servi ou n'est plus valable."), code="bad_token")
     return user
 
 
@@ -301,10 +312,10 @@ def update_profile(user, pseudonym, home_qpv_code=None, age_band=None):
         fields["pseudonym"] = pseudonym_errors(pseudonym)
     home_qpv_code = home_qpv_code or None
     if home_qpv_code and db.session.get(Qpv, home_qpv_code) is None:
-        fields["home_qpv_code"] = ["Quartier inconnu."]
+        fields["home_qpv_code"] = [_("Quartier inconnu.")]
     age_band = age_band or None
     if age_band and age_band not in AGE_BANDS:
-        fields["age_band"] = ["Tranche d'âge inconnue."]
+        fields["age_band"] = [_("Tranche d'âge inconnue.")]
     if fields:
         raise Invalid(fields=fields)
     if pseudonym != user.pseudonym:
@@ -320,7 +331,7 @@ def create_token(user, name):
 
     name = " ".join((name or "").split()) or "jeton personnel"
     if len(name) > 100:
-        raise Invalid(fields={"name": ["Le nom du jeton ne peut pas dépasser 100 caractères."]})
+        raise Invalid(fields={"name": [_("Le nom du jeton ne peut pas dépasser 100 caractères.")]})
     raw = issue_token(user, name=name)
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == ApiToken.hash(raw)))
     return token, raw
@@ -330,7 +341,7 @@ def revoke_token(user, token_id):
     """Revoke one of the user's own tokens."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("Ce jeton n'existe pas.")
+        raise NotFound(_("Ce jeton n'existe pas."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
@@ -340,7 +351,9 @@ def revoke_token(user, token_id):
 def set_role(user, role):
     """Give `user` one of the roles."""
     if role not in ROLES:
-        raise Invalid(fields={"role": [f"Rôle inconnu : choisissez parmi {', '.join(ROLES)}."]})
+        raise Invalid(
+            fields={"role": [_("Rôle inconnu : choisissez parmi %(roles)s.", roles=", ".join(ROLES))]}
+        )
     user.role = role
     db.session.flush()
     return user
@@ -362,8 +375,8 @@ def delete_account(user, password):
     """Erase the account: votes removed with their counters, contributions and comments anonymised."""
     if not user.password_hash or not check_password_hash(user.password_hash, password or ""):
         raise Invalid(
-            "Mot de passe incorrect : le compte n'a pas été supprimé.",
-            fields={"password": ["Mot de passe incorrect."]},
+            _("Mot de passe incorrect : le compte n'a pas été supprimé."),
+            fields={"password": [_("Mot de passe incorrect.")]},
         )
     erase_account(user)
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.errors import Invalid
@@ -19,14 +20,14 @@ class LinkKind:
 CONFIRM = LinkKind(
     "carte-commune/confirm-email",
     7 * 24 * 3600,
-    "Ce lien de confirmation a expiré : connectez-vous et demandez-en un nouveau depuis votre compte.",
-    "Ce lien de confirmation n'est pas valable : vérifiez qu'il a été copié en entier.",
+    _l("Ce lien de confirmation a expiré : connectez-vous et demandez-en un nouveau depuis votre compte."),
+    _l("Ce lien de confirmation n'est pas valable : vérifiez qu'il a été copié en entier."),
 )
 RESET = LinkKind(
     "carte-commune/reset-password",
     2 * 3600,
-    "Ce lien de réinitialisation a expiré (il est valable deux heures) : demandez-en un nouveau.",
-    "Ce lien de réinitialisation n'est pas valable : demandez-en un nouveau.",
+    _l("Ce lien de réinitialisation a expiré (il est valable deux heures) : demandez-en un nouveau."),
+    _l("Ce lien de réinitialisation n'est pas valable : demandez-en un nouveau."),
 )
 
 

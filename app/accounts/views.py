@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import services, signin
@@ -20,11 +21,11 @@ from app.extensions import db, limiter
 from app.templating import paris_date
 
 bp = Blueprint("accounts", __name__)
-SIGNUP_SENT = (
-    "Presque fini ! Nous avons envoyé un message à {email} : ouvrez le lien qu'il contient pour activer "
+SIGNUP_SENT = _l(
+    "Presque fini ! Nous avons envoyé un message à %(email)s : ouvrez le lien qu'il contient pour activer "
     "votre compte (pensez à regarder dans les courriers indésirables)."
 )
-LOGIN_FAILED = (
+LOGIN_FAILED = _l(
     "Adresse e-mail ou mot de passe incorrect. Par sécurité, après plusieurs essais manqués, la "
     "connexion au compte est bloquée quelques minutes : patientez, ou choisissez un nouveau mot de "
     "passe avec « Mot de passe oublié ? »."
@@ -74,14 +75,17 @@ def sign_in(user, remember=False, warn=True):
     if user.suspended_until is not None and not user.can_post():
         reason = f" Motif : {user.suspension_reason}" if user.suspension_reason else ""
         flash(
-            "Votre compte est suspendu par la modération jusqu'au "
-            f"{paris_date(user.suspended_until, with_time=True)} : vous pouvez lire "
-            "mais pas participer." + reason,
+            _(
+                "Votre compte est suspendu par la modération jusqu'au %(suspended_until)s : vous pouvez "
+                "lire mais pas participer.",
+                suspended_until=paris_date(user.suspended_until, with_time=True),
+            )
+            + reason,
             "error",
         )
     elif user.confirmed_at is None:
         flash(
-            "Confirmez votre adresse e-mail avec le lien reçu pour pouvoir proposer, voter et commenter.",
+            _("Confirmez votre adresse e-mail avec le lien reçu pour pouvoir proposer, voter et commenter."),
             "info",
         )
 
@@ -107,7 +111,7 @@ def login():
                 status = 403
             else:
                 sign_in(user, remember=form.remember.data)
-                flash(f"Bonjour {user.pseudonym}, vous êtes connecté.", "success")
+                flash(_("Bonjour %(pseudonym)s, vous êtes connecté.", pseudonym=user.pseudonym), "success")
                 return redirect(target)
     if request.method == "POST" and status == 200:
         status = 422
@@ -118,7 +122,7 @@ def login():
 @bp.post("/deconnexion")
 def logout():
     logout_user()
-    flash("Vous êtes déconnecté. À bientôt !", "info")
+    flash(_("Vous êtes déconnecté. À bientôt !"), "info")
     return redirect(url_for("consultations.home"))
 
 
@@ -144,7 +148,7 @@ def signup():
             apply_errors(form, error)
         else:
             # The same answer whether or not the address already had an account (its owner is mailed).
-            flash(SIGNUP_SENT.format(email=services.normalize_email(form.email.data)), "success")
+            flash(SIGNUP_SENT % {"email": services.normalize_email(form.email.data)}, "success")
             return redirect(url_for("accounts.login", next=safe_next(request.args.get("next"), None)))
     status = 422 if request.method == "POST" else 200
     page = render_template("accounts/signup.html", form=form, next=safe_next(request.args.get("next"), None))
@@ -160,14 +164,16 @@ def confirm(token):
     # Back where the resident was when they signed up (the map, the idea in progress), if on this site.
     next_path = safe_next(next_path, None)
     if not newly_confirmed:
-        flash("Votre adresse e-mail était déjà confirmée.", "info")
+        flash(_("Votre adresse e-mail était déjà confirmée."), "info")
         if current_user.is_authenticated and current_user.id == user.id:
             return redirect(next_path or url_for("consultations.home"))
         return redirect(url_for("accounts.login", next=next_path))
     if not (current_user.is_authenticated and current_user.id == user.id):
         logout_user()
         sign_in(user)
-    flash("Merci, votre adresse e-mail est confirmée : vous pouvez participer aux concertations.", "success")
+    flash(
+        _("Merci, votre adresse e-mail est confirmée : vous pouvez participer aux concertations."), "success"
+    )
     return redirect(next_path or url_for("consultations.home"))
 
 
@@ -181,7 +187,10 @@ def resend_confirmation():
     except Conflict as error:
         flash(error.message, "info")
     else:
-        flash(f"Un nouveau lien de confirmation a été envoyé à {current_user.email}.", "success")
+        flash(
+            _("Un nouveau lien de confirmation a été envoyé à %(email)s.", email=current_user.email),
+            "success",
+        )
     return redirect(url_for("accounts.profile"))
 
 
@@ -241,8 +250,10 @@ def reset_request():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
         flash(
-            "Si un compte existe pour cette adresse, nous venons d'y envoyer un lien pour choisir un nouveau "
-            "mot de passe (pensez à regarder dans les courriers indésirables).",
+            _(
+                "Si un compte existe pour cette adresse, nous venons d'y envoyer un lien pour choisir un nouveau "
+                "mot de passe (pensez à regarder dans les courriers indésirables)."
+            ),
             "success",
         )
         return redirect(url_for("accounts.login"))
@@ -265,7 +276,7 @@ def reset_password(token):
         else:
             logout_user()
             sign_in(user)
-            flash("Votre mot de passe a été changé et vous êtes connecté.", "success")
+            flash(_("Votre mot de passe a été changé et vous êtes connecté."), "success")
             return redirect(url_for("accounts.profile"))
     status = 422 if request.method == "POST" else 200
     return render_template("accounts/reset_password.html", form=form, user=user), status

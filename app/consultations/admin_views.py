@@ -1,6 +1,8 @@
 """Back office of consultations (/gestion/concertations): create, edit, phases, staff."""
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from sqlalchemy import select
 
@@ -21,7 +23,11 @@ from app.territory.models import Qpv, Theme
 from app.territory.queries import qpv_of_territory
 
 bp = Blueprint("consultation_admin", __name__, url_prefix="/gestion/concertations")
-KIND_LABELS = {"point": "Lieux (points)", "line": "Parcours (lignes)", "polygon": "Zones (polygones)"}
+KIND_LABELS = {
+    "point": _l("Lieux (points)"),
+    "line": _l("Parcours (lignes)"),
+    "polygon": _l("Zones (polygones)"),
+}
 
 
 @bp.before_request
@@ -65,7 +71,7 @@ def index():
     """The consultations this person may edit (all of them for admins)."""
     session[LEAD_FLAG] = staff.leads_any(current_user)
     if not session[LEAD_FLAG]:
-        raise Forbidden("Réservé aux administrateurs et aux chefs de projet.")
+        raise Forbidden(_("Réservé aux administrateurs et aux chefs de projet."))
     query = (
         select(Consultation)
         .where(in_territory(Consultation.territory))
@@ -118,7 +124,7 @@ def _render_form(consultation, form, errors=None, message=None, status=200):
 @bp.route("/nouvelle", methods=["GET", "POST"])
 def new():
     if not staff.leads_any(current_user):
-        raise Forbidden("Seuls les administrateurs et les chefs de projet ouvrent une concertation.")
+        raise Forbidden(_("Seuls les administrateurs et les chefs de projet ouvrent une concertation."))
     if request.method == "GET":
         return _render_form(None, blank_form())
     try:
@@ -128,7 +134,7 @@ def new():
             )
     except AppError as error:
         return _render_form(None, _resubmitted(), error.fields, error.message, error.status)
-    flash(f"Concertation « {consultation.title} » créée.", "success")
+    flash(_("Concertation « %(title)s » créée.", title=consultation.title), "success")
     return redirect(url_for("consultation_admin.edit", slug=consultation.slug))
 
 
@@ -154,7 +160,7 @@ def edit(slug):
     except AppError as error:
         db.session.expire_all()
         return _render_form(consultation, _resubmitted(), error.fields, error.message, error.status)
-    flash("Concertation enregistrée.", "success")
+    flash(_("Concertation enregistrée."), "success")
     return redirect(url_for("consultation_admin.edit", slug=consultation.slug))
 
 
@@ -190,7 +196,7 @@ def post_news(slug):
     except AppError as error:
         flash(error.message, "error")
         return redirect(url_for("consultation_admin.edit", slug=slug) + "#actualites")
-    flash("Actualité publiée.", "success")
+    flash(_("Actualité publiée."), "success")
     return redirect(url_for("consultation_admin.edit", slug=slug) + "#actualites")
 
 
@@ -208,7 +214,14 @@ def team(slug):
             errors, status = error.fields or {"user": [error.message]}, error.status
         else:
             label = STAFF_ROLE_LABELS[request.form["role"]]
-            flash(f"{user.pseudonym} est maintenant {label.lower()} de cette concertation.", "success")
+            flash(
+                _(
+                    "%(pseudonym)s est maintenant %(role)s de cette concertation.",
+                    pseudonym=user.pseudonym,
+                    role=label.lower(),
+                ),
+                "success",
+            )
             return redirect(url_for("consultation_admin.team", slug=slug))
     page = render_template(
         "consultations/admin/team.html",
@@ -225,5 +238,5 @@ def team(slug):
 def unassign(slug, assignment_id):
     consultation = queries.get_consultation(slug)
     staff.unassign_staff(current_user, consultation, assignment_id)
-    flash("Affectation retirée.", "success")
+    flash(_("Affectation retirée."), "success")
     return redirect(url_for("consultation_admin.team", slug=slug))

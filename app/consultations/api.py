@@ -1,5 +1,6 @@
 """JSON API: /api/consultations (read for everyone; create, edit and staff for the back office)."""
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -55,7 +56,7 @@ def create_consultation(args):
 def _visible(slug):
     consultation = queries.get_consultation(slug)
     if consultation.status == "draft" and not staff.may(current_user, "edit", consultation.id):
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     return consultation
 
 

@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from app.consultations import cover as covers
@@ -32,7 +34,7 @@ SIMPLE = (
     "geometry_kinds",
 )
 EASY_READ_MAX = 5000
-STATUS_LABELS = {"draft": "Brouillon", "published": "Publiée", "archived": "Archivée"}
+STATUS_LABELS = {"draft": _l("Brouillon"), "published": _l("Publiée"), "archived": _l("Archivée")}
 
 
 def snapshot(consultation):
@@ -65,7 +67,7 @@ def create_from_backoffice(actor, data, trusted=False):
 
     `trusted` is for setup files run from the command line (no actor)."""
     if not trusted and not leads_any(actor):
-        raise Forbidden("Seuls les administrateurs et les chefs de projet ouvrent une concertation.")
+        raise Forbidden(_("Seuls les administrateurs et les chefs de projet ouvrent une concertation."))
     consultation = Consultation(
         status="draft", is_published=False, perimeter_provisional=True, territory=current_territory()
     )
@@ -94,7 +96,7 @@ def check_can_edit(actor, consultation):
     """Forbidden unless `actor` is an admin or a project lead of this consultation."""
     if not may(actor, "edit", consultation.id):
         raise Forbidden(
-            "Seuls les administrateurs et les chefs de projet de cette concertation la modifient."
+            _("Seuls les administrateurs et les chefs de projet de cette concertation la modifient.")
         )
 
 
@@ -105,7 +107,7 @@ def _apply(consultation, data, creating):
     fields.update(_check_slug(slug, consultation.id))
     cover = covers.check_cover(data, consultation, fields)
     if creating and not (data.get("title") or "").strip():
-        fields["title"] = ["Le titre est obligatoire."]
+        fields["title"] = [_("Le titre est obligatoire.")]
     uploaded = bool(data.get("perimeter") or data.get("perimeter_ewkt"))
     qpvs = None
     if "qpv_codes" in data:
@@ -114,9 +116,9 @@ def _apply(consultation, data, creating):
     if data.get("npnru_qpv_code") and data["npnru_qpv_code"] not in [
         q.code for q in qpvs or consultation.qpvs
     ]:
-        fields["npnru_qpv_code"] = ["Le site NPNRU doit être l'un des quartiers de la concertation."]
+        fields["npnru_qpv_code"] = [_("Le site NPNRU doit être l'un des quartiers de la concertation.")]
     if creating and qpvs is None and not uploaded:
-        fields["qpv_codes"] = ["Choisissez au moins un quartier ou envoyez un périmètre."]
+        fields["qpv_codes"] = [_("Choisissez au moins un quartier ou envoyez un périmètre.")]
     if fields:
         raise Invalid(_first(fields), fields=fields)
     geom = data.get("perimeter_ewkt")
@@ -126,7 +128,7 @@ def _apply(consultation, data, creating):
     phases = data.get("phases")
     if creating and not phases:
         raise Invalid(
-            "Indiquez au moins une phase (dates et actions permises).", fields={"phases": ["Requis."]}
+            _("Indiquez au moins une phase (dates et actions permises)."), fields={"phases": [_("Requis.")]}
         )
     _write(consultation, data, slug, qpvs, themes, geom, landmarks, creating)
     if phases is not None:
@@ -181,37 +183,37 @@ def _write(consultation, data, slug, qpvs, themes, geom, landmarks, creating):
 def _check_simple(data):
     fields = {}
     if "title" in data and not (data["title"] or "").strip():
-        fields["title"] = ["Le titre est obligatoire."]
+        fields["title"] = [_("Le titre est obligatoire.")]
     if "title" in data and len(data["title"] or "") > 200:
-        fields["title"] = ["200 caractères au plus."]
+        fields["title"] = [_("200 caractères au plus.")]
     if len(data.get("summary") or "") > 400:
-        fields["summary"] = ["Le résumé fait 400 caractères au plus."]
+        fields["summary"] = [_("Le résumé fait 400 caractères au plus.")]
     if len(data.get("easy_read_summary") or "") > EASY_READ_MAX:
         fields["easy_read_summary"] = [
-            "Le résumé « Facile à lire et à comprendre » fait 5 000 caractères au plus."
+            _("Le résumé « Facile à lire et à comprendre » fait 5 000 caractères au plus.")
         ]
     if "buffer_m" in data and not (isinstance(data["buffer_m"], int) and 0 <= data["buffer_m"] <= 5000):
-        fields["buffer_m"] = ["La marge autour du périmètre va de 0 à 5 000 mètres."]
+        fields["buffer_m"] = [_("La marge autour du périmètre va de 0 à 5 000 mètres.")]
     if "moderation_mode" in data and data["moderation_mode"] not in MODERATION_MODES:
-        fields["moderation_mode"] = ["Mode de modération inconnu (pre ou post)."]
+        fields["moderation_mode"] = [_("Mode de modération inconnu (pre ou post).")]
     if "voting_mode" in data and data["voting_mode"] not in VOTING_MODES:
-        fields["voting_mode"] = ["Mode de vote inconnu (agree_disagree ou support)."]
+        fields["voting_mode"] = [_("Mode de vote inconnu (agree_disagree ou support).")]
     kinds = data.get("geometry_kinds", ["point"])
     if not kinds or any(kind not in GEOMETRY_KINDS for kind in kinds):
-        fields["geometry_kinds"] = ["Choisissez parmi point, ligne (line) et zone (polygon)."]
+        fields["geometry_kinds"] = [_("Choisissez parmi point, ligne (line) et zone (polygon).")]
     if "status" in data and data["status"] not in STATUSES:
-        fields["status"] = ["État inconnu : draft, published ou archived."]
+        fields["status"] = [_("État inconnu : draft, published ou archived.")]
     return fields
 
 
 def _check_slug(slug, own_id):
     if not slug or len(slug) > 80 or not slug.replace("-", "").isalnum() or slug != slug.lower():
-        return {"slug": ["Adresse invalide : lettres minuscules, chiffres et tirets."]}
+        return {"slug": [_("Adresse invalide : lettres minuscules, chiffres et tirets.")]}
     taken = db.session.scalar(select(Consultation.id).where(Consultation.slug == slug))
     if taken is not None and taken != own_id:
         raise Conflict(
-            f"Une concertation utilise déjà l'adresse « {slug} ».",
-            fields={"slug": ["Adresse déjà utilisée."]},
+            _("Une concertation utilise déjà l'adresse « %(slug)s ».", slug=slug),
+            fields={"slug": [_("Adresse déjà utilisée.")]},
         )
     return {}
 
@@ -219,7 +221,7 @@ def _check_slug(slug, own_id):
 def _qpvs(codes, fields):
     codes = [str(c).strip().upper() for c in codes or []]
     if not codes:
-        fields["qpv_codes"] = ["Choisissez au moins un quartier."]
+        fields["qpv_codes"] = [_("Choisissez au moins un quartier.")]
         return None
     from app.territory.queries import qpv_of_territory
 
@@ -238,7 +240,9 @@ def _themes(slugs, fields):
     unknown = sorted(set(slugs or []) - {t.slug for t in found})
     if unknown or not found:
         fields["themes"] = [
-            f"Thème inconnu : {', '.join(unknown)}." if unknown else "Choisissez au moins un thème."
+            _("Thème inconnu : %(unknown)s.", unknown=", ".join(unknown))
+            if unknown
+            else _("Choisissez au moins un thème.")
         ]
     return list(found)
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.consultations import perimeter
 from app.consultations.models import PHASE_ACTIONS
@@ -12,7 +13,7 @@ from app.errors import Invalid
 
 PARIS = ZoneInfo("Europe/Paris")
 PHASE_ROWS = 4
-DEFAULT_PHASES = ("Idées", "Votes", "Réponses et bilan")
+DEFAULT_PHASES = (_l("Idées"), _l("Votes"), _l("Réponses et bilan"))
 
 
 def _local(value, field):
@@ -22,7 +23,9 @@ def _local(value, field):
     try:
         return datetime.fromisoformat(value).replace(tzinfo=PARIS)
     except ValueError as error:
-        raise Invalid("Date invalide.", fields={field: ["Date invalide (jj/mm/aaaa hh:mm)."]}) from error
+        raise Invalid(
+            _("Date invalide."), fields={field: [_("Date invalide (jj/mm/aaaa hh:mm).")]}
+        ) from error
 
 
 def _phases(form):
@@ -47,7 +50,9 @@ def _landmarks(text):
         try:
             name, lat, lon = parts[0], float(parts[1].replace(",", ".")), float(parts[2].replace(",", "."))
         except (IndexError, ValueError) as error:
-            message = f"Lieu repère ligne {number} : écrivez « Nom | latitude | longitude »."
+            message = _(
+                "Lieu repère ligne %(number)s : écrivez « Nom | latitude | longitude ».", number=number
+            )
             raise Invalid(message, fields={"landmarks": [message]}) from error
         rows.append({"name": name, "lon": lon, "lat": lat})
     return rows
@@ -81,7 +86,7 @@ def perimeter_from_form(form, files):
     try:
         data["buffer_m"] = int(form.get("buffer_m") or 300)
     except ValueError as error:
-        raise Invalid(fields={"buffer_m": ["La marge est un nombre entier de mètres."]}) from error
+        raise Invalid(fields={"buffer_m": [_("La marge est un nombre entier de mètres.")]}) from error
     upload = files.get("perimeter_file")
     drawn = (form.get("perimeter_drawn") or "").strip()
     if upload is not None and upload.filename:
@@ -124,6 +129,6 @@ def blank_form():
     form = {"buffer_m": 300, "moderation_mode": "post", "voting_mode": "agree_disagree", "status": "draft"}
     form["geometry_kinds"] = ["point"]
     for index, name in enumerate(DEFAULT_PHASES):
-        form[f"phase-{index}-name"] = name
+        form[f"phase-{index}-name"] = str(name)
     form["phase-0-propose"] = form["phase-0-comment"] = form["phase-1-vote"] = form["phase-1-comment"] = "1"
     return form

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from flask_babel import lazy_gettext as _l
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -29,10 +30,10 @@ GEOMETRY_KINDS = ("point", "line", "polygon")
 STATUSES = ("draft", "published", "archived")
 STAFF_ROLES = ("chef_de_projet", "moderateur", "animateur", "urbaniste")
 STAFF_ROLE_LABELS = {
-    "chef_de_projet": "Chef de projet",
-    "moderateur": "Modérateur",
-    "animateur": "Animateur",
-    "urbaniste": "Urbaniste",
+    "chef_de_projet": _l("Chef de projet"),
+    "moderateur": _l("Modérateur"),
+    "animateur": _l("Animateur"),
+    "urbaniste": _l("Urbaniste"),
 }
 PHASE_ACTIONS = ("propose", "vote", "comment")
 

@@ -1,5 +1,6 @@
 """Project news (« Actualités du projet »): dated posts of the project team, shown in the timeline."""
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.consultations.editing import check_can_edit
@@ -20,9 +21,9 @@ def post_news(actor, consultation, title, body="", photo=None):
     title, body = clean_text(title), clean_text(body)
     fields = {}
     if not 3 <= len(title) <= TITLE_MAX:
-        fields["title"] = [f"Un titre de 3 à {TITLE_MAX} caractères."]
+        fields["title"] = [_("Un titre de 3 à %(title_max)s caractères.", title_max=TITLE_MAX)]
     if len(body) > BODY_MAX:
-        fields["body"] = [f"{BODY_MAX} caractères au plus."]
+        fields["body"] = [_("%(body_max)s caractères au plus.", body_max=BODY_MAX)]
     processed = None
     if photo is not None and not fields:
         try:
@@ -56,5 +57,5 @@ def get_news(news_id):
     """One news post, or NotFound."""
     news = db.session.get(News, news_id)
     if news is None:
-        raise NotFound("Cette actualité n'existe pas.")
+        raise NotFound(_("Cette actualité n'existe pas."))
     return news

@@ -6,6 +6,7 @@ from pathlib import Path
 import pyogrio.raw
 import shapely
 import shapely.geometry
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.errors import Invalid
@@ -24,12 +25,12 @@ def _invalid(message):
 def from_geojson(geometry):
     """EWKT multipolygon of a GeoJSON Polygon/MultiPolygon (WGS84), checked valid and on the territory."""
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-        raise _invalid("Le périmètre doit être un polygone GeoJSON (Polygon ou MultiPolygon).")
+        raise _invalid(_("Le périmètre doit être un polygone GeoJSON (Polygon ou MultiPolygon)."))
     try:
         shape = shapely.geometry.shape(geometry)
         wkb = shapely.to_wkb(shape)
     except Exception as error:
-        raise _invalid("Le périmètre GeoJSON est mal formé.") from error
+        raise _invalid(_("Le périmètre GeoJSON est mal formé.")) from error
     row = db.session.execute(
         text(
             "SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason, ST_AsEWKT(ST_Multi(g)) AS ewkt,"
@@ -44,10 +45,12 @@ def from_geojson(geometry):
 
 def _checked(row):
     if not row.valid:
-        raise _invalid(f"Le périmètre n'est pas un polygone valide : {row.reason}.")
+        raise _invalid(_("Le périmètre n'est pas un polygone valide : %(reason)s.", reason=row.reason))
     if not row.on_territory:
         raise _invalid(
-            "Ce périmètre ne tombe pas sur le territoire : vérifiez le système de coordonnées (WGS84 ou Lambert-93)."
+            _(
+                "Ce périmètre ne tombe pas sur le territoire : vérifiez le système de coordonnées (WGS84 ou Lambert-93)."
+            )
         )
     return row.ewkt
 
@@ -55,12 +58,12 @@ def _checked(row):
 def from_upload(filename, data):
     """EWKT multipolygon (union of every polygon) of an uploaded GeoJSON or zipped Shapefile."""
     if not data:
-        raise _invalid("Le fichier de périmètre est vide.")
+        raise _invalid(_("Le fichier de périmètre est vide."))
     if len(data) > MAX_UPLOAD:
-        raise _invalid("Le fichier de périmètre dépasse 5 Mo.")
+        raise _invalid(_("Le fichier de périmètre dépasse 5 Mo."))
     suffix = Path(filename or "").suffix.lower()
     if suffix not in (".geojson", ".json", ".zip"):
-        raise _invalid("Envoyez un GeoJSON (.geojson) ou un Shapefile zippé (.zip).")
+        raise _invalid(_("Envoyez un GeoJSON (.geojson) ou un Shapefile zippé (.zip)."))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"perimetre{suffix}"
         path.write_bytes(data)
@@ -71,10 +74,10 @@ def from_upload(filename, data):
         except Invalid as error:
             raise _invalid(error.message) from error
         except Exception as error:
-            raise _invalid("Le fichier n'a pas pu être lu : il est peut-être corrompu.") from error
+            raise _invalid(_("Le fichier n'a pas pu être lu : il est peut-être corrompu.")) from error
     wkbs = [bytes(g) for g in geometries if g is not None]
     if not wkbs:
-        raise _invalid("Le fichier ne contient aucune géométrie.")
+        raise _invalid(_("Le fichier ne contient aucune géométrie."))
     row = db.session.execute(
         text(
             "SELECT bool_and(GeometryType(g) IN ('POLYGON', 'MULTIPOLYGON')) AS polygons,"
@@ -88,27 +91,33 @@ def from_upload(filename, data):
         {"wkbs": wkbs, "srid": srid, "territory": current_territory()},
     ).one()
     if not row.polygons:
-        raise _invalid("Le fichier doit contenir des polygones (pas des points ni des lignes).")
+        raise _invalid(_("Le fichier doit contenir des polygones (pas des points ni des lignes)."))
     if not row.valid:
-        raise _invalid(f"Le périmètre n'est pas un polygone valide : {row.reason}.")
+        raise _invalid(_("Le périmètre n'est pas un polygone valide : %(reason)s.", reason=row.reason))
     return _checked(row)
 
 
 def check_landmarks(landmarks):
     """[(name, lon, lat)] of « lieux repères » given as {name, lon, lat}; Invalid on a bad one."""
     if len(landmarks or []) > MAX_LANDMARKS:
-        raise Invalid(fields={"landmarks": [f"{MAX_LANDMARKS} lieux repères au plus."]})
+        raise Invalid(
+            fields={"landmarks": [_("%(max_landmarks)s lieux repères au plus.", max_landmarks=MAX_LANDMARKS)]}
+        )
     rows = []
     for index, item in enumerate(landmarks or []):
         name = (item.get("name") or "").strip()
         lon, lat = item.get("lon"), item.get("lat")
         if not name or len(name) > 120:
-            raise Invalid(fields={f"landmarks.{index}.name": ["Un nom de 1 à 120 caractères."]})
+            raise Invalid(fields={f"landmarks.{index}.name": [_("Un nom de 1 à 120 caractères.")]})
         if not all(isinstance(v, int | float) for v in (lon, lat)) or not (
             -180 <= lon <= 180 and -90 <= lat <= 90
         ):
             raise Invalid(
-                fields={f"landmarks.{index}.lon": [f"« {name} » : longitude et latitude invalides."]}
+                fields={
+                    f"landmarks.{index}.lon": [
+                        _("« %(name)s » : longitude et latitude invalides.", name=name)
+                    ]
+                }
             )
         rows.append((name, float(lon), float(lat)))
     return rows

@@ -2,16 +2,33 @@
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.consultations.models import PHASE_ACTIONS, Phase, utcnow
 from app.errors import Forbidden, Invalid
 from app.extensions import db
 from app.templating import paris_date
 
-# (noun, open, closed, pronoun): French agreement of each action's sentence.
-ACTION_WORDS = {
-    "propose": ("Les propositions", "ouvertes", "closes", "elles"),
-    "vote": ("Les votes", "ouverts", "clos", "ils"),
-    "comment": ("Les commentaires", "ouverts", "clos", "ils"),
+# Whole sentences per action (each language agrees its words in its own way).
+NOT_OPEN_YET = {
+    "propose": _l(
+        "Les propositions ne sont pas ouvertes %(where)s : elles ouvrent le %(when)s (phase « %(phase)s »)."
+    ),
+    "vote": _l("Les votes ne sont pas ouverts %(where)s : ils ouvrent le %(when)s (phase « %(phase)s »)."),
+    "comment": _l(
+        "Les commentaires ne sont pas ouverts %(where)s : ils ouvrent le %(when)s (phase « %(phase)s »)."
+    ),
+}
+CLOSED_SINCE = {
+    "propose": _l("Les propositions sont closes depuis le %(when)s, à la fin de la phase « %(phase)s »."),
+    "vote": _l("Les votes sont clos depuis le %(when)s, à la fin de la phase « %(phase)s »."),
+    "comment": _l("Les commentaires sont clos depuis le %(when)s, à la fin de la phase « %(phase)s »."),
+}
+NOT_PLANNED = {
+    "propose": _l("Les propositions ne sont pas prévues dans cette concertation."),
+    "vote": _l("Les votes ne sont pas prévus dans cette concertation."),
+    "comment": _l("Les commentaires ne sont pas prévus dans cette concertation."),
 }
 MAX_PHASES = 8
 
@@ -39,7 +56,8 @@ def replace_phases(consultation, phases):
 def _checked(phases):
     if not phases or len(phases) > MAX_PHASES:
         raise Invalid(
-            f"Indiquez de 1 à {MAX_PHASES} phases.", fields={"phases": ["Nombre de phases invalide."]}
+            _("Indiquez de 1 à %(max_phases)s phases.", max_phases=MAX_PHASES),
+            fields={"phases": [_("Nombre de phases invalide.")]},
         )
     rows, errors = [], {}
     for index, phase in enumerate(phases):
@@ -48,13 +66,15 @@ def _checked(phases):
         actions = list(phase.get("actions") or [])
         label = f"Phase {index + 1}"
         if not name or len(name) > 80:
-            errors[f"phases.{index}.name"] = [f"{label} : un nom de 1 à 80 caractères."]
+            errors[f"phases.{index}.name"] = [_("%(label)s : un nom de 1 à 80 caractères.", label=label)]
         if not isinstance(start, datetime) or not isinstance(end, datetime):
-            errors[f"phases.{index}.starts_at"] = [f"{label} : indiquez le début et la fin."]
+            errors[f"phases.{index}.starts_at"] = [_("%(label)s : indiquez le début et la fin.", label=label)]
         elif start.tzinfo is None or end.tzinfo is None:
-            errors[f"phases.{index}.starts_at"] = [f"{label} : dates sans fuseau horaire."]
+            errors[f"phases.{index}.starts_at"] = [_("%(label)s : dates sans fuseau horaire.", label=label)]
         elif end <= start:
-            errors[f"phases.{index}.ends_at"] = [f"{label} (« {name} ») : la fin doit suivre le début."]
+            errors[f"phases.{index}.ends_at"] = [
+                _("%(label)s (« %(name)s ») : la fin doit suivre le début.", label=label, name=name)
+            ]
         if any(a not in PHASE_ACTIONS for a in actions):
             errors[f"phases.{index}.actions"] = [f"{label} : actions possibles propose, vote, comment."]
         rows.append((name, start, end, actions))
@@ -62,9 +82,12 @@ def _checked(phases):
         for index in range(1, len(rows)):
             previous, current = rows[index - 1], rows[index]
             if current[1] < previous[2]:
-                message = (
-                    f"Les phases « {previous[0]} » et « {current[0]} » se chevauchent : "
-                    f"« {current[0]} » doit commencer après le {paris_date(previous[2], True)}."
+                message = _(
+                    "Les phases « %(previous)s » et « %(current)s » se chevauchent : « %(current)s » doit commencer "
+                    "après le %(date)s.",
+                    previous=previous[0],
+                    current=current[0],
+                    date=paris_date(previous[2], True),
                 )
                 errors[f"phases.{index}.starts_at"] = [message]
     if errors:
@@ -81,32 +104,40 @@ def current_phase(consultation, now=None):
 def refusal(consultation, action, now=None):
     """None when `action` (propose, vote, comment) is open now; else a French sentence saying why."""
     now = now or utcnow()
-    noun, opened, closed, pronoun = ACTION_WORDS[action]
     if consultation.status == "archived":
-        return "Cette concertation est archivée : on ne peut plus y participer."
+        return _("Cette concertation est archivée : on ne peut plus y participer.")
     if not consultation.is_published:
-        return "Cette concertation n'est pas ouverte : elle n'est pas publiée."
+        return _("Cette concertation n'est pas ouverte : elle n'est pas publiée.")
     if not consultation.phases:
         if consultation.opens_at <= now < consultation.closes_at:
             return None
         if now < consultation.opens_at:
-            return f"Cette concertation n'est pas ouverte : elle ouvre le {paris_date(consultation.opens_at, True)}."
-        return f"Cette concertation n'est pas ouverte : elle est terminée depuis le {paris_date(consultation.closes_at, True)}."
+            return _(
+                "Cette concertation n'est pas ouverte : elle ouvre le %(opens_at)s.",
+                opens_at=paris_date(consultation.opens_at, True),
+            )
+        return _(
+            "Cette concertation n'est pas ouverte : elle est terminée depuis le %(closes_at)s.",
+            closes_at=paris_date(consultation.closes_at, True),
+        )
     phase = current_phase(consultation, now)
     if phase is not None and phase.allows(action):
         return None
     later = next((p for p in consultation.phases if p.starts_at > now and p.allows(action)), None)
-    where = f"pendant la phase « {phase.name} »" if phase else "en ce moment"
+    where = _("pendant la phase « %(name)s »", name=phase.name) if phase else _("en ce moment")
     if later is not None:
         when = paris_date(later.starts_at, True)
-        return f"{noun} ne sont pas {opened} {where} : {pronoun} ouvrent le {when} (phase « {later.name} »)."
+        return NOT_OPEN_YET[action] % {"where": where, "when": when, "phase": later.name}
     earlier = [p for p in consultation.phases if p.ends_at <= now and p.allows(action)]
     if earlier:
         last = earlier[-1]
-        return f"{noun} sont {closed} depuis le {paris_date(last.ends_at, True)}, à la fin de la phase « {last.name} »."
+        return CLOSED_SINCE[action] % {"when": paris_date(last.ends_at, True), "phase": last.name}
     if now >= consultation.closes_at:
-        return f"Cette concertation n'est pas ouverte : elle est terminée depuis le {paris_date(consultation.closes_at, True)}."
-    return f"{noun} ne sont pas prévu{opened[6:]} dans cette concertation."
+        return _(
+            "Cette concertation n'est pas ouverte : elle est terminée depuis le %(closes_at)s.",
+            closes_at=paris_date(consultation.closes_at, True),
+        )
+    return str(NOT_PLANNED[action])
 
 
 def check_action(consultation, action, now=None):
@@ -132,13 +163,13 @@ def advance_phase(actor, consultation, now=None):
     current = current_phase(consultation, now)
     upcoming = [p for p in phases if p.starts_at > now]
     if not upcoming:
-        raise Invalid("Il n'y a pas de phase suivante à ouvrir.")
+        raise Invalid(_("Il n'y a pas de phase suivante à ouvrir."))
     target = upcoming[0]
     before = snapshot(consultation)["phases"]
     if current is not None:
         current.ends_at = now
     if target.ends_at <= now:
-        raise Invalid("La phase suivante se termine déjà : modifiez ses dates.")
+        raise Invalid(_("La phase suivante se termine déjà : modifiez ses dates."))
     target.starts_at = now
     consultation.opens_at = min(consultation.opens_at, now)
     db.session.flush()

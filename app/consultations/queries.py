@@ -1,5 +1,6 @@
 """Reads on consultations."""
 
+from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.orm import defer, selectinload
 
@@ -41,7 +42,7 @@ def get_consultation(slug):
         .where(Consultation.slug == slug, in_territory(Consultation.territory))
     )
     if consultation is None:
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     return consultation
 
 

@@ -1,5 +1,6 @@
 """Writes on consultations."""
 
+from flask_babel import gettext as _
 from sqlalchemy import select, text
 
 from app.consultations.models import GEOMETRY_KINDS, MODERATION_MODES, VOTING_MODES, Consultation
@@ -35,11 +36,14 @@ def create_consultation(
         raise Invalid(fields=fields)
     if db.session.scalar(select(Consultation.id).where(Consultation.slug == slug)):
         raise Conflict(
-            f"Une concertation utilise déjà l'adresse « {slug} ».", fields={"slug": ["Déjà utilisée."]}
+            _("Une concertation utilise déjà l'adresse « %(slug)s ».", slug=slug),
+            fields={"slug": [_("Déjà utilisée.")]},
         )
     qpvs = db.session.scalars(select(Qpv).where(Qpv.code.in_(qpv_codes))).all()
     if len(qpvs) != len(set(qpv_codes)):
-        raise Invalid("QPV inconnu.", fields={"qpv_codes": ["Un ou plusieurs codes QPV sont inconnus."]})
+        raise Invalid(
+            _("QPV inconnu."), fields={"qpv_codes": [_("Un ou plusieurs codes QPV sont inconnus.")]}
+        )
     themes_query = select(Theme).order_by(Theme.position)
     if theme_slugs:
         themes_query = themes_query.where(Theme.slug.in_(theme_slugs))
@@ -90,24 +94,24 @@ def perimeter_for_qpvs(qpv_codes):
     if row.official:
         return row.qpv_geom, False
     if row.commune_geom is None:
-        raise Invalid("Impossible de construire le périmètre : aucune commune pour ces QPV.")
+        raise Invalid(_("Impossible de construire le périmètre : aucune commune pour ces QPV."))
     return row.commune_geom, True
 
 
 def _validate(slug, title, qpv_codes, opens_at, closes_at, moderation_mode, voting_mode, geometry_kinds):
     fields = {}
     if not slug or not slug.replace("-", "").isalnum() or slug != slug.lower():
-        fields["slug"] = ["Adresse invalide : lettres minuscules, chiffres et tirets."]
+        fields["slug"] = [_("Adresse invalide : lettres minuscules, chiffres et tirets.")]
     if not title or not title.strip():
-        fields["title"] = ["Le titre est obligatoire."]
+        fields["title"] = [_("Le titre est obligatoire.")]
     if not qpv_codes:
-        fields["qpv_codes"] = ["Choisissez au moins un quartier."]
+        fields["qpv_codes"] = [_("Choisissez au moins un quartier.")]
     if opens_at and closes_at and closes_at <= opens_at:
-        fields["closes_at"] = ["La clôture doit suivre l'ouverture."]
+        fields["closes_at"] = [_("La clôture doit suivre l'ouverture.")]
     if moderation_mode not in MODERATION_MODES:
-        fields["moderation_mode"] = ["Mode de modération inconnu."]
+        fields["moderation_mode"] = [_("Mode de modération inconnu.")]
     if voting_mode not in VOTING_MODES:
-        fields["voting_mode"] = ["Mode de vote inconnu."]
+        fields["voting_mode"] = [_("Mode de vote inconnu.")]
     if not geometry_kinds or any(kind not in GEOMETRY_KINDS for kind in geometry_kinds):
-        fields["geometry_kinds"] = ["Types de géométrie : point, line, polygon."]
+        fields["geometry_kinds"] = [_("Types de géométrie : point, line, polygon.")]
     return fields

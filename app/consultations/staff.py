@@ -6,6 +6,7 @@ The one authorization helper of the back office: pages, API and services ask `ma
 from functools import wraps
 
 from flask import has_request_context, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -184,7 +185,7 @@ def leads_any(user):
 def check_admin(user):
     """Forbidden unless `user` is an admin."""
     if not _signed_in(user) or user.role != "admin":
-        raise Forbidden("Seuls les administrateurs affectent l'équipe d'une concertation.")
+        raise Forbidden(_("Seuls les administrateurs affectent l'équipe d'une concertation."))
 
 
 def list_staff(consultation_id):
@@ -210,7 +211,7 @@ def find_user(identifier):
         )
     )
     if user is None:
-        message = f"Aucun compte n'a l'adresse ou le pseudonyme « {value} »."
+        message = _("Aucun compte n'a l'adresse ou le pseudonyme « %(value)s ».", value=value)
         raise Invalid(message, fields={"user": [message]})
     return user
 
@@ -219,12 +220,14 @@ def assign_staff(admin, consultation, user, role):
     """Assign `user` to `consultation` in `role` (admins only); audited; returns the assignment."""
     check_admin(admin)
     if role not in STAFF_ROLES:
-        message = "Rôle inconnu : chef_de_projet, moderateur, animateur ou urbaniste."
+        message = _("Rôle inconnu : chef_de_projet, moderateur, animateur ou urbaniste.")
         raise Invalid(message, fields={"role": [message]})
     if user.banned_at is not None or user.deleted_at is not None:
-        raise Invalid("Ce compte est banni ou supprimé.", fields={"user": ["Compte inutilisable."]})
+        raise Invalid(_("Ce compte est banni ou supprimé."), fields={"user": [_("Compte inutilisable.")]})
     if role == "animateur" and user.role not in ("facilitator", "moderator", "admin"):
-        message = f"Donnez d'abord le rôle d'animateur à « {user.pseudonym} » (page Comptes)."
+        message = _(
+            "Donnez d'abord le rôle d'animateur à « %(pseudonym)s » (page Comptes).", pseudonym=user.pseudonym
+        )
         raise Invalid(message, fields={"user": [message]})
     assignment, created = ensure_assignment(consultation, user, role, assigned_by=admin)
     if created:
@@ -261,7 +264,7 @@ def unassign_staff(admin, consultation, assignment_id):
     check_admin(admin)
     assignment = db.session.get(ConsultationStaff, assignment_id)
     if assignment is None or assignment.consultation_id != consultation.id:
-        raise NotFound("Cette affectation n'existe pas.")
+        raise NotFound(_("Cette affectation n'existe pas."))
     user, role = assignment.user, assignment.role
     db.session.delete(assignment)
     db.session.flush()
@@ -272,5 +275,6 @@ def unassign_staff(admin, consultation, assignment_id):
 def _audit(actor, action, user, consultation, before=None, after=None):
     from app.moderation.services.audit import record
 
-    label = STAFF_ROLE_LABELS[(after or before)["role"]]
+    with force_locale("fr"):  # the audit log is stored data: in the source language
+        label = str(STAFF_ROLE_LABELS[(after or before)["role"]])
     record(actor, action, "user", user.id, consultation.id, reason=label, before=before, after=after)

@@ -28,13 +28,13 @@ def perimeter_map(consultation):
     fmap = base_map(bounds=queries.consultation_extent(consultation.id))
     folium.GeoJson(
         queries.perimeter_geojson(consultation.id, with_buffer=True),
-        name="Marge",
+        name=_("Marge"),
         style_function=lambda f: {"color": "#6b7a8f", "weight": 1, "fillOpacity": 0.03},
         interactive=False,
     ).add_to(fmap)
     folium.GeoJson(
         queries.perimeter_geojson(consultation.id),
-        name="Périmètre",
+        name=_("Périmètre"),
         style_function=lambda f: {"color": "#1d4e89", "weight": 3, "fillOpacity": 0.08, "dashArray": "6 4"},
         interactive=False,
     ).add_to(fmap)
@@ -47,7 +47,7 @@ def perimeter_map(consultation):
 def show(slug):
     consultation = queries.get_consultation(slug)
     if consultation.status == "draft" and not may(current_user, "edit", consultation.id):
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     counts = queries.contribution_counts([consultation.id])
     return render_template(
         "consultations/show.html",
@@ -65,7 +65,7 @@ def news_photo(news_id):
     """The photo of a news post (public once posted; re-encoded JPEG without metadata)."""
     news = get_news(news_id)
     if not news.photo_path or news.consultation.status == "draft":
-        raise NotFound("Cette photo n'existe pas.")
+        raise NotFound(_("Cette photo n'existe pas."))
     return send_from_directory(current_app.config["MEDIA_DIR"], news.photo_path, max_age=7 * 24 * 3600)
 
 

@@ -1,5 +1,6 @@
 """JSON API: /api/contributions (read, create, vote, comment) and the list per consultation."""
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -36,7 +37,7 @@ blp = Blueprint(
 def published_consultation(slug, light=False):
     """The consultation, if published (else NotFound); `light`: without its QPV and themes (1 statement)."""
     if not isinstance(slug, str) or "\x00" in slug or not 0 < len(slug) <= 80:
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     if light:
         consultation = db.session.scalar(
             select(Consultation)
@@ -46,7 +47,7 @@ def published_consultation(slug, light=False):
     else:
         consultation = consultation_queries.get_consultation(slug)
     if consultation is None or not consultation.is_published:
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     return consultation
 
 
@@ -87,10 +88,10 @@ def contribution_titles(slug):
         ids = [int(part) for part in request.args.get("ids", "").split(",") if part.strip()]
     except ValueError:
         raise Invalid(
-            "Liste de numéros invalide.", fields={"ids": ["Des nombres séparés par des virgules."]}
+            _("Liste de numéros invalide."), fields={"ids": [_("Des nombres séparés par des virgules.")]}
         ) from None
     if len(ids) > queries.MAX_TITLE_IDS:
-        message = f"{queries.MAX_TITLE_IDS} numéros au plus."
+        message = _("%(maximum)s numéros au plus.", maximum=queries.MAX_TITLE_IDS)
         raise Invalid(message, fields={"ids": [message]})
     user_id = current_user.id if current_user.is_authenticated else None
     response = jsonify(titles=queries.contribution_titles(consultation.id, ids, user_id))
@@ -110,7 +111,7 @@ def create_contribution(args):
     try:
         consultation = published_consultation(args["consultation"], light=True)  # themes load when checked
     except NotFound as error:
-        raise Invalid(error.message, fields={"consultation": ["Concertation inconnue."]}) from error
+        raise Invalid(error.message, fields={"consultation": [_("Concertation inconnue.")]}) from error
     contribution = services.create_contribution(
         user, consultation, args["geometry"], args["theme"], args["title"], args["body"]
     )

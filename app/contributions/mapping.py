@@ -3,6 +3,7 @@
 import folium
 from branca.element import MacroElement
 from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import Template
 
@@ -81,7 +82,7 @@ def build_map(consultation):
         FitBoundsAtOnce(bounds).add_to(fmap)
     folium.GeoJson(
         queries.consultation_perimeter(consultation.id),
-        name="Périmètre",
+        name=_("Périmètre"),
         style_function=lambda feature: {
             "color": "#1d4e89",
             "weight": 2,

@@ -11,6 +11,7 @@ location; the media folder has no public alias. Without it (`make run`, tests) F
 from urllib.parse import quote
 
 from flask import current_app, send_from_directory
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -23,7 +24,7 @@ from app.extensions import db
 # After MEDIA_MAX_AGE seconds a cache asks again; the app checks the contribution's status at each
 # request and answers 304 (cheap: one indexed look-up, no bytes) or 404 once the photo is hidden.
 DEFAULT_PUBLIC_MAX_AGE = 300
-NOT_VISIBLE = "Cette photo n'existe pas ou n'est pas visible."
+NOT_VISIBLE = _l("Cette photo n'existe pas ou n'est pas visible.")
 
 _OWNER_SQL = text(
     "SELECT c.status, c.author_id, c.consultation_id FROM photos p JOIN contributions c ON c.id = p.contribution_id"

@@ -1,5 +1,6 @@
 """Contributions (proposals with a geometry), their photos, versions, votes and comments."""
 
+from flask_babel import lazy_gettext as _l
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import deferred
@@ -11,20 +12,20 @@ STATUSES = ("pending", "published", "rejected", "hidden", "merged")
 SOURCES = ("web", "workshop", "kiosk")
 OUTCOMES = ("a_l_etude", "retenue", "integree", "deja_prevue", "non_retenue")
 OUTCOME_LABELS = {
-    "a_l_etude": "À l'étude",
-    "retenue": "Retenue",
-    "integree": "Intégrée au projet",
-    "deja_prevue": "Déjà prévue",
-    "non_retenue": "Non retenue",
+    "a_l_etude": _l("À l'étude"),
+    "retenue": _l("Retenue"),
+    "integree": _l("Intégrée au projet"),
+    "deja_prevue": _l("Déjà prévue"),
+    "non_retenue": _l("Non retenue"),
 }
 STATUS_LABELS = {
-    "pending": "En attente de validation",
-    "published": "Publiée",
-    "rejected": "Refusée",
-    "hidden": "Masquée",
-    "merged": "Fusionnée",
+    "pending": _l("En attente de validation"),
+    "published": _l("Publiée"),
+    "rejected": _l("Refusée"),
+    "hidden": _l("Masquée"),
+    "merged": _l("Fusionnée"),
 }
-SOURCE_LABELS = {"web": "En ligne", "workshop": "Atelier", "kiosk": "Borne"}
+SOURCE_LABELS = {"web": _l("En ligne"), "workshop": _l("Atelier"), "kiosk": _l("Borne")}
 # Values of `source` in the public JSON API (the issue contract says « atelier » for workshop entries).
 API_SOURCES = {"web": "web", "workshop": "atelier", "kiosk": "kiosk"}
 

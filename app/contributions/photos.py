@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
 from app.errors import AppError
@@ -28,10 +30,10 @@ THUMB_SIDE = 320
 ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF"}
 DRAFT_FORMATS = {"JPEG", "MPO"}
 
-NOT_AN_IMAGE = "Ce fichier n'est pas une image lisible : envoyez une photo JPEG, PNG ou WebP."
-TOO_BIG = "La photo dépasse 8 Mo : choisissez une photo plus légère."
-TOO_MANY_PIXELS = (
-    "L'image est trop grande ({mpx} millions de pixels au plus) : réduisez sa taille et envoyez-la à nouveau."
+NOT_AN_IMAGE = _l("Ce fichier n'est pas une image lisible : envoyez une photo JPEG, PNG ou WebP.")
+TOO_BIG = _l("La photo dépasse 8 Mo : choisissez une photo plus légère.")
+TOO_MANY_PIXELS = _l(
+    "L'image est trop grande (%(mpx)s millions de pixels au plus) : réduisez sa taille et envoyez-la à nouveau."
 )
 
 
@@ -44,7 +46,7 @@ class PhotosBusy(AppError):
 
     status = 503
     code = "unavailable"
-    message = (
+    message = _l(
         "Le serveur traite beaucoup de photos en ce moment : votre idée n'a pas été enregistrée, "
         "réessayez dans quelques secondes."
     )
@@ -69,7 +71,7 @@ def max_pixels():
 
 
 def _too_many(limit):
-    return TOO_MANY_PIXELS.format(mpx=limit // 1_000_000)
+    return TOO_MANY_PIXELS % {"mpx": limit // 1_000_000}
 
 
 _gates_lock = threading.Lock()
@@ -103,7 +105,7 @@ def read_upload(upload):
         stream = getattr(upload, "stream", upload)
         data = stream.read(MAX_BYTES + 1)
     if not data:
-        raise PhotoError("Le fichier envoyé est vide.")
+        raise PhotoError(_("Le fichier envoyé est vide."))
     if len(data) > MAX_BYTES:
         raise PhotoError(TOO_BIG)
     return data

@@ -7,6 +7,8 @@ import functools
 import math
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, literal, or_, select, text
 from sqlalchemy.dialects.postgresql import JSONB, aggregate_order_by
 from sqlalchemy.orm import defer, joinedload, lazyload
@@ -30,15 +32,18 @@ from app.extensions import db
 from app.territory.models import Commune, Qpv
 
 SORTS = {
-    "recent": "Les plus récentes",
-    "soutenues": "Les plus soutenues",
-    "debattues": "Les plus débattues",
+    "recent": _l("Les plus récentes"),
+    "soutenues": _l("Les plus soutenues"),
+    "debattues": _l("Les plus débattues"),
 }
 PER_PAGE, MAX_PER_PAGE = listing.PER_PAGE, listing.MAX_PER_PAGE
 MAX_ID = 2**31 - 1  # ids are PostgreSQL integers: larger ones cannot exist
 
 
-def _check_id(value, message="Cette idée n'existe pas ou n'est pas visible."):
+IDEA_NOT_FOUND = _l("Cette idée n'existe pas ou n'est pas visible.")
+
+
+def _check_id(value, message=IDEA_NOT_FOUND):
     if not 0 < value <= MAX_ID:
         raise NotFound(message)
 
@@ -80,7 +85,7 @@ def get_contribution(contribution_id, user):
         .where(Contribution.id == contribution_id, _detail_filter(user))
     )
     if contribution is None:
-        raise NotFound("Cette idée n'existe pas ou n'est pas visible.")
+        raise NotFound(_("Cette idée n'existe pas ou n'est pas visible."))
     return contribution
 
 
@@ -148,7 +153,7 @@ def contribution_detail(contribution_id, user):
         _rows(user).where(Contribution.id == contribution_id, _detail_filter(user)), _reader(user)
     ).first()
     if row is None:
-        raise NotFound("Cette idée n'existe pas ou n'est pas visible.")
+        raise NotFound(_("Cette idée n'existe pas ou n'est pas visible."))
     return serialize(row)
 
 
@@ -219,7 +224,7 @@ def serialize(row):
         "id": c.id,
         "consultation": row.consultation_slug,
         "status": c.status,
-        "status_label": STATUS_LABELS.get(c.status, c.status),
+        "status_label": str(STATUS_LABELS.get(c.status, c.status)),
         "theme": c.theme_slug,
         "theme_label": c.theme.label,
         "theme_color": c.theme.color,
@@ -238,13 +243,13 @@ def serialize(row):
         "my_vote": row.my_vote,
         "comments": c.comment_count,
         "outcome": c.outcome,
-        "outcome_label": OUTCOME_LABELS.get(c.outcome) if c.outcome else None,
+        "outcome_label": str(OUTCOME_LABELS[c.outcome]) if c.outcome in OUTCOME_LABELS else None,
         "official_answer": c.official_answer,
         # Only the author or staff can load a non-published contribution: they see why.
         "moderation_reason": c.moderation_reason if c.status in ("pending", "rejected", "hidden") else None,
         "answered_at": c.answered_at,
         "source": API_SOURCES[c.source],
-        "source_label": SOURCE_LABELS.get(c.source, c.source),
+        "source_label": str(SOURCE_LABELS.get(c.source, c.source)),
         "created_at": c.created_at,
         "published_at": c.published_at,
         "merged_into": c.merged_into_id,
@@ -301,7 +306,9 @@ def comment_dict(comment, pseudonym):
 def get_comment(comment_id, contribution_id):
     """A published comment of this contribution, or NotFound."""
     if not 0 < comment_id <= MAX_ID:
-        raise NotFound("Ce commentaire n'existe pas.", fields={"parent_id": ["Commentaire introuvable."]})
+        raise NotFound(
+            _("Ce commentaire n'existe pas."), fields={"parent_id": [_("Commentaire introuvable.")]}
+        )
     comment = db.session.scalar(
         select(Comment).where(
             Comment.id == comment_id,
@@ -310,7 +317,9 @@ def get_comment(comment_id, contribution_id):
         )
     )
     if comment is None:
-        raise NotFound("Ce commentaire n'existe pas.", fields={"parent_id": ["Commentaire introuvable."]})
+        raise NotFound(
+            _("Ce commentaire n'existe pas."), fields={"parent_id": [_("Commentaire introuvable.")]}
+        )
     return comment
 
 

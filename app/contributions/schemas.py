@@ -1,5 +1,6 @@
 """Marshmallow schemas of the contributions API (French validation messages, field whitelists)."""
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
 from app.contributions.listing import MAX_COMPAT_PAGE
@@ -7,24 +8,24 @@ from app.contributions.models import OUTCOMES
 from app.contributions.queries import MAX_PER_PAGE, SORTS
 
 REQUIRED = {
-    "required": "Ce champ est obligatoire.",
-    "null": "Ce champ ne peut pas être vide.",
+    "required": _l("Ce champ est obligatoire."),
+    "null": _l("Ce champ ne peut pas être vide."),
 }
 
 
 def _text(**kwargs):
-    return fields.String(error_messages={**REQUIRED, "invalid": "Texte attendu."}, **kwargs)
+    return fields.String(error_messages={**REQUIRED, "invalid": _l("Texte attendu.")}, **kwargs)
 
 
 def _integer(strict=True, **kwargs):
-    messages = {**REQUIRED, "invalid": "Nombre entier attendu."}
+    messages = {**REQUIRED, "invalid": _l("Nombre entier attendu.")}
     return fields.Integer(error_messages=messages, strict=strict, **kwargs)
 
 
 class FrenchSchema(Schema):
     error_messages = {
-        "unknown": "Champ inconnu.",
-        "type": "Données invalides : un objet JSON est attendu.",
+        "unknown": _l("Champ inconnu."),
+        "type": _l("Données invalides : un objet JSON est attendu."),
     }
 
 
@@ -63,7 +64,7 @@ class PhotoUploadSchema(FrenchSchema):
 class VoteSchema(FrenchSchema):
     value = _integer(
         required=True,
-        validate=validate.OneOf([1, -1], error="Valeur de vote invalide : 1 ou -1."),
+        validate=validate.OneOf([1, -1], error=_l("Valeur de vote invalide : 1 ou -1.")),
         metadata={"description": "1 : d'accord (ou soutien), -1 : pas d'accord"},
     )
 
@@ -75,7 +76,7 @@ class CommentCreateSchema(FrenchSchema):
     )
 
 
-SLUG = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="Code inconnu.")
+SLUG = validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error=_l("Code inconnu."))
 
 
 class ContributionListArgs(FrenchSchema):
@@ -83,25 +84,28 @@ class ContributionListArgs(FrenchSchema):
     qpv = _text(load_default=None, validate=SLUG)
     outcome = _text(
         load_default=None,
-        validate=validate.OneOf([*OUTCOMES, "sans_reponse"], error="Suite donnée inconnue."),
+        validate=validate.OneOf([*OUTCOMES, "sans_reponse"], error=_l("Suite donnée inconnue.")),
     )
-    sort = _text(load_default="recent", validate=validate.OneOf(list(SORTS), error="Tri inconnu."))
-    q = _text(load_default=None, validate=validate.Length(max=100, error="100 caractères au plus."))
-    cursor = _text(load_default=None, validate=validate.Length(max=300, error="Curseur invalide."))
-    before = _text(load_default=None, validate=validate.Length(max=300, error="Curseur invalide."))
+    sort = _text(load_default="recent", validate=validate.OneOf(list(SORTS), error=_l("Tri inconnu.")))
+    q = _text(load_default=None, validate=validate.Length(max=100, error=_l("100 caractères au plus.")))
+    cursor = _text(load_default=None, validate=validate.Length(max=300, error=_l("Curseur invalide.")))
+    before = _text(load_default=None, validate=validate.Length(max=300, error=_l("Curseur invalide.")))
     page = _integer(  # old links only: the following pages are read with the `next` cursor
         strict=False,
         load_default=1,
         validate=validate.Range(
             min=1,
             max=MAX_COMPAT_PAGE,
-            error=f"Page invalide : au-delà de {MAX_COMPAT_PAGE}, suivez le curseur « next ».",
+            error=_l(
+                "Page invalide : au-delà de %(max_compat_page)s, suivez le curseur « next ».",
+                max_compat_page=MAX_COMPAT_PAGE,
+            ),
         ),
     )
     per_page = _integer(
         strict=False,
         load_default=20,
-        validate=validate.Range(min=1, max=MAX_PER_PAGE, error="Entre 1 et 100."),
+        validate=validate.Range(min=1, max=MAX_PER_PAGE, error=_l("Entre 1 et 100.")),
     )
 
 

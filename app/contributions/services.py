@@ -3,6 +3,8 @@
 import re
 
 import shapely
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -17,9 +19,9 @@ from app.extensions import db
 from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, follow_params
 
 TITLE_MIN, TITLE_MAX, BODY_MAX, COMMENT_MAX = 3, 140, 5000, 2000
-OUTSIDE_PERIMETER = (
+OUTSIDE_PERIMETER = _l(
     "Ce lieu est en dehors du périmètre de la concertation : placez votre idée dans le quartier "
-    "ou à moins de {buffer} m de ses limites."
+    "ou à moins de %(buffer)s m de ses limites."
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -35,17 +37,17 @@ def clean_text(value):
 def check_can_participate(user):
     """Forbidden unless `user` has a confirmed account and is not suspended or banned."""
     if user is None or not getattr(user, "is_authenticated", False):
-        raise Forbidden("Connectez-vous pour participer.")
+        raise Forbidden(_("Connectez-vous pour participer."))
     if user.confirmed_at is None:
         raise Forbidden(
-            "Confirmez d'abord votre adresse e-mail (lien reçu par courriel) pour participer.",
+            _("Confirmez d'abord votre adresse e-mail (lien reçu par courriel) pour participer."),
             code="unconfirmed",
         )
     if not user.can_post():
-        raise Forbidden("Votre compte est suspendu : vous ne pouvez pas participer pour le moment.")
+        raise Forbidden(_("Votre compte est suspendu : vous ne pouvez pas participer pour le moment."))
 
 
-NOT_PUBLISHED = "Cette idée n'est pas publiée : on ne peut pas encore y réagir."
+NOT_PUBLISHED = _l("Cette idée n'est pas publiée : on ne peut pas encore y réagir.")
 
 
 def check_open(consultation, action="propose"):
@@ -85,7 +87,7 @@ def create_contribution(
         raise Invalid(next(iter(fields.values()))[0], fields=fields)
     placed = _place(consultation, shape)
     if not placed.inside:
-        message = OUTSIDE_PERIMETER.format(buffer=consultation.buffer_m)
+        message = OUTSIDE_PERIMETER % {"buffer": consultation.buffer_m}
         raise Invalid(message, fields={"geometry": [message]}, code="outside_perimeter")
     processed = _process_photos(photos, fields)
     if fields:
@@ -149,15 +151,15 @@ def _refresh_map(consultation_id):
 def _validate_fields(consultation, theme_slug, title, body, photos):
     fields = {}
     if theme_slug not in {t.slug for t in consultation.themes}:
-        fields["theme"] = ["Choisissez un thème de la concertation."]
+        fields["theme"] = [_("Choisissez un thème de la concertation.")]
     if len(title) < TITLE_MIN:
-        fields["title"] = [f"Le titre doit faire au moins {TITLE_MIN} caractères."]
+        fields["title"] = [_("Le titre doit faire au moins %(title_min)s caractères.", title_min=TITLE_MIN)]
     elif len(title) > TITLE_MAX:
-        fields["title"] = [f"Le titre doit faire au plus {TITLE_MAX} caractères."]
+        fields["title"] = [_("Le titre doit faire au plus %(title_max)s caractères.", title_max=TITLE_MAX)]
     if len(body) > BODY_MAX:
-        fields["body"] = [f"Le texte doit faire au plus {BODY_MAX} caractères."]
+        fields["body"] = [_("Le texte doit faire au plus %(body_max)s caractères.", body_max=BODY_MAX)]
     if len(photos) > MAX_PHOTOS:
-        fields["photos"] = [f"{MAX_PHOTOS} photos au maximum."]
+        fields["photos"] = [_("%(max_photos)s photos au maximum.", max_photos=MAX_PHOTOS)]
     return fields
 
 
@@ -178,10 +180,10 @@ def add_photos(user, contribution, uploads):
     check_can_participate(user)
     check_open(contribution.consultation)
     if contribution.author_id != user.id:
-        raise Forbidden("Seule la personne qui a proposé cette idée peut y ajouter des photos.")
+        raise Forbidden(_("Seule la personne qui a proposé cette idée peut y ajouter des photos."))
     uploads = list(uploads or ())
     if not uploads:
-        raise Invalid("Aucune photo reçue.", fields={"photos": ["Choisissez au moins une photo."]})
+        raise Invalid(_("Aucune photo reçue."), fields={"photos": [_("Choisissez au moins une photo.")]})
     db.session.execute(
         text("SELECT id FROM contributions WHERE id = :id FOR NO KEY UPDATE"), {"id": contribution.id}
     )
@@ -189,7 +191,11 @@ def add_photos(user, contribution, uploads):
         text("SELECT count(*) FROM photos WHERE contribution_id = :id"), {"id": contribution.id}
     ).scalar()
     if existing + len(uploads) > MAX_PHOTOS:
-        message = f"{MAX_PHOTOS} photos au maximum par idée (déjà {existing})."
+        message = _(
+            "%(max_photos)s photos au maximum par idée (déjà %(existing)s).",
+            max_photos=MAX_PHOTOS,
+            existing=existing,
+        )
         raise Invalid(message, fields={"photos": [message]})
     fields = {}
     processed = _process_photos(uploads, fields)
@@ -236,8 +242,10 @@ def _check_vote(user, contribution, value):
 def _check_value(voting_mode, value):
     allowed = (1,) if voting_mode == "support" else (1, -1)
     if value not in allowed:
-        message = "Valeur de vote invalide : " + (
-            "1 (soutenir)." if allowed == (1,) else "1 (d'accord) ou -1 (pas d'accord)."
+        message = (
+            _("Valeur de vote invalide : 1 (soutenir).")
+            if allowed == (1,)
+            else _("Valeur de vote invalide : 1 (d'accord) ou -1 (pas d'accord).")
         )
         raise Invalid(message, fields={"value": [message]})
 
@@ -309,7 +317,7 @@ def vote_by_id(user, contribution_id, value):
         or user.is_staff
     )
     if not visible:
-        raise NotFound("Cette idée n'existe pas ou n'est pas visible.")
+        raise NotFound(_("Cette idée n'existe pas ou n'est pas visible."))
     consultation = row.Consultation
     check_can_participate(user)
     check_open(consultation, "vote")
@@ -376,12 +384,12 @@ def add_comment(user, contribution, body, parent=None):
     check_open(contribution.consultation, "comment")
     body = clean_text(body)
     if not body:
-        raise Invalid("Le commentaire est vide.", fields={"body": ["Écrivez votre commentaire."]})
+        raise Invalid(_("Le commentaire est vide."), fields={"body": [_("Écrivez votre commentaire.")]})
     if len(body) > COMMENT_MAX:
-        message = f"Le commentaire doit faire au plus {COMMENT_MAX} caractères."
+        message = _("Le commentaire doit faire au plus %(comment_max)s caractères.", comment_max=COMMENT_MAX)
         raise Invalid(message, fields={"body": [message]})
     if parent is not None and parent.contribution_id != contribution.id:
-        raise Invalid("Ce commentaire ne répond pas à cette idée.", fields={"parent_id": ["Inconnu."]})
+        raise Invalid(_("Ce commentaire ne répond pas à cette idée."), fields={"parent_id": [_("Inconnu.")]})
     if parent is not None and parent.parent_id is not None:
         parent = db.session.get(Comment, parent.parent_id)
     _lock_for_reaction(contribution)

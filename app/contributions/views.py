@@ -9,6 +9,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app import idempotency, keyset
@@ -27,11 +29,11 @@ from app.templating import url_if
 
 bp = Blueprint("contributions", __name__)
 FALLBACK_FLAG_REASONS = {
-    "insulte": "Propos injurieux, haineux ou discriminatoires",
-    "donnees_personnelles": "Données personnelles (nom, adresse, photo d'une personne…)",
-    "spam": "Publicité ou spam",
-    "hors_sujet": "Hors sujet",
-    "autre": "Autre raison",
+    "insulte": _l("Propos injurieux, haineux ou discriminatoires"),
+    "donnees_personnelles": _l("Données personnelles (nom, adresse, photo d'une personne…)"),
+    "spam": _l("Publicité ou spam"),
+    "hors_sujet": _l("Hors sujet"),
+    "autre": _l("Autre raison"),
 }
 
 
@@ -175,8 +177,8 @@ def _json_item(item):
 
 def _thanks(item):
     if item["status"] == "pending":
-        return "Merci ! Votre idée est enregistrée : elle sera visible par tous après validation."
-    return "Merci ! Votre idée est publiée sur la carte."
+        return _("Merci ! Votre idée est enregistrée : elle sera visible par tous après validation.")
+    return _("Merci ! Votre idée est publiée sur la carte.")
 
 
 def _form_geometry(form):
@@ -254,10 +256,10 @@ def vote(contribution_id):
     try:
         if value == 0:
             services.retract_vote(current_user, contribution)
-            flash("Votre vote est retiré.", "success")
+            flash(_("Votre vote est retiré."), "success")
         else:
             services.cast_vote(current_user, contribution, value)
-            flash("Votre vote est enregistré.", "success")
+            flash(_("Votre vote est enregistré."), "success")
     except AppError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -279,7 +281,7 @@ def comment(contribution_id):
             current_user, contribution, request.form.get("body", ""), parent=parent
         )
         anchor = f"#commentaire-{comment.id}"
-        flash("Merci, votre commentaire est publié.", "success")
+        flash(_("Merci, votre commentaire est publié."), "success")
     except AppError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -9,6 +9,8 @@ import json
 from datetime import UTC
 
 from flask import Blueprint, Response, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.consultations.staff import may, refused_message, scope_ids
@@ -36,7 +38,7 @@ HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 TRS = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 SCHEMA_JSON = "application/schema+json"
-UNAUTHORIZED = (
+UNAUTHORIZED = _l(
     "Cette concertation n'est pas publique : utilisez un jeton personnel d'urbaniste (authentification"
     " de base avec le jeton comme mot de passe, ou en-tête Authorization: Bearer …)."
 )
@@ -62,7 +64,7 @@ def wants_html():
     fmt = request.args.get("f")
     if fmt:
         if fmt not in ("json", "geojson", "html"):
-            raise BadRequest("Paramètre « f » invalide : json ou html.", fields={"f": ["json ou html"]})
+            raise BadRequest(_("Paramètre « f » invalide : json ou html."), fields={"f": [_("json ou html")]})
         return fmt == "html"
     best = request.accept_mimetypes.best_match([JSON, GEOJSON, HTML], default=JSON)
     return best == HTML
@@ -84,8 +86,8 @@ def _json(data, mimetype=JSON, headers=None):
 
 def _self_links(endpoint, json_type=JSON, **values):
     return [
-        link(_url(endpoint, "json", **values), "self", json_type, "Ce document en JSON"),
-        link(_url(endpoint, "html", **values), "alternate", HTML, "Ce document en HTML"),
+        link(_url(endpoint, "json", **values), "self", json_type, _("Ce document en JSON")),
+        link(_url(endpoint, "html", **values), "alternate", HTML, _("Ce document en HTML")),
     ]
 
 
@@ -105,19 +107,28 @@ def reads_private(consultation_id):
 def landing():
     check_known(request.args, {"f"})
     links = _self_links("ogc.landing") + [
-        link(_url("ogc.api"), "service-desc", OPENAPI, "Définition de l'API (OpenAPI 3.0)"),
-        link(_url("ogc.api", "html"), "service-doc", HTML, "Documentation de l'API"),
-        link(_url("ogc.conformance"), "conformance", JSON, "Classes de conformité"),
+        link(_url("ogc.api"), "service-desc", OPENAPI, _("Définition de l'API (OpenAPI 3.0)")),
+        link(_url("ogc.api", "html"), "service-doc", HTML, _("Documentation de l'API")),
+        link(_url("ogc.conformance"), "conformance", JSON, _("Classes de conformité")),
         link(
-            _url("ogc.conformance"), "http://www.opengis.net/def/rel/ogc/1.0/conformance", JSON, "Conformité"
+            _url("ogc.conformance"),
+            "http://www.opengis.net/def/rel/ogc/1.0/conformance",
+            JSON,
+            _("Conformité"),
         ),
-        link(_url("ogc.collections"), "data", JSON, "Concertations (collections)"),
-        link(_url("ogc.collections"), "http://www.opengis.net/def/rel/ogc/1.0/data", JSON, "Collections"),
+        link(_url("ogc.collections"), "data", JSON, _("Concertations (collections)")),
+        link(_url("ogc.collections"), "http://www.opengis.net/def/rel/ogc/1.0/data", JSON, _("Collections")),
     ]
     data = {
-        "title": f"{territory_identity().platform_name} — contributions des concertations (OGC API – Features)",
-        "description": "Contributions publiées des concertations du renouvellement urbain "
-        f"({territory_identity().name}), à ouvrir dans QGIS.",
+        "title": _(
+            "%(platform)s — contributions des concertations (OGC API – Features)",
+            platform=territory_identity().platform_name,
+        ),
+        "description": _(
+            "Contributions publiées des concertations du renouvellement urbain (%(name)s), à ouvrir "
+            "dans QGIS.",
+            name=territory_identity().name,
+        ),
         "links": links,
     }
     if wants_html():
@@ -165,18 +176,18 @@ def collection_json(row, kind):
         "links": [
             link(_url("ogc.collection", "json", collection_id=cid), "self", JSON, title),
             link(_url("ogc.collection", "html", collection_id=cid), "alternate", HTML, title),
-            link(_url("ogc.items", collection_id=cid), "items", GEOJSON, "Contributions (GeoJSON)"),
-            link(_url("ogc.items", "html", collection_id=cid), "items", HTML, "Contributions (HTML)"),
-            link(_url("ogc.schema", collection_id=cid), "describedby", SCHEMA_JSON, "Schéma"),
+            link(_url("ogc.items", collection_id=cid), "items", GEOJSON, _("Contributions (GeoJSON)")),
+            link(_url("ogc.items", "html", collection_id=cid), "items", HTML, _("Contributions (HTML)")),
+            link(_url("ogc.schema", collection_id=cid), "describedby", SCHEMA_JSON, _("Schéma")),
             # GDAL ≤ 3.6 (QGIS 3.22) compares the relation case-sensitively with « describedBy ».
-            link(_url("ogc.schema", collection_id=cid), "describedBy", SCHEMA_JSON, "Schéma (GDAL 3.6)"),
+            link(_url("ogc.schema", collection_id=cid), "describedBy", SCHEMA_JSON, _("Schéma (GDAL 3.6)")),
             link(
                 _url("ogc.queryables", collection_id=cid),
                 QUERYABLES_REL,
                 SCHEMA_JSON,
-                "Propriétés filtrables",
+                _("Propriétés filtrables"),
             ),
-            link(_url("ogc.queryables", collection_id=cid), "queryables", JSON, "Propriétés filtrables"),
+            link(_url("ogc.queryables", collection_id=cid), "queryables", JSON, _("Propriétés filtrables")),
         ],
     }
 
@@ -208,7 +219,7 @@ def readable_collection(collection_id):
     row = ogc_queries.get_collection(parts[0]) if parts else None
     private = row is not None and reads_private(row.id)
     if row is None or not (row.is_published or private) or parts[1] not in kinds_of(row.geometry_kinds):
-        raise NotFound("Cette collection n'existe pas.")
+        raise NotFound(_("Cette collection n'existe pas."))
     if not row.data_public and not private:
         if not current_user.is_authenticated:
             raise Unauthorized(UNAUTHORIZED)
@@ -233,7 +244,7 @@ def queryables_document(collection_id):
     url = _url("ogc.queryables", collection_id=collection_id)
     # GDAL 3.6 asks for JSON and refuses application/schema+json: the same document as JSON for it.
     mimetype = request.accept_mimetypes.best_match([SCHEMA_JSON, JSON], default=SCHEMA_JSON)
-    return _json(queryables(url, f"{row.title} — propriétés filtrables", kind), mimetype)
+    return _json(queryables(url, _("%(title)s — propriétés filtrables", title=row.title), kind), mimetype)
 
 
 @bp.get("/collections/<collection_id>/schema")
@@ -251,14 +262,14 @@ def _page_links(collection_id, after, next_after):
     if after is not None:
         args["after"] = after
     links = [
-        link(_url("ogc.items", collection_id=collection_id, **args), "self", GEOJSON, "Cette page"),
-        link(_url("ogc.items", "html", collection_id=collection_id, **args), "alternate", HTML, "En HTML"),
-        link(_url("ogc.collection", collection_id=collection_id), "collection", JSON, "La collection"),
+        link(_url("ogc.items", collection_id=collection_id, **args), "self", GEOJSON, _("Cette page")),
+        link(_url("ogc.items", "html", collection_id=collection_id, **args), "alternate", HTML, _("En HTML")),
+        link(_url("ogc.collection", collection_id=collection_id), "collection", JSON, _("La collection")),
     ]
     if next_after is not None:
         args["after"] = next_after
         href = _url("ogc.items", collection_id=collection_id, **args)
-        links.append(link(href, "next", GEOJSON, "Page suivante"))
+        links.append(link(href, "next", GEOJSON, _("Page suivante")))
     return links
 
 
@@ -297,20 +308,20 @@ def item(collection_id, feature_id):
     row, kind = readable_collection(collection_id)
     text = ogc_queries.item(row.id, kind.dimension, feature_id, srid)
     if text is None:
-        raise NotFound("Cette contribution n'existe pas ou n'est pas publiée.")
+        raise NotFound(_("Cette contribution n'existe pas ou n'est pas publiée."))
     feature = json.loads(text)
     feature["links"] = [
         link(
             _url("ogc.item", collection_id=collection_id, feature_id=feature_id),
             "self",
             GEOJSON,
-            "Cette contribution",
+            _("Cette contribution"),
         ),
         link(
             _url("ogc.item", "html", collection_id=collection_id, feature_id=feature_id),
             "alternate",
             HTML,
-            "En HTML",
+            _("En HTML"),
         ),
         link(_url("ogc.collection", collection_id=collection_id), "collection", JSON, row.title),
     ]

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 
 import shapely
 import shapely.geometry
+from flask_babel import gettext as _
 from pygeofilter import ast, values
 
 from app.exports.ogc_params import BadRequest
@@ -66,7 +67,9 @@ COMPARISONS = {
 
 
 def invalid(message):
-    return BadRequest(f"Paramètre « filter » invalide : {message}", fields={"filter": [message]})
+    return BadRequest(
+        _("Paramètre « filter » invalide : %(message)s", message=message), fields={"filter": [message]}
+    )
 
 
 def parse_filter(text, language, filter_srid=4326):
@@ -74,8 +77,8 @@ def parse_filter(text, language, filter_srid=4326):
     language = language or "cql2-text"
     if language not in LANGUAGES:
         raise BadRequest(
-            "Paramètre « filter-lang » invalide : cql2-text ou cql2-json.",
-            fields={"filter-lang": ["cql2-text ou cql2-json"]},
+            _("Paramètre « filter-lang » invalide : cql2-text ou cql2-json."),
+            fields={"filter-lang": [_("cql2-text ou cql2-json")]},
         )
     if not text:
         return None, {}
@@ -123,27 +126,29 @@ class _Translator:
             sql = f"{expr} = ANY({self.bind(items)})"
             return f"(NOT ({sql}))" if node.not_ else f"({sql})"
         if isinstance(node, ast.IsNull):
-            _, expr = self.attribute(node.lhs)
+            _name, expr = self.attribute(node.lhs)
             return f"({expr} IS {'NOT ' if node.not_ else ''}NULL)"
         if isinstance(node, ast.GeometryIntersects):
             return self._intersects(node)
         if isinstance(node, ast.Include):
             return "TRUE"
-        raise invalid(f"opération non prise en charge ({type(node).__name__}).")
+        raise invalid(_("opération non prise en charge (%(operation)s).", operation=type(node).__name__))
 
     def attribute(self, node):
         """(Queryable, SQL expression) of a property, maybe inside lower()/casei()."""
         if isinstance(node, ast.Function) and node.name.lower() in ("lower", "casei") and node.arguments:
             queryable, expr = self.attribute(node.arguments[0])
             if queryable.kind != "string":
-                raise invalid("CASEI porte sur une propriété texte.")
+                raise invalid(_("CASEI porte sur une propriété texte."))
             return queryable, f"lower({expr})"
         if not isinstance(node, ast.Attribute):
-            raise invalid("le premier terme d'une comparaison doit être une propriété.")
+            raise invalid(_("le premier terme d'une comparaison doit être une propriété."))
         queryable = QUERYABLES.get(node.name)
         if queryable is None:
             names = ", ".join(sorted(QUERYABLES))
-            raise invalid(f"propriété inconnue « {node.name} » (propriétés : {names}).")
+            raise invalid(
+                _("propriété inconnue « %(name)s » (propriétés : %(names)s).", name=node.name, names=names)
+            )
         return queryable, queryable.expr
 
     def literal(self, queryable, value):
@@ -153,11 +158,11 @@ class _Translator:
             return value.lower() if isinstance(value, str) else value
         if queryable.kind == "integer":
             if isinstance(value, bool) or not isinstance(value, int | float | str):
-                raise invalid("un nombre est attendu.")
+                raise invalid(_("un nombre est attendu."))
             try:
                 return int(value) if float(value) == int(float(value)) else float(value)
             except (ValueError, OverflowError):
-                raise invalid("un nombre est attendu.") from None
+                raise invalid(_("un nombre est attendu.")) from None
         if queryable.kind == "date-time":
             return instant(value)
         if (
@@ -166,7 +171,7 @@ class _Translator:
             and not isinstance(value, bool)
         ):
             return str(value)
-        raise invalid("valeur de type inattendu.")
+        raise invalid(_("valeur de type inattendu."))
 
     def _comparison(self, node):
         lhs, rhs, op = node.lhs, node.rhs, COMPARISONS[type(node)]
@@ -184,7 +189,7 @@ class _Translator:
     def _like(self, node):
         queryable, expr = self.attribute(node.lhs)
         if queryable.kind != "string":
-            raise invalid("LIKE porte sur une propriété texte.")
+            raise invalid(_("LIKE porte sur une propriété texte."))
         pattern = self.literal(queryable, node.pattern)
         word = "ILIKE" if node.nocase else "LIKE"
         return f"({expr} {'NOT ' if node.not_ else ''}{word} {self.bind(pattern)})"
@@ -195,14 +200,14 @@ class _Translator:
             lhs, rhs = rhs, lhs
         queryable, expr = self.attribute(lhs)
         if queryable.kind != "geometry":
-            raise invalid("S_INTERSECTS porte sur la propriété geometry.")
+            raise invalid(_("S_INTERSECTS porte sur la propriété geometry."))
         if isinstance(rhs, values.Envelope):
             box = [self.bind(float(v)) for v in (rhs.x1, rhs.y1, rhs.x2, rhs.y2)]
             shape = f"ST_MakeEnvelope({', '.join(box)}, {self.srid})"
         elif isinstance(rhs, values.Geometry):
             shape = f"ST_GeomFromWKB({self.bind(_wkb(rhs.geometry))}, {self.srid})"
         else:
-            raise invalid("S_INTERSECTS attend une géométrie (POINT, POLYGON, BBOX…).")
+            raise invalid(_("S_INTERSECTS attend une géométrie (POINT, POLYGON, BBOX…)."))
         if self.srid != 4326:
             shape = f"ST_Transform({shape}, 4326)"
         return f"ST_Intersects({expr}, {shape})"
@@ -213,9 +218,9 @@ def _wkb(geometry):
     try:
         shape = shapely.geometry.shape(geometry)
     except Exception:  # noqa: BLE001 - shapely raises several kinds on malformed coordinates
-        raise invalid("géométrie illisible.") from None
+        raise invalid(_("géométrie illisible.")) from None
     if shape.is_empty or not shapely.is_valid(shape):
-        raise invalid("géométrie vide ou invalide.")
+        raise invalid(_("géométrie vide ou invalide."))
     return shapely.to_wkb(shape)
 
 
@@ -232,11 +237,11 @@ def instant(value):
     if isinstance(value, date):
         return datetime.combine(value, time.min, tzinfo=UTC)
     if not isinstance(value, str):
-        raise invalid("une date ou un horodatage est attendu.")
+        raise invalid(_("une date ou un horodatage est attendu."))
     text = value.strip().rstrip("Tt")  # GDAL 3.6 writes a date-only value as « 2026-03-01T »
     try:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time.min, tzinfo=UTC)
         return instant(datetime.fromisoformat(text.replace("z", "Z")))
     except ValueError:
-        raise invalid(f"date RFC 3339 attendue, reçu « {value} ».") from None
+        raise invalid(_("date RFC 3339 attendue, reçu « %(value)s ».", value=value)) from None

@@ -3,6 +3,9 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from app.errors import AppError
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -36,11 +39,14 @@ ITEM_PARAMS = {
 class BadRequest(AppError):
     status = 400
     code = "bad_request"
-    message = "Paramètre de requête invalide."
+    message = _l("Paramètre de requête invalide.")
 
 
 def _invalid(name, message):
-    return BadRequest(f"Paramètre « {name} » invalide : {message}", fields={name: [message]})
+    return BadRequest(
+        _("Paramètre « %(name)s » invalide : %(message)s", name=name, message=message),
+        fields={name: [message]},
+    )
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ def check_known(args, allowed):
     """400 for a query parameter this API does not define (OGC /req/core/query-param-unknown)."""
     unknown = sorted(set(args) - set(allowed))
     if unknown:
-        raise _invalid(unknown[0], "paramètre inconnu.")
+        raise _invalid(unknown[0], _("paramètre inconnu."))
 
 
 def parse_crs(value, name="crs"):
@@ -70,7 +76,9 @@ def parse_crs(value, name="crs"):
         return 4326
     srid = CRS_SRIDS.get(value.strip().strip("<>"))
     if srid is None:
-        raise _invalid(name, f"systèmes proposés : {CRS84} ou {LAMBERT93}.")
+        raise _invalid(
+            name, _("systèmes proposés : %(crs84)s ou %(lambert93)s.", crs84=CRS84, lambert93=LAMBERT93)
+        )
     return srid
 
 
@@ -80,9 +88,9 @@ def parse_int(value, name, default, minimum, maximum=None):
     try:
         number = int(value)
     except ValueError:
-        raise _invalid(name, "un entier est attendu.") from None
+        raise _invalid(name, _("un entier est attendu.")) from None
     if number < minimum:
-        raise _invalid(name, f"au moins {minimum}.")
+        raise _invalid(name, _("au moins %(minimum)s.", minimum=minimum))
     return min(number, maximum) if maximum else number  # OGC: a server may cap the limit
 
 
@@ -93,11 +101,11 @@ def parse_bbox(value):
     try:
         numbers = [float(part) for part in value.split(",")]
     except ValueError:
-        raise _invalid("bbox", "4 nombres séparés par des virgules.") from None
+        raise _invalid("bbox", _("4 nombres séparés par des virgules.")) from None
     if len(numbers) == 6:
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     if len(numbers) != 4 or numbers[0] > numbers[2] or numbers[1] > numbers[3]:
-        raise _invalid("bbox", "minx,miny,maxx,maxy avec min ≤ max.")
+        raise _invalid("bbox", _("minx,miny,maxx,maxy avec min ≤ max."))
     return tuple(numbers)
 
 
@@ -108,13 +116,13 @@ def parse_datetime(value):
     if "/" not in value:
         start, end = _instant(value, end_of_day=False), _instant(value, end_of_day=True)
         return start, end
-    first, _, second = value.partition("/")
+    first, _slash, second = value.partition("/")
     start = None if first in ("", "..") else _instant(first, end_of_day=False)
     end = None if second in ("", "..") else _instant(second, end_of_day=True)
     if start is None and end is None:
-        raise _invalid("datetime", "un intervalle doit avoir au moins une borne.")
+        raise _invalid("datetime", _("un intervalle doit avoir au moins une borne."))
     if start and end and start > end:
-        raise _invalid("datetime", "la fin précède le début.")
+        raise _invalid("datetime", _("la fin précède le début."))
     return start, end
 
 
@@ -129,9 +137,11 @@ def _instant(text, end_of_day):
             return moment + timedelta(days=1, microseconds=-1) if end_of_day else moment
         moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
-        raise _invalid("datetime", "date RFC 3339 attendue (2026-03-01T10:00:00Z ou 2026-03-01).") from None
+        raise _invalid(
+            "datetime", _("date RFC 3339 attendue (2026-03-01T10:00:00Z ou 2026-03-01).")
+        ) from None
     if moment.tzinfo is None:
-        raise _invalid("datetime", "précisez le fuseau (Z ou +01:00).")
+        raise _invalid("datetime", _("précisez le fuseau (Z ou +01:00)."))
     return moment.astimezone(UTC)
 
 

@@ -1,6 +1,7 @@
 """Reads on exports: a user's download list, one export with its live progress, form choices."""
 
 from flask import current_app
+from flask_babel import gettext as _
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -40,7 +41,7 @@ def get_user_export(user, export_id):
     once the user may no longer export one of its consultations."""
     export = db.session.get(Export, export_id)
     if export is None or export.user_id != user.id:
-        raise NotFound("Cet export n'existe pas.")
+        raise NotFound(_("Cet export n'existe pas."))
     for consultation_id in export.params.get("consultation_ids") or ():
         check(user, "export", consultation_id)
     return export
@@ -75,7 +76,7 @@ def file_path(export):
     root = Path(current_app.config["EXPORT_DIR"]).resolve()
     path = (root / export.file_path).resolve()
     if root not in path.parents or not path.is_file():
-        raise NotFound("Le fichier de cet export n'est plus disponible.")
+        raise NotFound(_("Le fichier de cet export n'est plus disponible."))
     return path
 
 
@@ -84,7 +85,9 @@ def form_choices(user):
     from app.territory.identity import in_territory
 
     allowed = scope_ids(user, "export")
-    consultations = select(Consultation).where(in_territory(Consultation.territory)).order_by(Consultation.title)
+    consultations = (
+        select(Consultation).where(in_territory(Consultation.territory)).order_by(Consultation.title)
+    )
     if allowed is not None:
         consultations = consultations.where(Consultation.id.in_(allowed))
     consultations = db.session.scalars(consultations).all()

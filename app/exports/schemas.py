@@ -2,6 +2,8 @@
 
 from collections.abc import Mapping
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
 from app.exports.models import EXPORT_CRS, EXPORT_FORMATS
@@ -18,39 +20,39 @@ class StringList(fields.List):
         if isinstance(value, str):
             value = [part.strip() for part in value.split(",") if part.strip()]
         if not isinstance(value, list | tuple):
-            raise ValidationError("Une liste est attendue.")
+            raise ValidationError(_("Une liste est attendue."))
         return super()._deserialize(list(value), attr, data, **kwargs)
 
 
 class FrenchSchema(Schema):
-    error_messages = {"unknown": "Champ inconnu.", "type": "Données invalides."}
+    error_messages = {"unknown": _l("Champ inconnu."), "type": _l("Données invalides.")}
 
 
 class ExportRequestSchema(FrenchSchema):
     format = fields.String(
         required=True,
-        validate=validate.OneOf(EXPORT_FORMATS, error="Format inconnu : csv, xlsx, geojson ou gpkg."),
-        error_messages={"required": "Choisissez un format."},
+        validate=validate.OneOf(EXPORT_FORMATS, error=_l("Format inconnu : csv, xlsx, geojson ou gpkg.")),
+        error_messages={"required": _l("Choisissez un format.")},
         metadata={"description": "csv, xlsx, geojson ou gpkg"},
     )
     consultation = fields.String(load_only=True, metadata={"description": "slug d'une concertation"})
     consultations = StringList(load_default=list, metadata={"description": "slugs (plusieurs concertations)"})
     crs = fields.String(
         load_default="EPSG:4326",
-        validate=validate.OneOf(EXPORT_CRS, error="Système inconnu : EPSG:4326 ou EPSG:2154."),
+        validate=validate.OneOf(EXPORT_CRS, error=_l("Système inconnu : EPSG:4326 ou EPSG:2154.")),
     )
     qpv = StringList(load_default=list, metadata={"description": "codes QPV (tous si vide)"})
     themes = StringList(load_default=list, metadata={"description": "thèmes (tous si vide)"})
     statuses = StringList(
         load_default=lambda: ["published"],
         validate=validate.ContainsOnly(
-            EXPORT_STATUSES, error="Statuts possibles : " + ", ".join(EXPORT_STATUSES)
+            EXPORT_STATUSES, error=_l("Statuts possibles : %(statuses)s", statuses=", ".join(EXPORT_STATUSES))
         ),
     )
-    date_from = fields.Date(allow_none=True, error_messages={"invalid": "Date invalide (AAAA-MM-JJ)."})
-    date_to = fields.Date(allow_none=True, error_messages={"invalid": "Date invalide (AAAA-MM-JJ)."})
+    date_from = fields.Date(allow_none=True, error_messages={"invalid": _l("Date invalide (AAAA-MM-JJ).")})
+    date_to = fields.Date(allow_none=True, error_messages={"invalid": _l("Date invalide (AAAA-MM-JJ).")})
     separator = fields.String(
-        load_default=";", validate=validate.OneOf([";", ","], error="Séparateur : « ; » ou « , ».")
+        load_default=";", validate=validate.OneOf([";", ","], error=_l("Séparateur : « ; » ou « , »."))
     )
 
     @pre_load

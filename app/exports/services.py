@@ -7,6 +7,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from redis.exceptions import RedisError
 from sqlalchemy import func, select
 
@@ -28,7 +30,7 @@ MAX_ACTIVE_EXPORTS = 3
 JOB_TIMEOUT = 3 * 3600
 STATUS_LABELS = {
     "published": "publiées",
-    "pending": "en attente",
+    "pending": _l("en attente"),
     "rejected": "refusées",
     "hidden": "masquées",
 }
@@ -45,9 +47,12 @@ def request_export(user, data, enqueue=True):
     estimated = scalar(sql.count_contributions(selection), sql.base_params(selection))
     if export.format == "xlsx" and estimated > MAX_ROWS:
         raise Invalid(
-            f"Un classeur XLSX ne peut pas contenir plus de {MAX_ROWS} lignes : choisissez CSV ou "
-            "GeoPackage, ou filtrez davantage.",
-            fields={"format": ["Trop de lignes pour un classeur XLSX."]},
+            _(
+                "Un classeur XLSX ne peut pas contenir plus de %(max_rows)s lignes : choisissez CSV ou "
+                "GeoPackage, ou filtrez davantage.",
+                max_rows=MAX_ROWS,
+            ),
+            fields={"format": [_("Trop de lignes pour un classeur XLSX.")]},
         )
     export.params = {**params, "estimated_rows": estimated}
     db.session.add(export)
@@ -69,12 +74,12 @@ def enqueue_export(export):
 def clean_params(data):
     """The stored parameters of an export, or Invalid with French messages per field."""
     if data.get("format") not in EXPORT_FORMATS:
-        raise Invalid(fields={"format": ["Format inconnu : csv, xlsx, geojson ou gpkg."]})
+        raise Invalid(fields={"format": [_("Format inconnu : csv, xlsx, geojson ou gpkg.")]})
     if (data.get("crs") or "EPSG:4326") not in EXPORT_CRS:
-        raise Invalid(fields={"crs": ["Système de coordonnées inconnu : EPSG:4326 ou EPSG:2154."]})
+        raise Invalid(fields={"crs": [_("Système de coordonnées inconnu : EPSG:4326 ou EPSG:2154.")]})
     slugs = list(dict.fromkeys(data.get("consultations") or []))
     if not slugs:
-        raise Invalid(fields={"consultations": ["Choisissez au moins une concertation."]})
+        raise Invalid(fields={"consultations": [_("Choisissez au moins une concertation.")]})
     found = dict(
         db.session.execute(
             select(Consultation.slug, Consultation.id).where(Consultation.slug.in_(slugs))
@@ -83,14 +88,14 @@ def clean_params(data):
     fields = {}
     if missing := [slug for slug in slugs if slug not in found]:
         fields["consultations"] = [f"Concertation inconnue : {', '.join(missing)}."]
-    qpv = _known(Qpv.code, data.get("qpv"), fields, "qpv", "Code QPV inconnu")
-    themes = _known(Theme.slug, data.get("themes"), fields, "themes", "Thème inconnu")
+    qpv = _known(Qpv.code, data.get("qpv"), fields, "qpv", _("Code QPV inconnu"))
+    themes = _known(Theme.slug, data.get("themes"), fields, "themes", _("Thème inconnu"))
     statuses = list(dict.fromkeys(data.get("statuses") or ["published"]))
     if any(status not in sql.EXPORT_STATUSES for status in statuses):
-        fields["statuses"] = ["Statuts possibles : published, pending, rejected, hidden."]
+        fields["statuses"] = [_("Statuts possibles : published, pending, rejected, hidden.")]
     date_from, date_to = data.get("date_from"), data.get("date_to")
     if date_from and date_to and date_from > date_to:
-        fields["date_to"] = ["La date de fin précède la date de début."]
+        fields["date_to"] = [_("La date de fin précède la date de début.")]
     if fields:
         raise Invalid(fields=fields)
     return {
@@ -127,7 +132,11 @@ def _check_active_exports(user):
     )
     if active >= MAX_ACTIVE_EXPORTS:
         raise Conflict(
-            f"Vous avez déjà {active} exports en cours : attendez qu'ils se terminent avant d'en lancer un autre."
+            _(
+                "Vous avez déjà %(active)s exports en cours : attendez qu'ils se terminent avant d'en "
+                "lancer un autre.",
+                active=active,
+            )
         )
 
 
@@ -204,25 +213,27 @@ def describe(export, counts):
     titles = db.session.scalars(
         select(Consultation.title).where(Consultation.id.in_(params.get("consultation_ids") or []))
     ).all()
-    until = params.get("date_to") or "aujourd'hui"
-    period = f"{params.get('date_from') or 'début'} → {until}"
+    until = params.get("date_to") or _("aujourd'hui")
+    period = f"{params.get('date_from') or _('début')} → {until}"
     return [
-        ("Concertations", " ; ".join(titles)),
-        ("Quartiers (QPV)", ", ".join(params.get("qpv") or []) or "tous"),
-        ("Thèmes", ", ".join(params.get("themes") or []) or "tous"),
-        ("Statuts", ", ".join(STATUS_LABELS.get(s, s) for s in params.get("statuses") or [])),
-        ("Période (dates de dépôt)", period),
+        (_("Concertations"), " ; ".join(titles)),
+        (_("Quartiers (QPV)"), ", ".join(params.get("qpv") or []) or _("tous")),
+        (_("Thèmes"), ", ".join(params.get("themes") or []) or _("tous")),
+        (_("Statuts"), ", ".join(str(STATUS_LABELS.get(s, s)) for s in params.get("statuses") or [])),
+        (_("Période (dates de dépôt)"), period),
         (
-            "Système de coordonnées",
-            "Lambert-93 (EPSG:2154)" if export.crs == "EPSG:2154" else "WGS84 (EPSG:4326)",
+            _("Système de coordonnées"),
+            _("Lambert-93 (EPSG:2154)") if export.crs == "EPSG:2154" else _("WGS84 (EPSG:4326)"),
         ),
-        ("Généré le", paris_date(utcnow(), with_time=True)),
-        ("Contributions", counts["contributions"]),
-        ("Commentaires publiés", counts["comments"]),
+        (_("Généré le"), paris_date(utcnow(), with_time=True)),
+        (_("Contributions"), counts["contributions"]),
+        (_("Commentaires publiés"), counts["comments"]),
         (
-            "Données personnelles",
-            "Aucune adresse e-mail ni coordonnée de participant. Auteurs : pseudonymes si la "
-            "concertation l'autorise, sinon identifiants anonymes stables.",
+            _("Données personnelles"),
+            _(
+                "Aucune adresse e-mail ni coordonnée de participant. Auteurs : pseudonymes si la "
+                "concertation l'autorise, sinon identifiants anonymes stables."
+            ),
         ),
     ]
 

@@ -7,18 +7,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, has_app_context
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from redis.exceptions import RedisError
 from rq import get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.exports import services
 from app.exports.models import Export
 from app.extensions import db, redis_connection
+from app.i18n import recipient_locale_code
 
-FAILURE_MESSAGE = "L'export a échoué. Réessayez ; si le problème persiste, prévenez l'administrateur."
-KILLED_MESSAGE = (
+FAILURE_MESSAGE = _l("L'export a échoué. Réessayez ; si le problème persiste, prévenez l'administrateur.")
+KILLED_MESSAGE = _l(
     "L'export a été interrompu (le processus de traitement s'est arrêté) ; ses fichiers partiels ont été "
     "supprimés. Relancez-le ; si le problème persiste, prévenez l'administrateur."
 )
@@ -37,32 +41,43 @@ def _app_context():
         yield
 
 
+def _requester_locale(export):
+    # The summary sheet and the failure message are read by the person who asked for the export.
+    return recipient_locale_code(db.session.get(User, export.user_id))
+
+
 def run_export(export_id):
     """Produce export `export_id` (status, progress in job.meta and on the row, file)."""
     with _app_context():
         export = db.session.get(Export, export_id)
         if export is None or export.status not in ("queued", "started"):
             return None
-        job = get_current_job()
-        services.mark_started(export, job.id if job else None)
-        if job is not None:
-            job.meta["progress"] = 0
-            job.save_meta()
+        with force_locale(_requester_locale(export)):
+            return _run_export(export_id, export)
+
+
+def _run_export(export_id, export):
+    """The export's work, in the requester's language."""
+    job = get_current_job()
+    services.mark_started(export, job.id if job else None)
+    if job is not None:
+        job.meta["progress"] = 0
+        job.save_meta()
+    db.session.commit()
+    _pause_for_tests(export_id)
+    try:
+        services.produce_export(export)
+    except Exception:
+        current_app.logger.exception("Export %s failed", export_id)
+        db.session.rollback()
+        services.mark_failed(db.session.get(Export, export_id), str(FAILURE_MESSAGE))
         db.session.commit()
-        _pause_for_tests(export_id)
-        try:
-            services.produce_export(export)
-        except Exception:
-            current_app.logger.exception("Export %s failed", export_id)
-            db.session.rollback()
-            services.mark_failed(db.session.get(Export, export_id), FAILURE_MESSAGE)
-            db.session.commit()
-            raise
-        db.session.commit()
-        if job is not None:
-            job.meta["progress"] = 100
-            job.save_meta()
-        return {"rows": export.row_count, "size": export.file_size}
+        raise
+    db.session.commit()
+    if job is not None:
+        job.meta["progress"] = 100
+        job.save_meta()
+    return {"rows": export.row_count, "size": export.file_size}
 
 
 def _pause_for_tests(export_id):
@@ -94,7 +109,8 @@ def fail_dead_export(export_id, message=KILLED_MESSAGE):
     if export is None or export.status not in ("queued", "started"):
         db.session.commit()
         return False
-    services.mark_failed(export, message)
+    with force_locale(_requester_locale(export)):
+        services.mark_failed(export, str(message))
     db.session.commit()
     shutil.rmtree(Path(current_app.config["EXPORT_DIR"]) / str(export_id), ignore_errors=True)
     current_app.logger.warning("Export %s: job mort, marqué en échec et fichiers supprimés", export_id)

@@ -1,6 +1,7 @@
 """Export page for urbanists and admins: the form, the download list, direct small downloads."""
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
@@ -52,7 +53,7 @@ def create():
         services.produce_export(export)
         return _send(export)
     services.enqueue_export(export)
-    flash("Export lancé : il apparaîtra dans la liste dès qu'il sera prêt.", "success")
+    flash(_("Export lancé : il apparaîtra dans la liste dès qu'il sera prêt."), "success")
     return redirect(url_for("exports.index"))
 
 
@@ -62,9 +63,9 @@ def download(export_id):
     """The file of one of the user's own exports, while it is kept."""
     export = queries.get_user_export(current_user, export_id)
     if export.status in ("queued", "started"):
-        raise Conflict("Cet export n'est pas encore prêt.")
+        raise Conflict(_("Cet export n'est pas encore prêt."))
     if not queries.is_downloadable(export):
-        raise NotFound("Cet export a expiré ou n'a pas abouti : relancez-le.")
+        raise NotFound(_("Cet export a expiré ou n'a pas abouti : relancez-le."))
     return _send(export)
 
 

@@ -1,13 +1,15 @@
 """Address search for a consultation and naming of placed ideas (reverse geocoding)."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app.extensions import db
 from app.geocoding import client
 from app.geocoding.client import GeocoderUnavailable
 
-UNAVAILABLE = "La recherche d'adresse ne répond pas : placez votre idée sur la carte."
-OUTSIDE = "hors du périmètre de la concertation"
+UNAVAILABLE = _l("La recherche d'adresse ne répond pas : placez votre idée sur la carte.")
+OUTSIDE = _l("hors du périmètre de la concertation")
 MAX_RESULTS = 8
 NAME_JOB = "app.geocoding.services.name_contribution"
 
@@ -60,8 +62,8 @@ def near_label(feature):
     props = feature["properties"]
     name = props.get("name") or props.get("label")
     if props.get("housenumber") or props.get("type") == "housenumber":
-        return f"près du {name}"
-    return f"près de {name}"
+        return _("près du %(name)s", name=name)
+    return _("près de %(name)s", name=name)
 
 
 def name_contribution(contribution_id):

@@ -3,6 +3,8 @@
 import re
 
 from flask import Response, current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -71,11 +73,11 @@ def _parse(slug, args):
     try:
         bbox = parse_bbox(args.get("bbox"))
     except BBoxError as error:
-        fields[error.field] = [error.message]
+        fields[error.field] = [_(error.msgid, **error.values)]
     try:
         zoom = parse_zoom(args.get("zoom"))
     except BBoxError as error:
-        fields[error.field] = [error.message]
+        fields[error.field] = [_(error.msgid, **error.values)]
     filters = _filters(args, fields)
     user_id = current_user.id if current_user.is_authenticated else None
     return MapRequest(slug, bbox, zoom, filters, user_id)
@@ -85,8 +87,8 @@ def _filters(args, fields):
     """The theme/QPV/outcome filters; raises Invalid with every bad field (`fields` included)."""
     filters = {name: args[name].strip() for name in ("theme", "qpv", "outcome") if args.get(name, "").strip()}
     if filters.get("outcome") and filters["outcome"] not in OUTCOMES:
-        fields["outcome"] = ["Suite donnée inconnue : " + ", ".join(OUTCOMES) + "."]
-    for name, label in (("theme", "Thème inconnu."), ("qpv", "Code QPV inconnu.")):
+        fields["outcome"] = [_("Suite donnée inconnue : %(outcomes)s.", outcomes=", ".join(OUTCOMES))]
+    for name, label in (("theme", _l("Thème inconnu.")), ("qpv", _l("Code QPV inconnu."))):
         if name in filters and not FILTER_VALUE.fullmatch(filters[name]):
             fields[name] = [label]
     if fields:
@@ -105,8 +107,11 @@ def consultation_map_tile(slug, z, x, y):
     # Never touches the session or the signed-in user: the answer carries no cookie and no Vary.
     if z > TILE_MAX_ZOOM or x >= 2**z or y >= 2**z:
         raise Invalid(
-            f"Tuile inconnue : zoom de 0 à {TILE_MAX_ZOOM}, x et y de 0 à 2^zoom - 1.",
-            fields={"z": ["Tuile hors de la grille."]},
+            _(
+                "Tuile inconnue : zoom de 0 à %(tile_max_zoom)s, x et y de 0 à 2^zoom - 1.",
+                tile_max_zoom=TILE_MAX_ZOOM,
+            ),
+            fields={"z": [_("Tuile hors de la grille.")]},
         )
     filters = _filters(request.args, {})
     etag = grid_version(slug)

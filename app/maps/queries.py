@@ -7,6 +7,7 @@ cells' weighted centroid, with the cell's dominant theme."""
 from contextlib import contextmanager
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import Engine, text
 
 from app.errors import NotFound
@@ -156,5 +157,5 @@ def map_geojson(req):
     with _prepared(connection):
         consultation_id, payload = connection.execute(text(sql), params).one()
     if consultation_id is None:
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     return payload

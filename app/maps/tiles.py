@@ -7,6 +7,7 @@ zoom z <= L, so the tiles of a viewport put together show the same aggregates as
 
 from typing import NamedTuple
 
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.errors import NotFound
@@ -44,7 +45,7 @@ def grid_version(slug):
     """The ETag of a consultation's tiles (its grid's last rebuild), or NotFound."""
     row = _read_connection().execute(text(VERSION_SQL), {"slug": slug}).one_or_none()
     if row is None:
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     return f"{ETAG_FORMAT}-{row[0]}-{row[1]}"
 
 
@@ -57,5 +58,5 @@ def tile_geojson(slug, tile, filters):
     with _prepared(connection):
         consultation_id, payload = connection.execute(text(clusters_sql(filters)), params).one()
     if consultation_id is None:
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     return payload

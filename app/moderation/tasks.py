@@ -1,10 +1,13 @@
 """RQ jobs: tell authors, voters and sanctioned users what the moderation decided (by e-mail)."""
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.contributions.models import Comment, Contribution
 from app.extensions import db
+from app.i18n import recipient_locale
 from app.mail import send_mail
 from app.moderation.models import ModerationAction
 from app.notifications.mails import personal_mail
@@ -12,37 +15,50 @@ from app.templating import paris_date, url_if
 
 
 def signature():
-    """The mails' closing line, with the platform's name from the territory's data."""
+    """The mails' closing line, with the platform's name from the territory's data (current locale)."""
     from app.territory.identity import territory_identity
 
-    return f"\n\nL'équipe de la concertation — {territory_identity().platform_name}"
+    return _("L'équipe de la concertation — %(platform)s", platform=territory_identity().platform_name)
 
 
 DECISION_MAILS = {
     "approve": (
-        "Votre contribution est publiée",
-        "Bonne nouvelle : votre contribution « {title} » a été validée et est maintenant visible de tous.",
+        _l("Votre contribution est publiée"),
+        _l(
+            "Bonne nouvelle : votre contribution « %(title)s » a été validée et est maintenant visible de tous."
+        ),
     ),
     "unhide": (
-        "Votre contribution est de nouveau visible",
-        "Votre contribution « {title} » est de nouveau visible de tous.",
+        _l("Votre contribution est de nouveau visible"),
+        _l("Votre contribution « %(title)s » est de nouveau visible de tous."),
     ),
     "reject": (
-        "Votre contribution n'a pas été publiée",
-        "Votre contribution « {title} » n'a pas été publiée.\n\nMotif : {reason}\n\n"
-        "Vous pouvez en proposer une nouvelle version qui respecte la charte de la concertation.",
+        _l("Votre contribution n'a pas été publiée"),
+        _l(
+            "Votre contribution « %(title)s » n'a pas été publiée.\n\nMotif : %(reason)s\n\n"
+            "Vous pouvez en proposer une nouvelle version qui respecte la charte de la concertation."
+        ),
     ),
     "hide": (
-        "Votre contribution a été masquée",
-        "Votre contribution « {title} » a été masquée par l'équipe de modération.\n\nMotif : {reason}",
+        _l("Votre contribution a été masquée"),
+        _l(
+            "Votre contribution « %(title)s » a été masquée par l'équipe de modération.\n\nMotif : %(reason)s"
+        ),
     ),
     "merge": (
-        "Votre contribution a été regroupée avec une proposition semblable",
-        "Votre contribution « {title} » ressemblait beaucoup à une autre proposition : elles ont été "
-        "regroupées pour que les soutiens s'additionnent. Vos votes et commentaires sont conservés.\n\n"
-        "La proposition regroupée : {target_url}",
+        _l("Votre contribution a été regroupée avec une proposition semblable"),
+        _l(
+            "Votre contribution « %(title)s » ressemblait beaucoup à une autre proposition : elles ont été "
+            "regroupées pour que les soutiens s'additionnent. Vos votes et commentaires sont conservés.\n\n"
+            "La proposition regroupée : %(target_url)s"
+        ),
     ),
 }
+
+
+def _letter(user, text):
+    """The body of a personal mail: greeting, text, signature (in the current locale)."""
+    return _("Bonjour %(pseudonym)s,", pseudonym=user.pseudonym) + f"\n\n{text}\n\n{signature()}"
 
 
 def _public_url(endpoint, fallback, **values):
@@ -68,14 +84,15 @@ def notify_decision(action_id):
     target = (
         db.session.get(Contribution, contribution.merged_into_id) if contribution.merged_into_id else None
     )
-    body = template.format(
-        title=contribution.title,
-        reason=action.reason or "non précisé",
-        target_url=contribution_url(target) if target else "",
-    )
-    if action.action in ("approve", "unhide", "reject", "hide"):
-        body += f"\n\nVotre contribution : {contribution_url(contribution)}"
-    return personal_mail(author, "moderation", subject, f"Bonjour {author.pseudonym},\n\n{body}{signature()}")
+    with recipient_locale(author):
+        body = template % {
+            "title": contribution.title,
+            "reason": action.reason or _("non précisé"),
+            "target_url": contribution_url(target) if target else "",
+        }
+        if action.action in ("approve", "unhide", "reject", "hide"):
+            body += "\n\n" + _("Votre contribution : %(url)s", url=contribution_url(contribution))
+        return personal_mail(author, "moderation", str(subject), _letter(author, body))
 
 
 def notify_comment_decision(action_id):
@@ -85,11 +102,13 @@ def notify_comment_decision(action_id):
     author = db.session.get(User, comment.author_id) if comment and comment.author_id else None
     if author is None or not author.email or author.deleted_at:
         return None
-    body = (
-        f"Bonjour {author.pseudonym},\n\nVotre commentaire du {paris_date(comment.created_at)} a été masqué "
-        f"par l'équipe de modération.\n\nMotif : {action.reason or 'non précisé'}{signature()}"
-    )
-    return personal_mail(author, "moderation", "Votre commentaire a été masqué", body)
+    with recipient_locale(author):
+        text = _(
+            "Votre commentaire du %(date)s a été masqué par l'équipe de modération.\n\nMotif : %(reason)s",
+            date=paris_date(comment.created_at),
+            reason=action.reason or _("non précisé"),
+        )
+        return personal_mail(author, "moderation", _("Votre commentaire a été masqué"), _letter(author, text))
 
 
 def notify_sanction(action_id):
@@ -98,15 +117,19 @@ def notify_sanction(action_id):
     user = db.session.get(User, action.target_id) if action else None
     if user is None or not user.email:
         return None
-    if action.action == "suspend":
-        subject = "Votre compte est suspendu"
-        text = f"Votre compte est suspendu jusqu'au {paris_date(user.suspended_until, True)}."
-    elif action.action == "ban":
-        subject = "Votre compte est bloqué"
-        text = "Votre compte ne peut plus publier, voter ni commenter."
-    else:
-        subject = "Votre compte est rétabli"
-        text = "Vous pouvez de nouveau participer à la concertation."
-    if action.reason:
-        text += f"\n\nMotif : {action.reason}"
-    return send_mail(user.email, subject, f"Bonjour {user.pseudonym},\n\n{text}{signature()}")
+    with recipient_locale(user):
+        if action.action == "suspend":
+            subject = _("Votre compte est suspendu")
+            text = _(
+                "Votre compte est suspendu jusqu'au %(date)s.", date=paris_date(user.suspended_until, True)
+            )
+        elif action.action == "ban":
+            subject = _("Votre compte est bloqué")
+            text = _("Votre compte ne peut plus publier, voter ni commenter.")
+        else:
+            subject = _("Votre compte est rétabli")
+            text = _("Vous pouvez de nouveau participer à la concertation.")
+        if action.reason:
+            text += "\n\n" + _("Motif : %(reason)s", reason=action.reason)
+        body = _letter(user, text)
+    return send_mail(user.email, subject, body)

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 
 from flask import current_app, render_template, url_for
 from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.i18n import recipient_locale
@@ -12,6 +13,12 @@ from app.notifications.models import KINDS
 from app.territory.identity import territory_identity
 
 SALT = "notifications-unsubscribe"
+# The subject of each kind's mails, translated for each recipient (the event carries values, not text).
+MAIL_SUBJECTS = {
+    "answer": _l("Réponse officielle : %(outcome)s"),
+    "new_idea": _l("Une nouvelle idée dans ce que vous suivez"),
+    "restitution": _l("La restitution de la concertation est publiée"),
+}
 DIGEST = "digest"
 
 
@@ -56,6 +63,21 @@ def links(user_id, kind):
 def unsubscribe_headers(url):
     """RFC 8058 headers: a POST to `url` stops these mails, without a session or a form token."""
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def event_subject(event):
+    """The mail subject of an event in the current locale (the event's French text for other kinds)."""
+    subject = MAIL_SUBJECTS.get(event["kind"])
+    if subject is None:
+        return event["mail_subject"]
+    values = dict(event.get("subject_values") or {})
+    if "outcome" in values:
+        from app.contributions.models import OUTCOME_LABELS
+
+        values["outcome"] = str(OUTCOME_LABELS.get(values["outcome"], ""))
+    if event["kind"] == "answer" and "outcome" not in values:
+        return event["mail_subject"]  # queued before subject_values existed
+    return str(subject) % values if values else str(subject)
 
 
 def notification_message(row, subject):

@@ -1,18 +1,20 @@
 """Following (ideas, consultations, QPV), notifications and per-kind mail preferences."""
 
+from flask_babel import lazy_gettext as _l
+
 from app.consultations.models import utcnow
 from app.extensions import db
 
 TARGET_TYPES = ("contribution", "consultation", "qpv")
 MODES = ("immediate", "weekly", "never")
-MODE_LABELS = {"immediate": "Tout de suite", "weekly": "Résumé hebdomadaire", "never": "Jamais"}
+MODE_LABELS = {"immediate": _l("Tout de suite"), "weekly": _l("Résumé hebdomadaire"), "never": _l("Jamais")}
 # kind -> (label shown in the preferences, default mode)
 KINDS = {
-    "answer": ("Réponses officielles de l'équipe projet", "immediate"),
-    "new_idea": ("Nouvelles idées dans ce que vous suivez", "weekly"),
-    "restitution": ("Restitutions publiées (« ce que le projet en fait »)", "weekly"),
-    "news": ("Actualités du projet", "weekly"),
-    "moderation": ("Décisions de la modération sur vos idées et commentaires", "immediate"),
+    "answer": (_l("Réponses officielles de l'équipe projet"), "immediate"),
+    "new_idea": (_l("Nouvelles idées dans ce que vous suivez"), "weekly"),
+    "restitution": (_l("Restitutions publiées (« ce que le projet en fait »)"), "weekly"),
+    "news": (_l("Actualités du projet"), "weekly"),
+    "moderation": (_l("Décisions de la modération sur vos idées et commentaires"), "immediate"),
 }
 
 

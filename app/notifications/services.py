@@ -2,6 +2,8 @@
 and `notify(kind, subject, …)`: the one entry point for any event residents may hear about."""
 
 from flask import has_request_context
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from rq import Retry
 from sqlalchemy import text
 
@@ -22,7 +24,7 @@ MAIL_RETRY = Retry(max=3, interval=[10, 60, 300])
 def check_target(target_type, target_key):
     """The followed object (published idea, published consultation or QPV), or NotFound."""
     if target_type not in TARGET_TYPES:
-        raise Invalid("On peut suivre une idée, une concertation ou un quartier.")
+        raise Invalid(_("On peut suivre une idée, une concertation ou un quartier."))
     key = str(target_key or "").strip()[:16]
     target = None
     if target_type == "qpv":
@@ -36,7 +38,7 @@ def check_target(target_type, target_key):
         or target_type == "qpv"
     )
     if not visible:
-        raise NotFound("Ce que vous voulez suivre n'existe pas ou n'est pas public.")
+        raise NotFound(_("Ce que vous voulez suivre n'existe pas ou n'est pas public."))
     return target, key
 
 
@@ -51,7 +53,7 @@ def unfollow(user, target_type, target_key):
     """Stop following; kept as an inactive row so that default follows (author, voter) stay undone."""
     key = str(target_key or "").strip()[:16]
     if target_type not in TARGET_TYPES:
-        raise Invalid("On peut suivre une idée, une concertation ou un quartier.")
+        raise Invalid(_("On peut suivre une idée, une concertation ou un quartier."))
     params = {"u": user.id, "t": target_type, "k": key, "origin": "manual", "active": False}
     db.session.execute(text(UPSERT_FOLLOW + "UPDATE SET active = false"), params)
 
@@ -65,7 +67,9 @@ def set_preferences(user, modes):
     """Save the mail mode of each kind ({kind: immediate|weekly|never})."""
     for kind, mode in modes.items():
         if kind not in KINDS or mode not in MODES:
-            raise Invalid("Choix inconnu.", fields={kind: ["Tout de suite, résumé hebdomadaire ou jamais."]})
+            raise Invalid(
+                _("Choix inconnu."), fields={kind: [_("Tout de suite, résumé hebdomadaire ou jamais.")]}
+            )
         _save_mode(user.id, kind, mode)
 
 
@@ -110,7 +114,17 @@ def mark_all_read(user):
 
 # --- events ------------------------------------------------------------------------------------------
 def notify(
-    kind, subject, *, title, path, mail_subject, summary="", event_key=None, actor=None, include_own=True
+    kind,
+    subject,
+    *,
+    title,
+    path,
+    mail_subject,
+    summary="",
+    event_key=None,
+    actor=None,
+    include_own=True,
+    subject_values=None,
 ):
     """Tell the followers of `subject` (idea, consultation or QPV) after the commit; returns the job id.
 
@@ -126,7 +140,8 @@ def notify(
         "title": title,
         "summary": summary,
         "url": path,
-        "mail_subject": mail_subject,
+        "mail_subject": mail_subject,  # French; mails.event_subject() gives it in each recipient's language
+        "subject_values": subject_values or {},
         "event_key": (event_key or f"{kind}:{subject_type}:{subject_key}:{utcnow():%Y%m%d%H%M%S%f}")[:80],
         "actor_id": actor.id if actor is not None else None,
         "include_own": include_own,
@@ -158,7 +173,9 @@ def path_for(endpoint, **values):
 
 def notify_answer(contribution, action_id, actor=None):
     """An official answer was published: the idea's followers, authors and voters are told."""
-    outcome = OUTCOME_LABELS.get(contribution.outcome, "")
+    # The notification's title is stored (read later in any language): in French, the source language.
+    with force_locale("fr"):
+        outcome = str(OUTCOME_LABELS.get(contribution.outcome, ""))
     return notify(
         "answer",
         contribution,
@@ -166,6 +183,7 @@ def notify_answer(contribution, action_id, actor=None):
         summary=contribution.official_answer or "",
         path=path_for("contributions.detail", contribution_id=contribution.id),
         mail_subject=f"Réponse officielle : {outcome}",
+        subject_values={"outcome": contribution.outcome},
         event_key=f"answer:{action_id}",
         actor=actor,
     )

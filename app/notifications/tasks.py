@@ -4,11 +4,12 @@ from datetime import UTC, datetime
 from itertools import groupby
 
 from flask import current_app
+from flask_babel import force_locale
 
 from app.extensions import db
 from app.mail import send_messages
 from app.notifications import digest, fanout
-from app.notifications.mails import digest_message, notification_message, public_links
+from app.notifications.mails import digest_message, event_subject, notification_message, public_links
 from app.notifications.models import default_mode
 
 
@@ -28,8 +29,11 @@ def mail_event(event):
         rows = fanout.pending_mails(event["event_key"], default_mode(event["kind"]), after, batch_size)
         if not rows:
             return mailed
+        messages = []
         with public_links():
-            messages = [notification_message(row, event["mail_subject"]) for row in rows]
+            for row in rows:
+                with force_locale(row["locale"] or "fr"):  # each recipient in their own language
+                    messages.append(notification_message(row, event_subject(event)))
         send_messages(messages)
         fanout.mark_mailed([row["id"] for row in rows])
         db.session.commit()
@@ -49,11 +53,11 @@ def send_weekly_digest(until=None):
             return {"users": users, "mails": mails}
         rows = digest.digest_items(ids, until, per_user)
         with public_links():
-            messages = [
-                digest_message(items[0], items)
-                for _user_id, group in groupby(rows, key=lambda row: row["user_id"])
-                for items in [list(group)]
-            ]
+            messages = []
+            for _user_id, group in groupby(rows, key=lambda row: row["user_id"]):
+                items = list(group)
+                with force_locale(items[0]["locale"] or "fr"):
+                    messages.append(digest_message(items[0], items))
         send_messages(messages)
         digest.mark_digested(ids, until)
         db.session.commit()

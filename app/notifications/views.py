@@ -1,6 +1,8 @@
 """Pages: notifications, what I follow, mail preferences; follow buttons; one-click unsubscribe."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.errors import AppError
@@ -10,7 +12,7 @@ from app.notifications.mails import read_token
 from app.notifications.models import KINDS, MODE_LABELS, MODES
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-TARGET_LABELS = {"contribution": "Idées", "consultation": "Concertations", "qpv": "Quartiers"}
+TARGET_LABELS = {"contribution": _l("Idées"), "consultation": _l("Concertations"), "qpv": _l("Quartiers")}
 
 
 def _back(default):
@@ -34,7 +36,7 @@ def index():
 @login_required
 def mark_read():
     services.mark_all_read(current_user)
-    flash("Toutes vos notifications sont marquées comme lues.", "success")
+    flash(_("Toutes vos notifications sont marquées comme lues."), "success")
     return redirect(url_for("notifications.index"))
 
 
@@ -52,7 +54,7 @@ def follow():
     target_type, key = request.form.get("target_type", ""), request.form.get("target_key", "")
     try:
         services.follow(current_user, target_type, key)
-        flash("C'est noté : vous serez prévenu(e) de ce qui s'y passe.", "success")
+        flash(_("C'est noté : vous serez prévenu(e) de ce qui s'y passe."), "success")
     except AppError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -66,7 +68,7 @@ def unfollow():
         services.unfollow(
             current_user, request.form.get("target_type", ""), request.form.get("target_key", "")
         )
-        flash("Vous ne suivez plus ce sujet.", "success")
+        flash(_("Vous ne suivez plus ce sujet."), "success")
     except AppError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -79,7 +81,7 @@ def preferences():
     if request.method == "POST":
         try:
             services.set_preferences(current_user, {k: request.form[k] for k in KINDS if k in request.form})
-            flash("Vos préférences sont enregistrées.", "success")
+            flash(_("Vos préférences sont enregistrées."), "success")
             return redirect(url_for("notifications.preferences"))
         except AppError as error:
             db.session.rollback()

@@ -1,6 +1,7 @@
 """JSON API: /api/reports (urbanists, moderators, admins; session or Bearer token)."""
 
 from flask import url_for
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app.accounts.auth import require_login
@@ -69,7 +70,7 @@ def create_report(args):
         ["territory"] if args["territory"] else []
     )
     if len(chosen) != 1:
-        message = "Indiquez soit « consultation » (adresse), soit « qpv » (code), soit « territory »."
+        message = _("Indiquez soit « consultation » (adresse), soit « qpv » (code), soit « territory ».")
         raise Invalid(message, fields={"consultation": [message]})
     consultation = get_consultation(args["consultation"]) if args.get("consultation") else None
     qpv = queries.get_qpv(args["qpv"]) if args.get("qpv") else None

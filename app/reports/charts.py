@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 import matplotlib
+from flask_babel import gettext as _
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -89,7 +90,7 @@ def themes_chart(figures):
         return None
     labels = [themes.get(slug, {}).get("label", slug) for slug, _ in items]
     colors = [themes.get(slug, {}).get("color", BRAND) for slug, _ in items]
-    return _barh("themes", labels, [count for _, count in items], colors, "Contributions publiées")
+    return _barh("themes", labels, [count for _, count in items], colors, _("Contributions publiées"))
 
 
 def sources_chart(figures):
@@ -100,7 +101,7 @@ def sources_chart(figures):
         return None
     values = [figures["by_source"][key] for key in keys]
     colors = [SOURCE_COLORS[key] for key in keys]
-    return _barh("sources", [sources[key] for key in keys], values, colors, "Contributions publiées")
+    return _barh("sources", [sources[key] for key in keys], values, colors, _("Contributions publiées"))
 
 
 def outcomes_chart(figures):
@@ -111,10 +112,12 @@ def outcomes_chart(figures):
     values = [figures["by_outcome"][key] for key in keys]
     without = figures["contributions"] - sum(figures["by_outcome"].values())
     if without > 0:
-        keys, labels, values = keys + ["none"], labels + ["Pas encore de suite donnée"], values + [without]
+        keys, labels, values = keys + ["none"], labels + [_("Pas encore de suite donnée")], values + [without]
     if not values:
         return None
-    return _barh("outcomes", labels, values, [OUTCOME_COLORS[key] for key in keys], "Contributions publiées")
+    return _barh(
+        "outcomes", labels, values, [OUTCOME_COLORS[key] for key in keys], _("Contributions publiées")
+    )
 
 
 def qpv_chart(figures):
@@ -126,7 +129,9 @@ def qpv_chart(figures):
     labels = [f"{row['name'][:38]} ({row['code']})" for row in rows]
     values = [row["participants_per_1000"] or 0 for row in rows]
     colors = [ACCENT if row["npnru"] else BRAND for row in rows]
-    return _barh("qpv", labels, values, colors, "Participants pour 1 000 habitants (en rouge : site NPNRU)")
+    return _barh(
+        "qpv", labels, values, colors, _("Participants pour 1 000 habitants (en rouge : site NPNRU)")
+    )
 
 
 def weeks_chart(figures):
@@ -140,17 +145,17 @@ def weeks_chart(figures):
     votes = [figures["votes_by_week"].get(w, 0) for w in weeks]
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(WIDTH_IN, 2.3))
-        ax.bar(range(len(weeks)), contributions, color=BRAND, label="Contributions publiées")
-        ax.set_ylabel("Contributions", color=BRAND)
+        ax.bar(range(len(weeks)), contributions, color=BRAND, label=_("Contributions publiées"))
+        ax.set_ylabel(_("Contributions"), color=BRAND)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number_fr(v)))
         ax.grid(axis="y", color=GRID, linewidth=0.6)
         ax.set_axisbelow(True)
         step = max(1, len(weeks) // 12)
         ax.set_xticks(range(0, len(weeks), step), labels[::step])
-        ax.set_xlabel("Semaine (date du lundi)", color=MUTED)
+        ax.set_xlabel(_("Semaine (date du lundi)"), color=MUTED)
         twin = ax.twinx()
-        twin.plot(range(len(weeks)), votes, color=ACCENT, marker="o", markersize=3, label="Votes en ligne")
-        twin.set_ylabel("Votes", color=ACCENT)
+        twin.plot(range(len(weeks)), votes, color=ACCENT, marker="o", markersize=3, label=_("Votes en ligne"))
+        twin.set_ylabel(_("Votes"), color=ACCENT)
         twin.set_ylim(bottom=0)
         twin.spines["top"].set_visible(False)
         twin.yaxis.set_major_formatter(FuncFormatter(lambda v, _: number_fr(v)))

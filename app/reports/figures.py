@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select, text
 
 from app.consultations.models import Consultation
@@ -104,13 +105,13 @@ def _qpv_summary(qpv):
 
 
 def labels():
-    """French labels and colours used by charts and tables."""
+    """Labels (in the requester's language: the job forces it) and colours used by charts and tables."""
     themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
     return {
         "themes": {t.slug: {"label": t.label, "color": t.color, "enjeu": t.enjeu} for t in themes},
-        "outcomes": dict(OUTCOME_LABELS),
-        "sources": dict(SOURCE_LABELS),
-        "statuses": dict(STATUS_LABELS),
+        "outcomes": {key: str(label) for key, label in OUTCOME_LABELS.items()},
+        "sources": {key: str(label) for key, label in SOURCE_LABELS.items()},
+        "statuses": {key: str(label) for key, label in STATUS_LABELS.items()},
     }
 
 
@@ -129,4 +130,6 @@ def jsonable(value):
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, LazyString):
+        return str(value)
     return value

@@ -3,6 +3,7 @@
 import json
 
 import folium
+from flask_babel import gettext as _
 
 from app.maps.builders import SafeGeoJsonTooltip, base_map, map_html_parts
 from app.reports import queries
@@ -17,7 +18,7 @@ def report_map(scope, report):
     perimeter, bounds = perimeter_geojson(scope)
     fmap = base_map(bounds=bounds)
     if perimeter:
-        folium.GeoJson(perimeter, name="Périmètre", style_function=lambda _: PERIMETER_STYLE).add_to(fmap)
+        folium.GeoJson(perimeter, name=_("Périmètre"), style_function=lambda _: PERIMETER_STYLE).add_to(fmap)
     if report is not None and report.figures:
         _add_points(fmap, report)
         _add_hotspots(fmap, report.figures)
@@ -37,12 +38,12 @@ def _add_points(fmap, report):
         props["color"] = themes.get(props["theme"], {}).get("color", "#1d4e89")
     folium.GeoJson(
         data,
-        name=f"Contributions ({len(data['features'])} les plus votées)",
+        name=_("Contributions (%(len)s les plus votées)", len=len(data["features"])),
         marker=folium.CircleMarker(radius=5, weight=1, fill=True, fill_opacity=0.8),
         style_function=lambda f: {"color": "#ffffff", "fillColor": f["properties"]["color"]},
         tooltip=SafeGeoJsonTooltip(
             fields=["title", "theme_label", "agree", "disagree"],
-            aliases=["Contribution", "Thème", "Pour", "Contre"],
+            aliases=["Contribution", _("Thème"), _("Pour"), _("Contre")],
         ),
     ).add_to(fmap)
 
@@ -55,9 +56,14 @@ def _add_hotspots(fmap, figures):
     features = []
     for zone in zones:
         theme = themes.get(zone["dominant_theme"], {}).get("label", "–")
-        label = f"Zone {zone['rank']} : {zone['count']} contributions, thème dominant : {theme}"
+        label = _(
+            "Zone %(rank)s : %(count)s contributions, thème dominant : %(theme)s",
+            rank=zone["rank"],
+            count=zone["count"],
+            theme=theme,
+        )
         features.append({"type": "Feature", "geometry": zone["geometry"], "properties": {"label": label}})
-    layer = folium.FeatureGroup(name="Zones de forte contribution")
+    layer = folium.FeatureGroup(name=_("Zones de forte contribution"))
     folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         style_function=lambda _: HOTSPOT_STYLE,

@@ -1,5 +1,6 @@
 """Generated reports ("bilan de la concertation"), versioned per consultation, QPV or the territory."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects.postgresql import JSONB
 
 from app.consultations.models import utcnow
@@ -7,10 +8,10 @@ from app.extensions import db
 
 REPORT_STATUSES = ("queued", "started", "finished", "failed")
 STATUS_LABELS = {
-    "queued": "En file d'attente",
-    "started": "En cours",
-    "finished": "Terminé",
-    "failed": "Échec",
+    "queued": _l("En file d'attente"),
+    "started": _l("En cours"),
+    "finished": _l("Terminé"),
+    "failed": _l("Échec"),
 }
 
 

@@ -4,6 +4,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import escape
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import and_, select
@@ -31,7 +34,7 @@ def get_report(report_id):
     """The report with this id, or NotFound."""
     report = db.session.get(Report, report_id)
     if report is None:
-        raise NotFound("Ce rapport n'existe pas.")
+        raise NotFound(_("Ce rapport n'existe pas."))
     return report
 
 
@@ -94,7 +97,7 @@ def list_qpv():
 def get_qpv(code):
     qpv = db.session.get(Qpv, code)
     if qpv is None:
-        raise NotFound("Ce quartier prioritaire n'existe pas.")
+        raise NotFound(_("Ce quartier prioritaire n'existe pas."))
     return qpv
 
 
@@ -119,13 +122,15 @@ def dead_job_message(report):
     job = _job(report)
     if job is None:
         if report.created_at and utcnow() - report.created_at > LOST_AFTER:
-            return "La demande a été perdue par la file de traitement. Relancez la génération."
+            return _("La demande a été perdue par la file de traitement. Relancez la génération.")
         return None
     if job.get_status() in DEAD_STATUSES:
-        return (
-            f"La génération du rapport a été interrompue après {report.attempts} tentative"
-            f"{'s' if report.attempts > 1 else ''} (processus de traitement arrêté). Relancez-la avec le "
-            "bouton « Générer »."
+        return ngettext(
+            "La génération du rapport a été interrompue après %(num)s tentative (processus de traitement "
+            "arrêté). Relancez-la avec le bouton « Générer ».",
+            "La génération du rapport a été interrompue après %(num)s tentatives (processus de traitement "
+            "arrêté). Relancez-la avec le bouton « Générer ».",
+            report.attempts,
         )
     return None
 
@@ -170,8 +175,8 @@ def chart_svgs(report, names, captions):
     for name in names:
         path = output_file(report, f"chart-{name}.svg")
         if path is not None:
-            label = f'<svg role="img" aria-label="{captions[name]} (valeurs dans le tableau plus bas)" '
-            charts[name] = path.read_text().replace("<svg ", label, 1)
+            label = escape(_("%(caption)s (valeurs dans le tableau plus bas)", caption=captions[name]))
+            charts[name] = path.read_text().replace("<svg ", f'<svg role="img" aria-label="{label}" ', 1)
     return charts
 
 

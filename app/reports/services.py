@@ -52,7 +52,7 @@ def request_report(user, consultation=None, qpv=None, enqueue=True):
 
 def _request(user, consultation, qpv, enqueue):
     if consultation is not None and qpv is not None:
-        raise Invalid("Choisissez une concertation ou un quartier, pas les deux.")
+        raise Invalid(_("Choisissez une concertation ou un quartier, pas les deux."))
     consultation_id = consultation.id if consultation is not None else None
     qpv_code = qpv.code if qpv is not None else None
     condition = scope_condition(consultation_id, qpv_code)

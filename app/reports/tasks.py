@@ -13,11 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, has_app_context
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
 from rq import get_current_job
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 
+from app.accounts.models import User
 from app.consultations.models import utcnow
 from app.extensions import db
 from app.maps import basemap
@@ -44,7 +46,7 @@ def app_context():
 
 def build_report(report_id):
     """Compute the figures, charts, map and PDF of one Report row."""
-    with app_context():
+    with app_context(), force_locale(requester_locale(report_id)):
         attempt = claim(report_id)
         if attempt is None:
             return {"report": report_id, "skipped": True}
@@ -55,6 +57,14 @@ def build_report(report_id):
             record_failure(report_id, error)
             raise
         return {"report": report_id, "attempt": attempt, "finished": finished}
+
+
+def requester_locale(report_id):
+    """The language of the person who asked for the report (its PDF, charts and messages), else French."""
+    locale = db.session.scalar(
+        select(User.locale).join(Report, Report.requested_by_id == User.id).where(Report.id == report_id)
+    )
+    return locale or "fr"
 
 
 def claim(report_id):
@@ -161,9 +171,11 @@ def record_failure(report_id, error):
     detail = f"{type(error).__name__} : {str(error)[:300]}"
     if retrying:
         report.status = "queued"
-        report.error = (
-            f"La tentative n° {report.attempts} a échoué ; une nouvelle tentative est programmée "
-            f"automatiquement. Détail technique : {detail}"
+        report.error = _(
+            "La tentative n° %(attempt)s a échoué ; une nouvelle tentative est programmée "
+            "automatiquement. Détail technique : %(detail)s",
+            attempt=report.attempts,
+            detail=detail,
         )
     else:
         report.status = "failed"
@@ -172,11 +184,15 @@ def record_failure(report_id, error):
 
 
 def failure_message(attempts, detail):
-    plural = "s" if attempts > 1 else ""
-    return (
-        f"La génération du rapport a échoué après {attempts} tentative{plural}. Relancez-la avec le bouton "
-        f"« Générer » ; si l'échec se répète, transmettez ce message à l'administrateur. "
-        f"Détail technique : {detail}"
+    return ngettext(
+        "La génération du rapport a échoué après %(num)s tentative. Relancez-la avec le bouton "
+        "« Générer » ; si l'échec se répète, transmettez ce message à l'administrateur. "
+        "Détail technique : %(detail)s",
+        "La génération du rapport a échoué après %(num)s tentatives. Relancez-la avec le bouton "
+        "« Générer » ; si l'échec se répète, transmettez ce message à l'administrateur. "
+        "Détail technique : %(detail)s",
+        attempts,
+        detail=detail,
     )
 
 

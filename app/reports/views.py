@@ -1,6 +1,8 @@
 """Report pages: the dashboard (/rapports), one consultation, one QPV; downloads of the outputs."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.consultations.queries import get_consultation
@@ -14,11 +16,11 @@ from app.security import add_nonce
 bp = Blueprint("reports", __name__, url_prefix="/rapports")
 CHART_NAMES = ("themes", "weeks", "sources", "outcomes", "qpv")
 CHART_CAPTIONS = {
-    "themes": "Contributions publiées par thème",
-    "weeks": "Contributions et votes par semaine",
-    "sources": "Contributions par canal",
-    "outcomes": "Suite donnée aux contributions",
-    "qpv": "Participants pour 1 000 habitants",
+    "themes": _l("Contributions publiées par thème"),
+    "weeks": _l("Contributions et votes par semaine"),
+    "sources": _l("Contributions par canal"),
+    "outcomes": _l("Suite donnée aux contributions"),
+    "qpv": _l("Participants pour 1 000 habitants"),
 }
 
 
@@ -124,9 +126,15 @@ def generate_territory():
 
 def _generated(report):
     if report.attempts or report.status == "started":
-        flash(f"La version {report.version} est déjà en cours de génération.", "success")
+        flash(_("La version %(version)s est déjà en cours de génération.", version=report.version), "success")
     else:
-        flash(f"Version {report.version} demandée : la génération démarre dans quelques instants.", "success")
+        flash(
+            _(
+                "Version %(version)s demandée : la génération démarre dans quelques instants.",
+                version=report.version,
+            ),
+            "success",
+        )
 
 
 @bp.get("/<int:report_id>/bilan.pdf")

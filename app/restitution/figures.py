@@ -1,17 +1,18 @@
 """The restitution's figures, computed in SQL for one consultation when the team publishes it."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app.extensions import db
 
 # Outcome groups shown to residents (the moderation's five outcomes, grouped), in display order.
 GROUPS = {
-    "retenue": ("Retenue", ("retenue", "integree", "deja_prevue"), "#1b7a3a"),
-    "a_l_etude": ("À l'étude", ("a_l_etude",), "#b35c00"),
-    "non_retenue": ("Non retenue", ("non_retenue",), "#8a1c1c"),
-    "sans_reponse": ("En attente de réponse", (), "#5b6470"),
+    "retenue": (_l("Retenue"), ("retenue", "integree", "deja_prevue"), "#1b7a3a"),
+    "a_l_etude": (_l("À l'étude"), ("a_l_etude",), "#b35c00"),
+    "non_retenue": (_l("Non retenue"), ("non_retenue",), "#8a1c1c"),
+    "sans_reponse": (_l("En attente de réponse"), (), "#5b6470"),
 }
-GROUP_OF = {outcome: group for group, (_l, outcomes, _c) in GROUPS.items() for outcome in outcomes}
+GROUP_OF = {outcome: group for group, (_label, outcomes, _c) in GROUPS.items() for outcome in outcomes}
 GROUP_SQL = (
     "CASE WHEN outcome IN ('retenue', 'integree', 'deja_prevue') THEN 'retenue'"
     " WHEN outcome = 'a_l_etude' THEN 'a_l_etude' WHEN outcome = 'non_retenue' THEN 'non_retenue'"

@@ -1,5 +1,7 @@
 """Writes: the project team publishes (or withdraws) a consultation's restitution."""
 
+from flask_babel import gettext as _
+
 from app.consultations.models import utcnow
 from app.errors import Forbidden
 from app.extensions import db
@@ -10,7 +12,7 @@ from app.restitution.models import Restitution
 def check_team(user):
     """Forbidden unless `user` is on the project team (moderators and admins today)."""
     if user is None or not user.is_authenticated or not user.has_role("moderator"):
-        raise Forbidden("Réservé à l'équipe projet.")
+        raise Forbidden(_("Réservé à l'équipe projet."))
 
 
 def publish(user, consultation):

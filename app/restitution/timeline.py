@@ -1,5 +1,6 @@
 """An idea's story: déposée → publiée → étudiée → retenue / non retenue, from the audit log."""
 
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.contributions.models import OUTCOME_LABELS
@@ -17,10 +18,10 @@ def _phase(consultation, when):
     if when is None:
         return None
     if when < consultation.opens_at:
-        return "avant l'ouverture de la concertation"
+        return _("avant l'ouverture de la concertation")
     if when < consultation.closes_at:
-        return "pendant la concertation"
-    return "après la clôture de la concertation"
+        return _("pendant la concertation")
+    return _("après la clôture de la concertation")
 
 
 def _step(key, label, when, consultation, answer=None, outcome=None):
@@ -39,8 +40,8 @@ def idea_timeline(item, consultation):
     """The steps of a published idea (dicts: key, label, at, phase, answer, done), oldest first."""
     if item.get("status") != "published":
         return []
-    steps = [_step("deposee", "Déposée", item["created_at"], consultation)]
-    steps.append(_step("publiee", "Publiée", item.get("published_at") or item["created_at"], consultation))
+    steps = [_step("deposee", _("Déposée"), item["created_at"], consultation)]
+    steps.append(_step("publiee", _("Publiée"), item.get("published_at") or item["created_at"], consultation))
     answers = [
         row for row in db.session.execute(ACTIONS, {"id": item["id"]}).mappings() if row["action"] == "answer"
     ]
@@ -54,7 +55,7 @@ def idea_timeline(item, consultation):
         ]
     for row in answers:
         final = row["outcome"] in FINAL
-        label = OUTCOME_LABELS.get(row["outcome"], "Étudiée") if final else "Étudiée : à l'étude"
+        label = OUTCOME_LABELS.get(row["outcome"], _("Étudiée")) if final else _("Étudiée : à l'étude")
         steps.append(
             _step(
                 "decision" if final else "etudiee",
@@ -66,7 +67,7 @@ def idea_timeline(item, consultation):
             )
         )
     if not any(step["key"] == "etudiee" for step in steps) and not any(s["key"] == "decision" for s in steps):
-        steps.append({"key": "etudiee", "label": "Étudiée par l'équipe projet", "done": False})
+        steps.append({"key": "etudiee", "label": _("Étudiée par l'équipe projet"), "done": False})
     if steps[-1]["key"] != "decision":
-        steps.append({"key": "decision", "label": "Retenue ou non retenue", "done": False})
+        steps.append({"key": "decision", "label": _("Retenue ou non retenue"), "done": False})
     return steps

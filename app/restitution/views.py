@@ -1,6 +1,7 @@
 """The public restitution page, its map data and bilan PDF; publish / withdraw for the project team."""
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.consultations.queries import get_consultation
@@ -76,7 +77,7 @@ def bilan(slug):
 def publish(slug):
     consultation = get_consultation(slug)
     services.publish(current_user, consultation)
-    flash("La restitution est publiée : tout le monde peut la lire.", "success")
+    flash(_("La restitution est publiée : tout le monde peut la lire."), "success")
     return redirect(url_for("restitution.show", slug=slug))
 
 
@@ -84,7 +85,7 @@ def publish(slug):
 def withdraw(slug):
     consultation = get_consultation(slug)
     services.withdraw(current_user, consultation)
-    flash("La restitution n'est plus publique.", "success")
+    flash(_("La restitution n'est plus publique."), "success")
     return redirect(url_for("restitution.show", slug=slug))
 
 

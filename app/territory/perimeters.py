@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pyogrio
 import pyogrio.raw
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app.errors import Invalid
@@ -14,7 +16,7 @@ from app.territory.services import now_utc
 
 ACCEPTED_CRS = {"EPSG:4326": 4326, "OGC:CRS84": 4326, "EPSG:2154": 2154}
 CODE_FIELDS = ("code_qp", "code_quartier", "cod_qp", "c_qp", "code_qpv", "code")
-SUPPORTED = "un GeoJSON en WGS84 (EPSG:4326) ou un Shapefile zippé en Lambert-93 (EPSG:2154)"
+SUPPORTED = _l("un GeoJSON en WGS84 (EPSG:4326) ou un Shapefile zippé en Lambert-93 (EPSG:2154)")
 
 
 def import_perimeters(path):
@@ -44,8 +46,13 @@ def _open_source(path):
     try:
         pyogrio.read_info(source)
     except Exception as error:
+        # Also the back office's perimeter upload (consultations.perimeter): in the reader's language.
         raise Invalid(
-            f"« {path.name} » n'est pas un fichier géographique lisible : fournissez {SUPPORTED}."
+            _(
+                "« %(name)s » n'est pas un fichier géographique lisible : fournissez %(supported)s.",
+                name=path.name,
+                supported=SUPPORTED,
+            )
         ) from error
     return source
 
@@ -54,7 +61,11 @@ def _file_srid(source):
     crs = pyogrio.read_info(source).get("crs")
     if crs not in ACCEPTED_CRS:
         raise Invalid(
-            f"Système de coordonnées non pris en charge ({crs or 'non déclaré'}) : fournissez {SUPPORTED}."
+            _(
+                "Système de coordonnées non pris en charge (%(crs)s) : fournissez %(supported)s.",
+                crs=crs or _("non déclaré"),
+                supported=SUPPORTED,
+            )
         )
     return ACCEPTED_CRS[crs]
 

@@ -2,6 +2,7 @@
 
 import folium
 from flask import Blueprint, render_template
+from flask_babel import gettext as _
 
 from app.maps.builders import SafeGeoJsonPopup, SafeGeoJsonTooltip, base_map, map_html_parts
 from app.territory import queries
@@ -16,7 +17,7 @@ def territory_map():
     if communes["features"]:  # a territory being set up may have none yet
         folium.GeoJson(
             communes,
-            name="Communes",
+            name=_("Communes"),
             style_function=lambda f: {
                 "color": "#555",
                 "weight": 1,
@@ -29,7 +30,7 @@ def territory_map():
     if qpv_perimeters["features"]:
         folium.GeoJson(
             qpv_perimeters,
-            name="Quartiers prioritaires (périmètres officiels)",
+            name=_("Quartiers prioritaires (périmètres officiels)"),
             style_function=lambda f: {"color": "#b2182b", "weight": 2, "fillOpacity": 0.25},
             tooltip=SafeGeoJsonTooltip(fields=["name", "code"], labels=False),
         ).add_to(fmap)

@@ -3,6 +3,7 @@
 import json
 
 from flask import Response, request
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select, text
 
@@ -38,7 +39,7 @@ def _consultation(reference):
     else:
         consultation = db.session.scalar(select(Consultation).where(Consultation.slug == reference))
     if consultation is None:
-        message = "Cette concertation n'existe pas."
+        message = _("Cette concertation n'existe pas.")
         raise Invalid(message, fields={"consultation": [message]})
     return consultation
 
@@ -105,7 +106,7 @@ def enter_contribution(args, workshop_id):
     if replay is not None:
         return replay
     if args["consultation"] and args["consultation"] != workshop.consultation.slug:
-        message = "Cet atelier appartient à une autre concertation."
+        message = _("Cet atelier appartient à une autre concertation.")
         raise Invalid(message, fields={"consultation": [message]})
     contribution = services.enter_contribution(
         user,
@@ -155,7 +156,7 @@ def record_tally(args, workshop_id):
     if args["contribution"] is not None:
         contribution = db.session.get(Contribution, args["contribution"])
         if contribution is None:
-            raise NotFound("Cette contribution n'existe pas.")
+            raise NotFound(_("Cette contribution n'existe pas."))
     else:
         contribution = queries.contribution_by_number(workshop.consultation_id, args["number"])
     tally = services.record_tally(

@@ -9,6 +9,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 # Cell sides tried in order: the smallest that covers the perimeter within MAX_COLUMNS × MAX_ROWS cells
 # (about 150–300 m on a QPV, coarser only on large provisional perimeters). Round sizes read well on paper.
 CELL_SIZES_M = (150, 200, 250, 300, 400, 500, 600, 750, 1000, 1250, 1500, 2000, 2500, 3000, 5000, 10000)
@@ -83,15 +85,24 @@ class Grid:
         match = _REF.match(ref or "")
         if not match:
             raise GridRefError(
-                f"« {ref} » n'est pas une case : tapez une lettre puis un chiffre, par exemple « C4 »."
+                _(
+                    "« %(ref)s » n'est pas une case : tapez une lettre puis un chiffre, par exemple « C4 ».",
+                    ref=ref,
+                )
             )
         col = ord(match.group(1).upper()) - ord("A")
         row = int(match.group(2)) - 1
         if not (0 <= col < self.cols and 0 <= row < self.rows):
             last_col = self.column_labels()[-1]
             raise GridRefError(
-                f"La case {match.group(1).upper()}{row + 1} n'existe pas sur la carte : "
-                f"colonnes A à {last_col}, lignes 1 à {self.rows}."
+                _(
+                    "La case %(column)s%(row)s n'existe pas sur la carte : colonnes A à %(last_col)s, lignes "
+                    "1 à %(rows)s.",
+                    column=match.group(1).upper(),
+                    row=row + 1,
+                    last_col=last_col,
+                    rows=self.rows,
+                )
             )
         return col, row
 

@@ -10,6 +10,7 @@ import json
 import secrets
 import time
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -36,18 +37,24 @@ def open_kiosk(user, consultation, name, code, idle_reset_seconds=90, workshop=N
     if workshop is not None:
         queries.check_can_manage(user, workshop)
     elif not (user.is_staff or queries.facilitates_consultation(user, consultation.id)):
-        raise Forbidden("Seuls les animateurs de cette concertation ouvrent une borne.")
+        raise Forbidden(_("Seuls les animateurs de cette concertation ouvrent une borne."))
     errors = {}
     if workshop is not None and workshop.consultation_id != consultation.id:
-        errors["workshop"] = ["Cet atelier appartient à une autre concertation."]
+        errors["workshop"] = [_("Cet atelier appartient à une autre concertation.")]
     if not consultation.is_open():
-        errors["consultation"] = ["Cette concertation n'est pas ouverte aux contributions."]
+        errors["consultation"] = [_("Cette concertation n'est pas ouverte aux contributions.")]
     if not name or not 2 <= len(name.strip()) <= 120:
-        errors["name"] = ["Donnez un nom à la borne (2 à 120 caractères)."]
+        errors["name"] = [_("Donnez un nom à la borne (2 à 120 caractères).")]
     if not code or not 4 <= len(code) <= 32:
-        errors["code"] = ["Le code de la borne compte de 4 à 32 caractères."]
+        errors["code"] = [_("Le code de la borne compte de 4 à 32 caractères.")]
     if not isinstance(idle_reset_seconds, int) or not MIN_IDLE <= idle_reset_seconds <= MAX_IDLE:
-        errors["idle_reset_seconds"] = [f"Remise à zéro : entre {MIN_IDLE} et {MAX_IDLE} secondes."]
+        errors["idle_reset_seconds"] = [
+            _(
+                "Remise à zéro : entre %(min_idle)s et %(max_idle)s secondes.",
+                min_idle=MIN_IDLE,
+                max_idle=MAX_IDLE,
+            )
+        ]
     if errors:
         raise Invalid(fields=errors)
     raw = secrets.token_urlsafe(32)
@@ -78,7 +85,9 @@ def kiosk_for_device(raw):
 def close_kiosk(kiosk, code):
     """Close a kiosk with its code: the device token dies and the draft is forgotten."""
     if not code or not check_password_hash(kiosk.code_hash, code):
-        raise Forbidden("Code incorrect : la borne reste ouverte.", fields={"code": ["Code incorrect."]})
+        raise Forbidden(
+            _("Code incorrect : la borne reste ouverte."), fields={"code": [_("Code incorrect.")]}
+        )
     _close(kiosk)
     return kiosk
 
@@ -103,9 +112,9 @@ def _close(kiosk):
 def create_kiosk_contribution(kiosk, theme_slug, title, body, lon, lat, photos=()):
     """A participant's contribution from the kiosk: source « kiosk », always pre-moderated."""
     if not kiosk.is_open:
-        raise Forbidden("Cette borne est fermée.")
+        raise Forbidden(_("Cette borne est fermée."))
     if lon is None or lat is None:
-        message = "Touchez la carte pour placer votre idée."
+        message = _("Touchez la carte pour placer votre idée.")
         raise Invalid(message, fields={"geometry": [message]})
     contribution = create_contribution(
         None,

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from app import idempotency
@@ -61,7 +62,7 @@ def kiosk_rate_limit():
 def _require_kiosk():
     kiosk = current_kiosk()
     if kiosk is None:
-        raise Forbidden("Cette tablette n'est pas une borne ouverte.")
+        raise Forbidden(_("Cette tablette n'est pas une borne ouverte."))
     return kiosk
 
 
@@ -106,7 +107,7 @@ def open_kiosk():
 
 def _open_from_form(form):
     if form.get("code", "") != form.get("code_confirm", ""):
-        raise Invalid(fields={"code_confirm": ["Les deux codes ne sont pas identiques."]})
+        raise Invalid(fields={"code_confirm": [_("Les deux codes ne sont pas identiques.")]})
     consultation = consultation_queries.get_consultation(form.get("consultation", ""))
     workshop = None
     if form.get("workshop"):
@@ -180,7 +181,7 @@ def contribute():
         "id": contribution.id,
         "status": contribution.status,
         "source": API_SOURCES[contribution.source],
-        "message": "Merci ! Votre idée sera publiée sur la carte après relecture.",
+        "message": _("Merci ! Votre idée sera publiée sur la carte après relecture."),
     }
     idempotency.finish(scope, key, 201, answer)
     return jsonify(answer), 201

@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, make_response, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.auth import roles_required
@@ -111,5 +112,5 @@ def kiosk_manifest():
 
     kiosk = current_kiosk()
     if kiosk is None:
-        raise Forbidden("Cette tablette n'est pas une borne ouverte.")
+        raise Forbidden(_("Cette tablette n'est pas une borne ouverte."))
     return jsonify(offline_manifest(kiosk.consultation_id, [url_for("kiosk.home")]))

@@ -12,6 +12,7 @@ import math
 
 import segno
 from flask import current_app, render_template, request
+from flask_babel import get_locale
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
@@ -39,6 +40,7 @@ def cached_pdf(workshop, paper="A4"):
 
     A map printed without its streets (tile server unreachable) is kept one minute only."""
     fingerprint = queries.printable_fingerprint(workshop, paper) + "|" + current_app.config["MAP_TILES_URL"]
+    fingerprint += f"|{get_locale()}"  # the legend and titles are in the reader's language
     key = "workshops:map:" + hashlib.sha256(fingerprint.encode()).hexdigest()
     redis = redis_connection()
     pdf = redis.get(key)

@@ -1,6 +1,7 @@
 """Reads on workshops: lists, permissions, the reference grid and printable-map data."""
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import exists, func, select, text
 
 from app.contributions.models import Contribution
@@ -17,7 +18,7 @@ def get_workshop(workshop_id):
     """The workshop with this id, or NotFound."""
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
-        raise NotFound("Cet atelier n'existe pas.")
+        raise NotFound(_("Cet atelier n'existe pas."))
     return workshop
 
 
@@ -60,7 +61,7 @@ def check_can_see_participants(user, workshop):
     if user is None or not user.is_authenticated:
         raise Unauthorized()
     if not can_see_participants(user, workshop):
-        raise Forbidden("Seuls les animateurs de cet atelier ont accès aux contacts de ses participants.")
+        raise Forbidden(_("Seuls les animateurs de cet atelier ont accès aux contacts de ses participants."))
 
 
 def check_can_manage(user, workshop):
@@ -69,8 +70,10 @@ def check_can_manage(user, workshop):
         raise Unauthorized()
     if not can_manage(user, workshop):
         raise Forbidden(
-            "Seuls les animateurs de cette concertation, les modérateurs et les administrateurs "
-            "peuvent saisir pour cet atelier."
+            _(
+                "Seuls les animateurs de cette concertation, les modérateurs et les administrateurs "
+                "peuvent saisir pour cet atelier."
+            )
         )
 
 
@@ -176,7 +179,7 @@ def consultation_grid(consultation_id):
         {"id": consultation_id},
     ).one()
     if row[0] is None:
-        raise NotFound("Cette concertation n'existe pas.")
+        raise NotFound(_("Cette concertation n'existe pas."))
     return Grid.covering(*row)
 
 
@@ -258,9 +261,10 @@ def grid_ref_point(consultation_id, grid, ref):
         {"x": x, "y": y, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "id": consultation_id},
     ).one()
     if row[0] is None:
-        message = (
-            f"La case {label} est en dehors du périmètre de la concertation : "
-            "choisissez une case du périmètre ou touchez la carte."
+        message = _(
+            "La case %(label)s est en dehors du périmètre de la concertation : choisissez une case du "
+            "périmètre ou touchez la carte.",
+            label=label,
         )
         raise Invalid(message, fields={"grid_ref": [message]})
     return {"type": "Point", "coordinates": [row[0], row[1]]}
@@ -335,7 +339,12 @@ def contribution_by_number(consultation_id, number):
             .limit(1)
         )
     if contribution is None:
-        raise NotFound(f"Aucune contribution ne porte le numéro {number} sur la carte de cette concertation.")
+        raise NotFound(
+            _(
+                "Aucune contribution ne porte le numéro %(number)s sur la carte de cette concertation.",
+                number=number,
+            )
+        )
     return contribution
 
 

@@ -4,6 +4,8 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from app.ids import ID_RANGE
@@ -11,16 +13,16 @@ from app.ids import ID_RANGE
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 PARIS = ZoneInfo("Europe/Paris")
 MESSAGES = {
-    "required": "Ce champ est obligatoire.",
-    "null": "Ce champ ne peut pas être vide.",
-    "invalid": "Valeur invalide.",
+    "required": _l("Ce champ est obligatoire."),
+    "null": _l("Ce champ ne peut pas être vide."),
+    "invalid": _l("Valeur invalide."),
 }
 
 
 class FrenchSchema(Schema):
     error_messages = {
-        "unknown": "Champ inconnu.",
-        "type": "Données invalides : un objet JSON est attendu.",
+        "unknown": _l("Champ inconnu."),
+        "type": _l("Données invalides : un objet JSON est attendu."),
     }
 
     def on_bind_field(self, field_name, field_obj):
@@ -33,14 +35,14 @@ class WhenField(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, str):
-            raise ValidationError("Date attendue (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM).")
+            raise ValidationError(_("Date attendue (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)."))
         try:
             if len(value.strip()) == 10:
                 when = datetime.combine(date.fromisoformat(value.strip()), time(9, 0))
             else:
                 when = datetime.fromisoformat(value.strip())
         except ValueError as error:
-            raise ValidationError("Date attendue (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM).") from error
+            raise ValidationError(_("Date attendue (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM).")) from error
         return when if when.tzinfo else when.replace(tzinfo=PARIS)
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -53,7 +55,7 @@ class GeometryField(fields.Dict):
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         if value.get("type") not in GEOMETRY_TYPES or not isinstance(value.get("coordinates"), list):
-            raise ValidationError("Géométrie GeoJSON attendue : Point, LineString ou Polygon.")
+            raise ValidationError(_("Géométrie GeoJSON attendue : Point, LineString ou Polygon."))
         return {"type": value["type"], "coordinates": value["coordinates"]}
 
 
@@ -66,7 +68,9 @@ class ConsultationRef(fields.Field):
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, str | int) or value in ("", 0):
-            raise ValidationError("Indiquez la concertation (son adresse, par exemple « ma-concertation »).")
+            raise ValidationError(
+                _("Indiquez la concertation (son adresse, par exemple « ma-concertation »).")
+            )
         return value
 
 
@@ -78,18 +82,18 @@ class WorkshopCreateSchema(FrenchSchema):
     date = WhenField(required=True, metadata={"description": "début (ISO 8601 ; heure de Paris sans fuseau)"})
     ends_at = WhenField(load_default=None)
     place = fields.String(
-        required=True, validate=validate.Length(min=2, max=200, error="De 2 à 200 caractères.")
+        required=True, validate=validate.Length(min=2, max=200, error=_l("De 2 à 200 caractères."))
     )
     address = fields.String(
-        load_default="", validate=validate.Length(max=300, error="300 caractères au plus.")
+        load_default="", validate=validate.Length(max=300, error=_l("300 caractères au plus."))
     )
     title = fields.String(
-        load_default=None, validate=validate.Length(max=200, error="200 caractères au plus.")
+        load_default=None, validate=validate.Length(max=200, error=_l("200 caractères au plus."))
     )
     lon = fields.Float(load_default=None)
     lat = fields.Float(load_default=None)
     participants_count = fields.Integer(
-        load_default=0, validate=validate.Range(min=0, error="Nombre positif attendu.")
+        load_default=0, validate=validate.Range(min=0, error=_l("Nombre positif attendu."))
     )
     demographics = DemographicsField(load_default=None)
     notes = fields.String(load_default="")
@@ -114,12 +118,12 @@ class WorkshopCreateSchema(FrenchSchema):
 class WorkshopUpdateSchema(FrenchSchema):
     date = WhenField()
     ends_at = WhenField(allow_none=True)
-    place = fields.String(validate=validate.Length(min=2, max=200, error="De 2 à 200 caractères."))
-    address = fields.String(validate=validate.Length(max=300, error="300 caractères au plus."))
-    title = fields.String(validate=validate.Length(max=200, error="200 caractères au plus."))
+    place = fields.String(validate=validate.Length(min=2, max=200, error=_l("De 2 à 200 caractères.")))
+    address = fields.String(validate=validate.Length(max=300, error=_l("300 caractères au plus.")))
+    title = fields.String(validate=validate.Length(max=200, error=_l("200 caractères au plus.")))
     lon = fields.Float(allow_none=True)
     lat = fields.Float(allow_none=True)
-    participants_count = fields.Integer(validate=validate.Range(min=0, error="Nombre positif attendu."))
+    participants_count = fields.Integer(validate=validate.Range(min=0, error=_l("Nombre positif attendu.")))
     demographics = DemographicsField()
     notes = fields.String()
     outcome_summary = fields.String()
@@ -169,7 +173,7 @@ class WorkshopContributionSchema(FrenchSchema):
     def _place(self, data, **kwargs):
         if data.get("geometry") is None and not data.get("grid_ref"):
             raise ValidationError(
-                "Placez le point sur la carte ou tapez une case de la grille (par exemple « C4 »).",
+                _("Placez le point sur la carte ou tapez une case de la grille (par exemple « C4 »)."),
                 field_name="geometry",
             )
 
@@ -198,19 +202,21 @@ class TallySchema(FrenchSchema):
         load_default=None, validate=ID_RANGE, metadata={"description": "ou son numéro sur la carte imprimée"}
     )
     agree = fields.Integer(
-        load_default=0, validate=validate.Range(min=0, max=100_000, error="Entre 0 et 100 000.")
+        load_default=0, validate=validate.Range(min=0, max=100_000, error=_l("Entre 0 et 100 000."))
     )
     disagree = fields.Integer(
-        load_default=0, validate=validate.Range(min=0, max=100_000, error="Entre 0 et 100 000.")
+        load_default=0, validate=validate.Range(min=0, max=100_000, error=_l("Entre 0 et 100 000."))
     )
     comments = fields.Integer(
-        load_default=0, validate=validate.Range(min=0, max=100_000, error="Entre 0 et 100 000.")
+        load_default=0, validate=validate.Range(min=0, max=100_000, error=_l("Entre 0 et 100 000."))
     )
 
     @validates_schema
     def _target(self, data, **kwargs):
         if data.get("contribution") is None and data.get("number") is None:
-            raise ValidationError("Indiquez la contribution (id) ou son numéro.", field_name="contribution")
+            raise ValidationError(
+                _("Indiquez la contribution (id) ou son numéro."), field_name="contribution"
+            )
 
 
 class TallyOutSchema(FrenchSchema):
@@ -226,7 +232,7 @@ class TallyOutSchema(FrenchSchema):
 
 class MapPdfArgs(FrenchSchema):
     format = fields.String(
-        load_default="A4", validate=validate.OneOf(["A4", "A3", "a4", "a3"], error="Format : A4 ou A3.")
+        load_default="A4", validate=validate.OneOf(["A4", "A3", "a4", "a3"], error=_l("Format : A4 ou A3."))
     )
 
 

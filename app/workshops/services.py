@@ -2,6 +2,8 @@
 
 import re
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 
 from app.accounts.models import AGE_BANDS, User
@@ -22,22 +24,22 @@ DEMOGRAPHIC_GROUPS = {
     "habitants_qpv": ("oui", "non"),
 }
 DEMOGRAPHIC_LABELS = {
-    "age": "Âge",
-    "genre": "Femmes / hommes",
-    "habitants_qpv": "Habitants du quartier prioritaire",
+    "age": _l("Âge"),
+    "genre": _l("Femmes / hommes"),
+    "habitants_qpv": _l("Habitants du quartier prioritaire"),
 }
 CATEGORY_LABELS = {
-    "moins-de-18": "Moins de 18 ans",
-    "18-25": "18 à 25 ans",
-    "26-40": "26 à 40 ans",
-    "41-60": "41 à 60 ans",
-    "61-75": "61 à 75 ans",
-    "plus-de-75": "Plus de 75 ans",
-    "femmes": "Femmes",
-    "hommes": "Hommes",
-    "autre": "Autre ou ne se prononce pas",
-    "oui": "Oui",
-    "non": "Non",
+    "moins-de-18": _l("Moins de 18 ans"),
+    "18-25": _l("18 à 25 ans"),
+    "26-40": _l("26 à 40 ans"),
+    "41-60": _l("41 à 60 ans"),
+    "61-75": _l("61 à 75 ans"),
+    "plus-de-75": _l("Plus de 75 ans"),
+    "femmes": _l("Femmes"),
+    "hommes": _l("Hommes"),
+    "autre": _l("Autre ou ne se prononce pas"),
+    "oui": _l("Oui"),
+    "non": _l("Non"),
 }
 MAX_COUNT = 100_000
 EDITABLE = ("title", "starts_at", "ends_at", "place_name", "address", "participants_count", "notes")
@@ -51,7 +53,9 @@ def create_workshop(user, consultation, starts_at, place_name, **details):
         raise Unauthorized()
     if not may(user, "create_workshop", consultation.id):
         raise Forbidden(
-            "Seuls les animateurs qu'un administrateur a affectés à cette concertation y créent des ateliers."
+            _(
+                "Seuls les animateurs qu'un administrateur a affectés à cette concertation y créent des ateliers."
+            )
         )
     workshop = Workshop(consultation=consultation, created_by_id=user.id, created_at=utcnow())
     details.setdefault("title", None)
@@ -79,19 +83,19 @@ def _apply(workshop, values):
     errors = {}
     place = values.get("place_name", workshop.place_name)
     if not place or not 2 <= len(place.strip()) <= 200:
-        errors["place_name"] = ["Indiquez le lieu de l'atelier (2 à 200 caractères)."]
+        errors["place_name"] = [_("Indiquez le lieu de l'atelier (2 à 200 caractères).")]
     if "title" in values:
         title = (values["title"] or "").strip() or f"Atelier — {(place or '').strip()}"
         values["title"] = title[:200]
     starts = values.get("starts_at", workshop.starts_at)
     if starts is None:
-        errors["starts_at"] = ["Indiquez la date et l'heure de l'atelier."]
+        errors["starts_at"] = [_("Indiquez la date et l'heure de l'atelier.")]
     ends = values.get("ends_at", workshop.ends_at)
     if starts and ends and ends <= starts:
-        errors["ends_at"] = ["La fin de l'atelier doit suivre son début."]
+        errors["ends_at"] = [_("La fin de l'atelier doit suivre son début.")]
     count = values.get("participants_count", workshop.participants_count) or 0
     if not 0 <= count <= MAX_COUNT:
-        errors["participants_count"] = ["Nombre de participants invalide."]
+        errors["participants_count"] = [_("Nombre de participants invalide.")]
     if values.get("demographics") is not None:
         errors.update(_check_demographics(values["demographics"], count))
     if "lon" in values or "lat" in values:
@@ -110,24 +114,28 @@ def _check_point(lon, lat):
     if lon is None and lat is None:
         return {}
     if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        return {"lon": ["Coordonnées du lieu invalides (longitude et latitude en degrés)."]}
+        return {"lon": [_("Coordonnées du lieu invalides (longitude et latitude en degrés).")]}
     return {}
 
 
 def _check_demographics(demographics, participants_count):
     """Errors of an aggregate demographics mapping (known categories, counts ≤ participants)."""
     if not isinstance(demographics, dict):
-        return {"demographics": ["Répartition invalide."]}
+        return {"demographics": [_("Répartition invalide.")]}
     for group, counts in demographics.items():
         allowed = DEMOGRAPHIC_GROUPS.get(group)
         if allowed is None or not isinstance(counts, dict) or any(k not in allowed for k in counts):
-            return {"demographics": [f"Catégorie inconnue dans « {group} »."]}
+            return {"demographics": [_("Catégorie inconnue dans « %(group)s ».", group=group)]}
         values = list(counts.values())
         if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in values):
-            return {"demographics": ["Les effectifs sont des nombres entiers positifs."]}
+            return {"demographics": [_("Les effectifs sont des nombres entiers positifs.")]}
         if sum(values) > participants_count:
             label = DEMOGRAPHIC_LABELS[group]
-            return {"demographics": [f"« {label} » compte plus de personnes que de participants."]}
+            return {
+                "demographics": [
+                    _("« %(label)s » compte plus de personnes que de participants.", label=label)
+                ]
+            }
     return {}
 
 
@@ -151,7 +159,7 @@ def enter_contribution(
     queries.check_can_manage(user, workshop)
     if geometry is None:
         if not grid_ref:
-            message = "Placez le point sur la carte ou tapez une case de la grille (par exemple « C4 »)."
+            message = _("Placez le point sur la carte ou tapez une case de la grille (par exemple « C4 »).")
             raise Invalid(message, fields={"geometry": [message]})
         grid = queries.consultation_grid(workshop.consultation_id)
         geometry = queries.grid_ref_point(workshop.consultation_id, grid, grid_ref)
@@ -181,12 +189,12 @@ def _participant(workshop, data):
     errors = {}
     if data.get("consent") is not True:
         errors["participant.consent"] = [
-            "Le participant doit accepter que l'on garde son prénom et son contact pour le recontacter."
+            _("Le participant doit accepter que l'on garde son prénom et son contact pour le recontacter.")
         ]
     if len(first_name) > 80:
-        errors["participant.first_name"] = ["Prénom trop long (80 caractères au plus)."]
+        errors["participant.first_name"] = [_("Prénom trop long (80 caractères au plus).")]
     if contact and not (_EMAIL.match(contact) or _PHONE.match(contact)) or len(contact) > 254:
-        errors["participant.contact"] = ["Contact : une adresse e-mail ou un numéro de téléphone."]
+        errors["participant.contact"] = [_("Contact : une adresse e-mail ou un numéro de téléphone.")]
     if errors:
         raise Invalid(fields=errors)
     existing = db.session.scalar(
@@ -211,7 +219,7 @@ def erase_participant(user, workshop, participant_id):
     queries.check_can_see_participants(user, workshop)
     person = db.session.get(WorkshopParticipant, participant_id)
     if person is None or person.workshop_id != workshop.id:
-        raise Invalid("Ce participant n'existe pas dans cet atelier.")
+        raise Invalid(_("Ce participant n'existe pas dans cet atelier."))
     person.first_name = None
     person.contact = None
     db.session.flush()
@@ -256,11 +264,11 @@ def record_tally(user, workshop, contribution, agree=0, disagree=0, comments=0):
 def _check_tally(workshop, contribution, agree, disagree, comments):
     errors = {}
     if contribution.consultation_id != workshop.consultation_id:
-        errors["contribution"] = ["Cette contribution n'appartient pas à la concertation de l'atelier."]
+        errors["contribution"] = [_("Cette contribution n'appartient pas à la concertation de l'atelier.")]
     elif contribution.status != "published":
-        errors["contribution"] = ["On ne compte des votes que sur une contribution publiée."]
+        errors["contribution"] = [_("On ne compte des votes que sur une contribution publiée.")]
     for name, value in (("agree", agree), ("disagree", disagree), ("comments", comments)):
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
-            errors[name] = ["Un nombre entier positif."]
+            errors[name] = [_("Un nombre entier positif.")]
     if errors:
         raise Invalid(fields=errors)

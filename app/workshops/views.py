@@ -3,6 +3,7 @@
 import folium
 from branca.element import MacroElement
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import Template
 from marshmallow import ValidationError
@@ -38,7 +39,7 @@ def consultation_map(consultation):
     fmap = base_map(bounds=consultation_queries.consultation_extent(consultation.id))
     folium.GeoJson(
         consultation_queries.perimeter_geojson(consultation.id),
-        name="Périmètre",
+        name=_("Périmètre"),
         style_function=lambda f: {"color": "#1d4e89", "weight": 3, "fillOpacity": 0.06, "dashArray": "6 4"},
         interactive=False,
     ).add_to(fmap)
@@ -67,7 +68,9 @@ def _form_data(form, schema):
             try:
                 demographics[group] = {c: int(v) for c, v in counts.items() if v}
             except ValueError as error:
-                raise Invalid(fields={"demographics": ["Les effectifs sont des nombres entiers."]}) from error
+                raise Invalid(
+                    fields={"demographics": [_("Les effectifs sont des nombres entiers.")]}
+                ) from error
     if demographics or "participants_count" in data:
         data["demographics"] = demographics
     try:
@@ -92,7 +95,7 @@ def new():
             return render_template(
                 "workshops/new.html", consultations=consultations, form=request.form, errors=error.fields
             ), 422
-        flash("Atelier créé.", "success")
+        flash(_("Atelier créé."), "success")
         return redirect(url_for("workshops.show", workshop_id=workshop.id))
     selected = request.args.get("consultation", "")
     return render_template(
@@ -138,7 +141,7 @@ def update(workshop_id):
         return _render_show(
             workshop, errors=error.fields or {"form": [error.message]}, form=request.form, status=422
         )
-    flash("Atelier mis à jour.", "success")
+    flash(_("Atelier mis à jour."), "success")
     return redirect(url_for("workshops.show", workshop_id=workshop.id))
 
 
@@ -151,10 +154,10 @@ def tally(workshop_id):
         number = int(request.form.get("number", ""))
         counts = [int(request.form.get(name) or 0) for name in ("agree", "disagree", "comments")]
     except ValueError as error:
-        raise Invalid("Numéro et effectifs : des nombres entiers.") from error
+        raise Invalid(_("Numéro et effectifs : des nombres entiers.")) from error
     contribution = queries.contribution_by_number(workshop.consultation_id, number)
     services.record_tally(current_user, workshop, contribution, *counts)
-    flash(f"Comptage enregistré pour la contribution n° {number}.", "success")
+    flash(_("Comptage enregistré pour la contribution n° %(number)s.", number=number), "success")
     return redirect(url_for("workshops.show", workshop_id=workshop.id) + "#comptages")
 
 
@@ -163,7 +166,7 @@ def tally(workshop_id):
 def erase_participant(workshop_id, participant_id):
     workshop = queries.get_workshop(workshop_id)
     services.erase_participant(current_user, workshop, participant_id)
-    flash("Prénom et contact effacés.", "success")
+    flash(_("Prénom et contact effacés."), "success")
     return redirect(url_for("workshops.show", workshop_id=workshop.id) + "#participants")
 
 
@@ -191,9 +194,9 @@ def entry(workshop_id):
 def close_kiosk(kiosk_id):
     kiosk = db.session.get(Kiosk, kiosk_id)
     if kiosk is None:
-        raise NotFound("Cette borne n'existe pas.")
+        raise NotFound(_("Cette borne n'existe pas."))
     kiosk_services.close_kiosk_remotely(current_user, kiosk)
-    flash(f"Borne « {kiosk.name} » fermée.", "success")
+    flash(_("Borne « %(name)s » fermée.", name=kiosk.name), "success")
     target = request.form.get("next", "")
     safe = target.startswith("/") and not target.startswith("//")
     return redirect(target if safe else url_for("workshops.index"))

@@ -72,7 +72,7 @@ def test_five_failures_lock_the_account_with_a_doubling_delay_kept_in_the_databa
     unknown = _login(app.test_client(), "personne@exemple.fr", PASSWORD)
     assert locked.status_code == unknown.status_code == 422
     for response in (locked, unknown):  # the same words whether the account exists or not
-        assert LOGIN_FAILED in _html(response) and "Bonjour" not in _html(response)
+        assert str(LOGIN_FAILED) in _html(response) and "Bonjour" not in _html(response)
     assert app.test_client().get("/api/me").status_code == 401
 
     _unlock_now(user)  # the delay is over: one more failure locks twice as long

@@ -1,5 +1,6 @@
 """XLSX (openpyxl write-only: rows go to disk as they come): contributions, comments, summary."""
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -26,9 +27,9 @@ def total_rows(selection, counts):
 def write(path, selection, options, progress):
     """Write the workbook to `path`; returns the number of contributions."""
     workbook = Workbook(write_only=True)
-    summary = workbook.create_sheet("Synthèse")
-    contributions = workbook.create_sheet("Contributions")
-    comments = workbook.create_sheet("Commentaires")
+    summary = workbook.create_sheet(_("Synthèse"))
+    contributions = workbook.create_sheet(_("Contributions"))
+    comments = workbook.create_sheet(_("Commentaires"))
     params = sql.base_params(selection)
     _write_summary(summary, selection, params, options)
     columns = sql.contribution_columns(selection, "xlsx")
@@ -86,24 +87,33 @@ def _clean(sheet, row, texts, moments):
 def _write_summary(sheet, selection, params, options):
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 48
-    sheet.append([_bold(sheet, f"Export {territory_identity().platform_name}")])
+    sheet.append([_bold(sheet, _("Export %(platform)s", platform=territory_identity().platform_name))])
     for label, value in options.get("description", []):
         sheet.append([label, value])
-    sheet.append(["Dates et heures", "en UTC (temps universel ; heure de Paris = UTC + 1 h, + 2 h en été)"])
+    sheet.append(
+        [_("Dates et heures"), _("en UTC (temps universel ; heure de Paris = UTC + 1 h, + 2 h en été)")]
+    )
     results = {name: fetch_all(query, params) for name, query in sql.summary_statements(selection).items()}
     sheet.append([])
-    sheet.append([_bold(sheet, text) for text in ("Thème", "Statut", "Contributions")])
+    sheet.append([_bold(sheet, text) for text in (_("Thème"), _("Statut"), _("Contributions"))])
     for label, status, count in results["themes"]:
         sheet.append([label, status, count])
     sheet.append([])
-    titles = ("Code QPV", "Quartier", "Contributions", "Votes pour", "Votes contre", "Commentaires")
+    titles = (
+        _("Code QPV"),
+        _("Quartier"),
+        _("Contributions"),
+        _("Votes pour"),
+        _("Votes contre"),
+        _("Commentaires"),
+    )
     sheet.append([_bold(sheet, text) for text in titles])
     for code, name, *numbers in results["qpv"]:
-        sheet.append([code or "—", name or "hors QPV", *[int(n or 0) for n in numbers]])
+        sheet.append([code or "—", name or _("hors QPV"), *[int(n or 0) for n in numbers]])
     sheet.append([])
-    sheet.append([_bold(sheet, "Suite donnée"), _bold(sheet, "Contributions")])
+    sheet.append([_bold(sheet, _("Suite donnée")), _bold(sheet, _("Contributions"))])
     for outcome, count in results["outcomes"]:
-        sheet.append([outcome or "sans réponse", count])
+        sheet.append([outcome or _("sans réponse"), count])
 
 
 def _bold(sheet, value):

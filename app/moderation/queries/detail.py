@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select, text
 from sqlalchemy.orm import defer, joinedload, lazyload
 
@@ -23,7 +24,7 @@ def get_contribution(contribution_id):
         .where(Contribution.id == contribution_id)
     )
     if contribution is None:
-        raise NotFound("Cette contribution n'existe pas.")
+        raise NotFound(_("Cette contribution n'existe pas."))
     return contribution
 
 
@@ -31,7 +32,7 @@ def get_comment(comment_id):
     """The comment or NotFound."""
     comment = db.session.get(Comment, comment_id)
     if comment is None:
-        raise NotFound("Ce commentaire n'existe pas.")
+        raise NotFound(_("Ce commentaire n'existe pas."))
     return comment
 
 

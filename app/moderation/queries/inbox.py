@@ -12,13 +12,13 @@ from app.keyset import COUNT_CAP
 from app.moderation.queries.duplicates import duplicate_params, duplicates_json_sql
 
 TABS = {
-    "pending": "Nouvelles",
+    "pending": _l("Nouvelles"),
     "review": _l("À relire"),
-    "flagged": "Signalées",
-    "published": "Publiées",
-    "rejected": "Refusées",
-    "hidden": "Masquées",
-    "merged": "Fusionnées",
+    "flagged": _l("Signalées"),
+    "published": _l("Publiées"),
+    "rejected": _l("Refusées"),
+    "hidden": _l("Masquées"),
+    "merged": _l("Fusionnées"),
 }
 # « À relire »: published under post-moderation, looked at by no moderator yet (partial index
 # ix_contributions_to_review, in the keyset order created_at, id).
@@ -174,7 +174,10 @@ def filter_options(allowed_ids=None):
     for the filter bar, in one statement."""
     from app.territory.identity import current_territory
 
-    params = {"allowed_ids": None if allowed_ids is None else list(allowed_ids), "territory": current_territory()}
+    params = {
+        "allowed_ids": None if allowed_ids is None else list(allowed_ids),
+        "territory": current_territory(),
+    }
     return dict(db.session.execute(text(OPTIONS_SQL), params).mappings().one())
 
 

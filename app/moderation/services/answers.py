@@ -1,5 +1,7 @@
 """The official answer and outcome of a contribution, notified to its followers (authors and voters too)."""
 
+from flask_babel import gettext as _
+
 from app.consultations.models import utcnow
 from app.contributions.models import OUTCOME_LABELS
 from app.errors import Conflict, Invalid
@@ -20,19 +22,24 @@ def set_official_answer(moderator, contribution, outcome, answer):
     answer = (answer or "").strip()
     fields = {}
     if outcome not in OUTCOME_LABELS:
-        fields["outcome"] = ["Choisissez une suite : " + ", ".join(OUTCOME_LABELS.values()) + "."]
+        fields["outcome"] = [
+            _(
+                "Choisissez une suite : %(outcomes)s.",
+                outcomes=", ".join(str(v) for v in OUTCOME_LABELS.values()),
+            )
+        ]
     if not answer:
-        fields["official_answer"] = ["Écrivez la réponse publique."]
+        fields["official_answer"] = [_("Écrivez la réponse publique.")]
     elif len(answer) > ANSWER_MAX:
-        fields["official_answer"] = [f"{ANSWER_MAX} caractères au maximum."]
+        fields["official_answer"] = [_("%(answer_max)s caractères au maximum.", answer_max=ANSWER_MAX)]
     if fields:
         raise Invalid(fields=fields)
     contribution = lock_contribution(contribution.id)
     if contribution.status != "published":
-        raise Conflict("Publiez la contribution avant de lui répondre.", code="wrong_status")
+        raise Conflict(_("Publiez la contribution avant de lui répondre."), code="wrong_status")
     before = contribution_snapshot(contribution)
     if before["outcome"] == outcome and before["official_answer"] == answer:
-        raise Conflict("Cette réponse est déjà publiée.", code="unchanged")
+        raise Conflict(_("Cette réponse est déjà publiée."), code="unchanged")
     contribution.outcome = outcome
     contribution.official_answer = answer
     contribution.answered_at = utcnow()

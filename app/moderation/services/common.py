@@ -1,6 +1,7 @@
 """Helpers shared by the moderation use cases: role checks, reasons, locks, follow-up jobs."""
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from rq import Retry
 from sqlalchemy import select
 
@@ -31,16 +32,19 @@ def check_platform_moderator(user):
 def check_admin(user):
     """Forbidden unless `user` is an admin."""
     if user is None or not user.has_role("admin"):
-        raise Forbidden("Réservé aux administrateurs.")
+        raise Forbidden(_("Réservé aux administrateurs."))
 
 
-def clean_reason(reason, required=False, message="Indiquez un motif."):
+REASON_MISSING = _l("Indiquez un motif.")
+
+
+def clean_reason(reason, required=False, message=REASON_MISSING):
     """The reason stripped (None when empty); Invalid when required and missing or too long."""
     text = (reason or "").strip()
     if required and not text:
         raise Invalid(message, fields={"reason": [message]})
     if len(text) > REASON_MAX:
-        raise Invalid(fields={"reason": [f"{REASON_MAX} caractères au maximum."]})
+        raise Invalid(fields={"reason": [_("%(reason_max)s caractères au maximum.", reason_max=REASON_MAX)]})
     return text or None
 
 
@@ -50,7 +54,7 @@ def compose_reason(reason_id=None, text=None):
     if reason_id:
         chosen = db.session.get(RejectReason, int(reason_id))
         if chosen is None:
-            raise Invalid("Motif inconnu.", fields={"reason_id": ["Ce motif n'existe pas."]})
+            raise Invalid(_("Motif inconnu."), fields={"reason_id": [_("Ce motif n'existe pas.")]})
         parts.append(chosen.label)
     if text and text.strip():
         parts.append(text.strip())
@@ -73,7 +77,7 @@ def lock_contribution(contribution_id):
     """One contribution locked FOR UPDATE, or NotFound."""
     row = lock_contributions([contribution_id]).get(contribution_id)
     if row is None:
-        raise NotFound("Cette contribution n'existe pas.")
+        raise NotFound(_("Cette contribution n'existe pas."))
     return row
 
 

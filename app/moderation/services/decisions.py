@@ -1,5 +1,7 @@
 """Decisions on contributions and comments: approve, reject, hide, unhide (one audit entry each)."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app.consultations.models import utcnow
@@ -27,7 +29,10 @@ TRANSITIONS = {
     "unhide": ({"hidden"}, "published"),
 }
 ACTIONS = tuple(TRANSITIONS)
-REASON_REQUIRED = {"reject": "Choisissez ou écrivez un motif de refus.", "hide": "Indiquez pourquoi masquer."}
+REASON_REQUIRED = {
+    "reject": _l("Choisissez ou écrivez un motif de refus."),
+    "hide": _l("Indiquez pourquoi masquer."),
+}
 
 
 def approve(moderator, contribution, reason=None):
@@ -54,7 +59,7 @@ def decide(moderator, contribution, action, reason=None):
     """Apply one decision (see TRANSITIONS) to a contribution; returns the contribution."""
     check_moderator(moderator, contribution.consultation_id)
     if action not in TRANSITIONS:
-        raise Invalid("Action inconnue.", fields={"action": ["approve, reject, hide ou unhide."]})
+        raise Invalid(_("Action inconnue."), fields={"action": [_("approve, reject, hide ou unhide.")]})
     reason = clean_reason(reason, action in REASON_REQUIRED, REASON_REQUIRED.get(action, ""))
     contribution = lock_contribution(contribution.id)
     _apply(moderator, contribution, action, reason)
@@ -65,7 +70,9 @@ def _apply(moderator, contribution, action, reason):
     allowed, new_status = TRANSITIONS[action]
     if contribution.status not in allowed:
         label = STATUS_LABELS[contribution.status].lower()
-        raise Conflict(f"Impossible : cette contribution est « {label} ».", code="wrong_status")
+        raise Conflict(
+            _("Impossible : cette contribution est « %(label)s ».", label=label), code="wrong_status"
+        )
     before = contribution_snapshot(contribution)
     contribution.status = new_status
     if new_status == "published":
@@ -104,12 +111,12 @@ def bulk_decide(moderator, contribution_ids, action, reason=None):
     Nothing is written when one of them belongs to a consultation the moderator does not moderate."""
     check_somewhere(moderator, "moderate")
     if action not in TRANSITIONS:
-        raise Invalid("Action inconnue.", fields={"action": ["approve, reject, hide ou unhide."]})
+        raise Invalid(_("Action inconnue."), fields={"action": [_("approve, reject, hide ou unhide.")]})
     ids = sorted({int(i) for i in contribution_ids})
     if not ids:
-        raise Invalid("Sélectionnez au moins une contribution.", fields={"ids": ["Sélection vide."]})
+        raise Invalid(_("Sélectionnez au moins une contribution."), fields={"ids": [_("Sélection vide.")]})
     if len(ids) > 500:
-        raise Invalid(fields={"ids": ["500 contributions au maximum par action groupée."]})
+        raise Invalid(fields={"ids": [_("500 contributions au maximum par action groupée.")]})
     reason = clean_reason(reason, action in REASON_REQUIRED, REASON_REQUIRED.get(action, ""))
     rows = lock_contributions(ids)
     for contribution in rows.values():
@@ -163,7 +170,7 @@ def decide_comment(moderator, comment, action, reason=None):
     """Apply one decision to a comment; returns the comment."""
     check_somewhere(moderator, "moderate")
     if action not in COMMENT_TRANSITIONS:
-        raise Invalid("Action inconnue.", fields={"action": ["approve, hide ou unhide."]})
+        raise Invalid(_("Action inconnue."), fields={"action": [_("approve, hide ou unhide.")]})
     reason = clean_reason(reason, action == "hide", REASON_REQUIRED["hide"])
     comment = db.session.scalar(
         select(Comment)
@@ -172,14 +179,14 @@ def decide_comment(moderator, comment, action, reason=None):
         .execution_options(populate_existing=True)
     )
     if comment is None:
-        raise NotFound("Ce commentaire n'existe pas.")
+        raise NotFound(_("Ce commentaire n'existe pas."))
     consultation_id = db.session.scalar(
         select(Contribution.consultation_id).where(Contribution.id == comment.contribution_id)
     )
     check_moderator(moderator, consultation_id)
     allowed, new_status = COMMENT_TRANSITIONS[action]
     if comment.status not in allowed:
-        raise Conflict("Impossible dans l'état actuel du commentaire.", code="wrong_status")
+        raise Conflict(_("Impossible dans l'état actuel du commentaire."), code="wrong_status")
     before = comment_snapshot(comment)
     comment.status = new_status
     comment.moderation_reason = None if new_status == "published" else reason

@@ -3,6 +3,7 @@
 import json
 import math
 
+from flask_babel import gettext as _
 from shapely.geometry import shape
 from sqlalchemy import select, text
 
@@ -46,11 +47,11 @@ def edit_contribution(
     reason = clean_reason(reason)
     contribution = lock_contribution(contribution.id)
     if contribution.status == "merged":
-        raise Conflict("Une contribution fusionnée ne se modifie plus.")
+        raise Conflict(_("Une contribution fusionnée ne se modifie plus."))
     changes = _text_changes(contribution, title, body, theme_slug)
     location = _locate(contribution, geometry) if geometry is not None else None
     if not changes and location is None:
-        raise Invalid("Aucune modification.", fields={"title": ["Rien n'a changé."]})
+        raise Invalid(_("Aucune modification."), fields={"title": [_("Rien n'a changé.")]})
     before = _snapshot(contribution)
     _keep_version(contribution, moderator, reason)
     for name, value in changes.items():
@@ -100,11 +101,11 @@ def _text_changes(contribution, title, body, theme_slug):
     if title is not None and title.strip() != contribution.title:
         title = title.strip()
         if not 3 <= len(title) <= 140:
-            fields["title"] = ["Le titre doit faire entre 3 et 140 caractères."]
+            fields["title"] = [_("Le titre doit faire entre 3 et 140 caractères.")]
         changes["title"] = title
     if body is not None and body.strip() != contribution.body:
         if len(body.strip()) > 5000:
-            fields["body"] = ["Le texte doit faire 5000 caractères au maximum."]
+            fields["body"] = [_("Le texte doit faire 5000 caractères au maximum.")]
         changes["body"] = body.strip()
     if theme_slug is not None and theme_slug != contribution.theme_slug:
         allowed = db.session.scalar(
@@ -114,7 +115,7 @@ def _text_changes(contribution, title, body, theme_slug):
             )
         )
         if allowed is None:
-            fields["theme_slug"] = ["Ce thème n'est pas proposé par cette concertation."]
+            fields["theme_slug"] = [_("Ce thème n'est pas proposé par cette concertation.")]
         changes["theme_slug"] = theme_slug
     if fields:
         raise Invalid(fields=fields)
@@ -129,9 +130,11 @@ def _locate(contribution, geometry):
     ).one()
     if not row.inside:
         raise Invalid(
-            "Ce lieu est en dehors du périmètre de la concertation (et de sa marge) : "
-            "déplacez le point à l'intérieur.",
-            fields={"geometry": ["En dehors du périmètre."]},
+            _(
+                "Ce lieu est en dehors du périmètre de la concertation (et de sa marge) : "
+                "déplacez le point à l'intérieur."
+            ),
+            fields={"geometry": [_("En dehors du périmètre.")]},
         )
     if row.unchanged:
         return None
@@ -148,20 +151,20 @@ def _valid_geojson(geometry, allowed_kinds):
         return Invalid(message, fields={"geometry": [message]})
 
     if not isinstance(geometry, dict) or geometry.get("type") not in KINDS:
-        raise invalid("Le lieu doit être une géométrie GeoJSON : Point, LineString ou Polygon.")
+        raise invalid(_("Le lieu doit être une géométrie GeoJSON : Point, LineString ou Polygon."))
     if KINDS[geometry["type"]] not in (allowed_kinds or ["point"]):
-        raise invalid("Ce type de lieu n'est pas accepté par cette concertation.")
+        raise invalid(_("Ce type de lieu n'est pas accepté par cette concertation."))
     try:
         geom = shape(geometry)
     except (ValueError, TypeError, AttributeError, IndexError) as error:
-        raise invalid("Coordonnées illisibles.") from error
+        raise invalid(_("Coordonnées illisibles.")) from error
     minx, miny, maxx, maxy = geom.bounds if not geom.is_empty else (math.nan,) * 4
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)):
-        raise invalid("Coordonnées illisibles.")
+        raise invalid(_("Coordonnées illisibles."))
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise invalid("Coordonnées hors limites (longitude, latitude en degrés).")
+        raise invalid(_("Coordonnées hors limites (longitude, latitude en degrés)."))
     if not geom.is_valid:
-        raise invalid("La géométrie n'est pas valide (contour qui se croise ?).")
+        raise invalid(_("La géométrie n'est pas valide (contour qui se croise ?)."))
     return json.dumps(geometry)
 
 
@@ -178,5 +181,6 @@ def point(lon, lat):
         return {"type": "Point", "coordinates": [float(lon), float(lat)]}
     except (TypeError, ValueError) as error:
         raise Invalid(
-            "Longitude et latitude doivent être des nombres.", fields={"geometry": ["Nombres attendus."]}
+            _("Longitude et latitude doivent être des nombres."),
+            fields={"geometry": [_("Nombres attendus.")]},
         ) from error

@@ -1,6 +1,8 @@
 """Flags raised by signed-in users; past FLAG_THRESHOLD unresolved flags the content is hidden."""
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 
 from app.contributions.models import Comment, Contribution
@@ -11,12 +13,12 @@ from app.moderation.services.audit import record
 from app.moderation.services.common import schedule_map_refresh
 
 FLAG_REASONS = {
-    "insulte": "Propos injurieux, haineux ou discriminatoires",
-    "donnees_personnelles": "Données personnelles (nom, adresse, photo d'une personne…)",
-    "spam": "Publicité ou spam",
-    "hors_sujet": "Hors sujet",
-    "doublon": "Doublon d'une autre contribution",
-    "autre": "Autre raison",
+    "insulte": _l("Propos injurieux, haineux ou discriminatoires"),
+    "donnees_personnelles": _l("Données personnelles (nom, adresse, photo d'une personne…)"),
+    "spam": _l("Publicité ou spam"),
+    "hors_sujet": _l("Hors sujet"),
+    "doublon": _l("Doublon d'une autre contribution"),
+    "autre": _l("Autre raison"),
 }
 AUTO_HIDE_REASON = {
     "contribution": "Masquée automatiquement à la suite de signalements, en attente d'examen par la modération.",
@@ -48,7 +50,9 @@ def get_flag_target(kind, target_id):
     target = db.session.get(model, target_id)
     if target is None:
         raise NotFound(
-            "Cette contribution n'existe pas." if kind == "contribution" else "Ce commentaire n'existe pas."
+            _("Cette contribution n'existe pas.")
+            if kind == "contribution"
+            else _("Ce commentaire n'existe pas.")
         )
     return target
 
@@ -62,7 +66,7 @@ def _flag(user, target, kind, reason, details):
         text(f"SELECT status FROM {table} WHERE id = :id FOR UPDATE"), {"id": target.id}
     )
     if status.scalar() != "published":
-        raise NotFound("Ce contenu n'est pas publié.")
+        raise NotFound(_("Ce contenu n'est pas publié."))
     flag = _insert_flag(user, f"{kind}_id", target.id, reason, details)
     row = db.session.execute(
         text(FLAG_UPDATE.format(table=table)),
@@ -101,24 +105,25 @@ def _after_auto_hide(target, kind, count):
 
 def _check_flagger(user, author_id):
     if user is None or not user.is_authenticated:
-        raise Unauthorized("Connectez-vous pour signaler un contenu.")
+        raise Unauthorized(_("Connectez-vous pour signaler un contenu."))
     if not user.can_post():
-        raise Forbidden("Votre compte est suspendu : vous ne pouvez pas signaler de contenu.")
+        raise Forbidden(_("Votre compte est suspendu : vous ne pouvez pas signaler de contenu."))
     if author_id is not None and author_id == user.id:
         raise Invalid(
-            "Vous ne pouvez pas signaler votre propre contenu.", fields={"reason": ["C'est votre contenu."]}
+            _("Vous ne pouvez pas signaler votre propre contenu."),
+            fields={"reason": [_("C'est votre contenu.")]},
         )
 
 
 def _check_reason(reason, details):
     if reason not in FLAG_REASONS:
         raise Invalid(
-            "Choisissez une raison de signalement.",
+            _("Choisissez une raison de signalement."),
             fields={"reason": ["Raison attendue : " + ", ".join(FLAG_REASONS) + "."]},
         )
     details = (details or "").strip() or None
     if details and len(details) > 1000:
-        raise Invalid(fields={"details": ["1000 caractères au maximum."]})
+        raise Invalid(fields={"details": [_("1000 caractères au maximum.")]})
     return details
 
 
@@ -134,6 +139,6 @@ def _insert_flag(user, column, target_id, reason, details):
     ).scalar()
     if flag_id is None:
         raise Conflict(
-            "Vous avez déjà signalé ce contenu : merci, l'équipe l'examinera.", code="already_flagged"
+            _("Vous avez déjà signalé ce contenu : merci, l'équipe l'examinera."), code="already_flagged"
         )
     return db.session.get(Flag, flag_id)

@@ -1,5 +1,6 @@
 """Merging a duplicate into another contribution: votes (deduplicated), comments, photos, tallies."""
 
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.errors import Conflict, Invalid
@@ -68,8 +69,8 @@ def merge(moderator, source, target, reason=None):
     reason = clean_reason(reason) or f"Fusionnée avec la contribution n° {target.id}."
     if source.id == target.id:
         raise Invalid(
-            "Une contribution ne peut pas être fusionnée avec elle-même.",
-            fields={"into": ["Même contribution."]},
+            _("Une contribution ne peut pas être fusionnée avec elle-même."),
+            fields={"into": [_("Même contribution.")]},
         )
     rows = lock_contributions([source.id, target.id])
     source, target = rows[source.id], rows[target.id]
@@ -96,10 +97,12 @@ def merge(moderator, source, target, reason=None):
 def _check_mergeable(source, target):
     if source.consultation_id != target.consultation_id:
         raise Invalid(
-            "Les deux contributions doivent appartenir à la même concertation.",
-            fields={"into": ["Autre concertation."]},
+            _("Les deux contributions doivent appartenir à la même concertation."),
+            fields={"into": [_("Autre concertation.")]},
         )
     if source.status not in MERGEABLE:
-        raise Conflict("Cette contribution ne peut plus être fusionnée (déjà fusionnée ou refusée).")
+        raise Conflict(_("Cette contribution ne peut plus être fusionnée (déjà fusionnée ou refusée)."))
     if target.status not in MERGEABLE:
-        raise Conflict("La contribution de destination est fusionnée ou refusée : choisissez-en une autre.")
+        raise Conflict(
+            _("La contribution de destination est fusionnée ou refusée : choisissez-en une autre.")
+        )

@@ -1,5 +1,6 @@
 """Sanctions (suspension, ban), roles and the list of reject reasons."""
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app.consultations.models import utcnow
@@ -20,11 +21,11 @@ GRANTABLE_ROLES = ("resident", "facilitator", "moderator", "urbanist")
 def _check_can_sanction(actor, user):
     check_platform_moderator(actor)
     if user.id == actor.id:
-        raise Forbidden("Vous ne pouvez pas vous sanctionner vous-même.")
+        raise Forbidden(_("Vous ne pouvez pas vous sanctionner vous-même."))
     if user.role in ("moderator", "admin") and actor.role != "admin":
-        raise Forbidden("Seul un administrateur peut sanctionner un membre de l'équipe.")
+        raise Forbidden(_("Seul un administrateur peut sanctionner un membre de l'équipe."))
     if user.role == "admin":
-        raise Forbidden("Un administrateur ne peut pas être sanctionné ici.")
+        raise Forbidden(_("Un administrateur ne peut pas être sanctionné ici."))
 
 
 def _sanction(actor, user, action, reason, **values):
@@ -41,18 +42,20 @@ def _sanction(actor, user, action, reason, **values):
 def suspend_user(actor, user, until, reason):
     """Suspend a user until `until` (aware datetime, future): they can no longer post."""
     _check_can_sanction(actor, user)
-    reason = clean_reason(reason, True, "Indiquez le motif de la suspension.")
+    reason = clean_reason(reason, True, _("Indiquez le motif de la suspension."))
     if until is None or until <= utcnow():
-        raise Invalid("La fin de la suspension doit être dans le futur.", fields={"until": ["Date passée."]})
+        raise Invalid(
+            _("La fin de la suspension doit être dans le futur."), fields={"until": [_("Date passée.")]}
+        )
     return _sanction(actor, user, "suspend", reason, suspended_until=until, suspension_reason=reason)
 
 
 def ban_user(actor, user, reason):
     """Ban a user for good: they can no longer post, vote, comment or flag."""
     _check_can_sanction(actor, user)
-    reason = clean_reason(reason, True, "Indiquez le motif du bannissement.")
+    reason = clean_reason(reason, True, _("Indiquez le motif du bannissement."))
     if user.banned_at is not None:
-        raise Conflict("Ce compte est déjà banni.")
+        raise Conflict(_("Ce compte est déjà banni."))
     return _sanction(actor, user, "ban", reason, banned_at=utcnow(), suspension_reason=reason)
 
 
@@ -60,7 +63,7 @@ def lift_sanction(actor, user, reason=None):
     """End a suspension or a ban."""
     _check_can_sanction(actor, user)
     if user.banned_at is None and not (user.suspended_until and user.suspended_until > utcnow()):
-        raise Conflict("Ce compte n'a pas de sanction en cours.")
+        raise Conflict(_("Ce compte n'a pas de sanction en cours."))
     reason = clean_reason(reason)
     return _sanction(actor, user, "lift_sanction", reason, banned_at=None, suspended_until=None)
 
@@ -70,12 +73,13 @@ def set_role(admin, user, role):
     check_admin(admin)
     if role not in GRANTABLE_ROLES:
         raise Invalid(
-            "Rôle inconnu.", fields={"role": ["Rôle attendu : " + ", ".join(GRANTABLE_ROLES) + "."]}
+            _("Rôle inconnu."),
+            fields={"role": [_("Rôle attendu : %(roles)s.", roles=", ".join(GRANTABLE_ROLES))]},
         )
     if user.id == admin.id or user.role == "admin":
-        raise Forbidden("Le rôle d'un administrateur se change en ligne de commande.")
+        raise Forbidden(_("Le rôle d'un administrateur se change en ligne de commande."))
     if user.role == role:
-        raise Conflict("Ce compte a déjà ce rôle.")
+        raise Conflict(_("Ce compte a déjà ce rôle."))
     before = user_snapshot(user)
     user.role = role
     db.session.flush()
@@ -91,7 +95,7 @@ def _reason_snapshot(reason):
 def _clean_label(label):
     label = (label or "").strip()
     if not 3 <= len(label) <= 200:
-        raise Invalid(fields={"label": ["Entre 3 et 200 caractères."]})
+        raise Invalid(fields={"label": [_("Entre 3 et 200 caractères.")]})
     return label
 
 
@@ -100,7 +104,7 @@ def _check_unique(label, exclude_id=None):
     if exclude_id:
         query = query.where(RejectReason.id != exclude_id)
     if db.session.scalar(query):
-        raise Conflict("Ce motif existe déjà.", fields={"label": ["Déjà dans la liste."]})
+        raise Conflict(_("Ce motif existe déjà."), fields={"label": [_("Déjà dans la liste.")]})
 
 
 def create_reject_reason(admin, label):

@@ -1,6 +1,7 @@
 """Back office under /moderation: moderators (platform-wide or assigned to a consultation) and admins."""
 
 from flask import Blueprint, session
+from flask_babel import gettext as _
 from flask_login import current_user, user_logged_in
 
 from app.consultations.staff import assigned_roles, may_somewhere
@@ -16,7 +17,7 @@ def _staff_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not may_somewhere(current_user, "moderate"):  # platform-wide, or assigned to a consultation
-        raise Forbidden("Cet espace est réservé à l'équipe de modération.")
+        raise Forbidden(_("Cet espace est réservé à l'équipe de modération."))
     return None
 
 

@@ -4,6 +4,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import ROLES, User
@@ -25,19 +27,19 @@ from app.moderation.views.helpers import (
 
 PARIS = ZoneInfo("Europe/Paris")
 ROLE_LABELS = {
-    "resident": "Habitant·e",
-    "facilitator": "Animateur·rice",
-    "moderator": "Modérateur·rice",
-    "urbanist": "Urbaniste",
-    "admin": "Administrateur·rice",
+    "resident": _l("Habitant·e"),
+    "facilitator": _l("Animateur·rice"),
+    "moderator": _l("Modérateur·rice"),
+    "urbanist": _l("Urbaniste"),
+    "admin": _l("Administrateur·rice"),
 }
-SANCTION_DONE = {"suspend": "Compte suspendu.", "ban": "Compte banni.", "lift": "Sanction levée."}
+SANCTION_DONE = {"suspend": _l("Compte suspendu."), "ban": _l("Compte banni."), "lift": _l("Sanction levée.")}
 
 
 def _get_user(user_id):
     user = db.session.get(User, user_id)
     if user is None or user.deleted_at is not None:
-        raise NotFound("Ce compte n'existe pas.")
+        raise NotFound(_("Ce compte n'existe pas."))
     return user
 
 
@@ -85,7 +87,9 @@ def _end_of_day(value):
     try:
         day = date.fromisoformat(value or "")
     except ValueError as error:
-        raise Invalid("Date de fin invalide.", fields={"until": ["Date attendue (jj/mm/aaaa)."]}) from error
+        raise Invalid(
+            _("Date de fin invalide."), fields={"until": [_("Date attendue (jj/mm/aaaa).")]}
+        ) from error
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS)
 
 
@@ -103,8 +107,8 @@ def sanction(user_id):
     elif action == "lift":
         services.lift_sanction(me(), account, reason)
     else:
-        raise Invalid("Action inconnue.", fields={"action": ["suspend, ban ou lift."]})
-    flash(SANCTION_DONE[action], "success")
+        raise Invalid(_("Action inconnue."), fields={"action": [_("suspend, ban ou lift.")]})
+    flash(str(SANCTION_DONE[action]), "success")
     return redirect(url_for("moderation.user", user_id=user_id))
 
 
@@ -115,7 +119,10 @@ def role(user_id):
     """Grant a role (admins only)."""
     account = _get_user(user_id)
     services.set_role(me(), account, request.form.get("role"))
-    flash(f"Rôle de {account.pseudonym} : {ROLE_LABELS[account.role]}.", "success")
+    flash(
+        _("Rôle de %(pseudonym)s : %(role)s.", pseudonym=account.pseudonym, role=ROLE_LABELS[account.role]),
+        "success",
+    )
     return redirect(url_for("moderation.user", user_id=user_id))
 
 
@@ -133,7 +140,7 @@ def reasons():
 def create_reason():
     """Add a reject reason."""
     services.create_reject_reason(me(), request.form.get("label"))
-    flash("Motif ajouté.", "success")
+    flash(_("Motif ajouté."), "success")
     return redirect(url_for("moderation.reasons"))
 
 
@@ -144,7 +151,7 @@ def update_reason(reason_id):
     """Rename, move or (de)activate a reject reason."""
     reason = db.session.get(RejectReason, reason_id)
     if reason is None:
-        raise NotFound("Ce motif n'existe pas.")
+        raise NotFound(_("Ce motif n'existe pas."))
     services.update_reject_reason(
         me(),
         reason,
@@ -152,7 +159,7 @@ def update_reason(reason_id):
         active=request.form.get("active") == "1",
         position=form_int("position"),
     )
-    flash("Motif enregistré.", "success")
+    flash(_("Motif enregistré."), "success")
     return redirect(url_for("moderation.reasons"))
 
 

@@ -1,6 +1,8 @@
 """Comments to moderate: flagged, hidden, published, pending."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app import keyset
 from app.consultations.staff import scope_ids
@@ -20,7 +22,11 @@ from app.moderation.views.helpers import (
     next_url,
 )
 
-DONE = {"hide": "Commentaire masqué.", "unhide": "Commentaire réaffiché.", "approve": "Commentaire conservé."}
+DONE = {
+    "hide": _l("Commentaire masqué."),
+    "unhide": _l("Commentaire réaffiché."),
+    "approve": _l("Commentaire conservé."),
+}
 
 
 @bp.get("/commentaires")
@@ -68,5 +74,5 @@ def comment_decision(comment_id):
     action = request.form.get("action", "")
     reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
     services.decide_comment(me(), comment, action, reason)
-    flash(DONE.get(action, "C'est fait."), "success")
+    flash(str(DONE.get(action, _("C'est fait."))), "success")
     return redirect(next_url(url_for("moderation.comments")))

@@ -5,6 +5,7 @@ import json
 import folium
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.contributions.models import OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS
 from app.errors import Invalid
@@ -23,11 +24,11 @@ from app.moderation.views.helpers import (
 )
 
 DONE = {
-    "approve": "Contribution publiée.",
-    "reject": "Contribution refusée.",
-    "hide": "Contribution masquée.",
+    "approve": _l("Contribution publiée."),
+    "reject": _l("Contribution refusée."),
+    "hide": _l("Contribution masquée."),
 }
-DONE["unhide"] = "Contribution de nouveau visible."
+DONE["unhide"] = _l("Contribution de nouveau visible.")
 
 
 @bp.get("/contributions/<int:contribution_id>")
@@ -57,11 +58,11 @@ def _place_map(perimeter, place, neighbours):
     fmap = base_map(location=[place["lat"], place["lon"]], zoom_start=16)
     folium.GeoJson(
         perimeter,
-        name="Périmètre + marge",
+        name=_("Périmètre + marge"),
         style_function=lambda f: {"color": "#1d4e89", "weight": 2, "fillOpacity": 0.05, "dashArray": "6 4"},
     ).add_to(fmap)
     if place["geometry_type"] != "POINT":
-        folium.GeoJson(place["geometry"], name="Lieu").add_to(fmap)
+        folium.GeoJson(place["geometry"], name=_("Lieu")).add_to(fmap)
     if neighbours:
         _neighbours_layer(neighbours).add_to(fmap)
     marker = folium.CircleMarker(
@@ -99,7 +100,7 @@ def decision(contribution_id):
     action = request.form.get("action", "")
     reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
     services.decide(me(), item, action, reason)
-    flash(DONE.get(action, "C'est fait."), "success")
+    flash(str(DONE.get(action, _("C'est fait."))), "success")
     offer_undo(_("Décision sur la contribution n° %(id)d.", id=contribution_id))
     return redirect(next_url(url_for("moderation.contribution", contribution_id=contribution_id)))
 
@@ -126,7 +127,7 @@ def edit(contribution_id):
         try:
             geometry = json.loads(form["geometry"])
         except ValueError as error:
-            raise Invalid("GeoJSON illisible.", fields={"geometry": ["GeoJSON invalide."]}) from error
+            raise Invalid(_("GeoJSON illisible."), fields={"geometry": [_("GeoJSON invalide.")]}) from error
     elif form.get("lon") and form.get("lat"):
         geometry = services.point(form["lon"], form["lat"])
     services.edit_contribution(
@@ -138,7 +139,7 @@ def edit(contribution_id):
         geometry=geometry,
         reason=form.get("reason"),
     )
-    flash("Modification enregistrée ; la version précédente est conservée.", "success")
+    flash(_("Modification enregistrée ; la version précédente est conservée."), "success")
     return redirect(url_for("moderation.contribution", contribution_id=contribution_id))
 
 
@@ -150,15 +151,17 @@ def merge(contribution_id):
     source = queries.get_contribution(contribution_id)
     into = form_int("into")
     if into is None:
-        raise Invalid("Indiquez le numéro de la contribution à garder.", fields={"into": ["Obligatoire."]})
+        raise Invalid(
+            _("Indiquez le numéro de la contribution à garder."), fields={"into": [_("Obligatoire.")]}
+        )
     target = queries.get_contribution(into)
     services.merge(me(), source, target, request.form.get("reason"))
     kept = (
-        "votes et commentaires regroupés."
+        _("votes et commentaires regroupés.")
         if source.status_before_merge == "published"
-        else "votes regroupés ; ses commentaires et photos restent masqués (elle n'était pas publiée)."
+        else _("votes regroupés ; ses commentaires et photos restent masqués (elle n'était pas publiée).")
     )
-    flash(f"Fusionnée dans la contribution n° {target.id} : {kept}", "success")
+    flash(_("Fusionnée dans la contribution n° %(id)s : %(kept)s", id=target.id, kept=kept), "success")
     return redirect(next_url(url_for("moderation.contribution", contribution_id=target.id)))
 
 
@@ -169,6 +172,6 @@ def answer(contribution_id):
     """Publish the official answer and outcome (author and voters are notified)."""
     item = queries.get_contribution(contribution_id)
     services.set_official_answer(me(), item, request.form.get("outcome"), request.form.get("official_answer"))
-    flash("Réponse publiée : l'auteur et les votants vont être prévenus par e-mail.", "success")
+    flash(_("Réponse publiée : l'auteur et les votants vont être prévenus par e-mail."), "success")
     offer_undo(_("Réponse à la contribution n° %(id)d.", id=contribution_id))
     return redirect(url_for("moderation.contribution", contribution_id=contribution_id))

@@ -19,7 +19,7 @@ def load_args(schema):
     try:
         return schema().load(data)
     except ValidationError as error:
-        raise Invalid("Filtres invalides.", fields=error.messages) from error
+        raise Invalid(_("Filtres invalides."), fields=error.messages) from error
 
 
 def next_url(default):
@@ -58,7 +58,7 @@ def admin_only(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if current_user.role != "admin":
-            raise Forbidden("Réservé aux administrateurs.")
+            raise Forbidden(_("Réservé aux administrateurs."))
         return view(*args, **kwargs)
 
     return wrapped
@@ -89,7 +89,7 @@ def form_int(name):
     try:
         return int(value)
     except ValueError as error:
-        raise Invalid(fields={name: ["Nombre attendu."]}) from error
+        raise Invalid(fields={name: [_("Nombre attendu.")]}) from error
 
 
 def me():

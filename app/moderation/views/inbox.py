@@ -4,6 +4,7 @@ from functools import wraps
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.consultations.staff import check_somewhere, scope_ids
 from app.contributions.models import SOURCE_LABELS, STATUS_LABELS
@@ -23,7 +24,12 @@ from app.moderation.views.helpers import (
     offer_undo,
 )
 
-ACTION_DONE = {"approve": "approuvée", "reject": "refusée", "hide": "masquée", "unhide": "réaffichée"}
+ACTION_DONE = {
+    "approve": _l("%(count)s contribution(s) approuvée(s)."),
+    "reject": _l("%(count)s contribution(s) refusée(s)."),
+    "hide": _l("%(count)s contribution(s) masquée(s)."),
+    "unhide": _l("%(count)s contribution(s) réaffichée(s)."),
+}
 
 
 @bp.get("/", strict_slashes=False)
@@ -120,9 +126,9 @@ def bulk():
     action = request.form.get("action", "")
     reason = services.compose_reason(form_int("reason_id"), request.form.get("reason_text"))
     result = services.bulk_decide(me(), _selected_ids(), action, reason)
-    message = f"{len(result['done'])} contribution(s) {ACTION_DONE.get(action, action)}(s)."
+    message = ACTION_DONE[action] % {"count": len(result["done"])}
     if result["skipped"]:
-        message += f" {len(result['skipped'])} ignorée(s) : déjà dans un autre état."
+        message += " " + _("%(count)s ignorée(s) : déjà dans un autre état.", count=len(result["skipped"]))
     flash(message, "success")
     offer_undo(_("Action groupée sur %(n)d contribution(s).", n=len(result["done"])))
     return redirect(next_url(url_for("moderation.inbox")))
