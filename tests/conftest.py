@@ -390,6 +390,12 @@ def browser_type_launch_args():
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Headless Chromium asks for « en-US »: the existing browser tests read the French pages.
+    return {**browser_context_args, "locale": "fr-FR"}
+
+
+@pytest.fixture(scope="session")
 def live_server(app):
     """The app served from a thread on 127.0.0.1 (use with @pytest.mark.committed)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
