@@ -12,7 +12,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 from flask import current_app, redirect, request
-from flask_babel import force_locale, get_locale, get_translations
+from flask_babel import Domain, force_locale, get_locale, get_translations
 from flask_login import current_user
 
 from app.extensions import db
@@ -39,15 +39,22 @@ def normalise(code):
     return code if code in LOCALES else None
 
 
-def _signed_in_locale():
+def _signed_in_user():
     # Only when the request carries a session (or remember-me) cookie: anonymous readers never
     # touch the session, so their pages stay cookie-free.
-    names = (current_app.config.get("SESSION_COOKIE_NAME", "session"), "remember_token")
-    if not any(name in request.cookies for name in names):
-        return None
-    if current_user.is_authenticated:
-        return normalise(getattr(current_user, "locale", None))
+    config = current_app.config
+    names = (
+        config.get("SESSION_COOKIE_NAME", "session"),
+        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+    )
+    if any(name in request.cookies for name in names) and current_user.is_authenticated:
+        return current_user
     return None
+
+
+def _signed_in_locale():
+    user = _signed_in_user()
+    return normalise(user.locale) if user is not None else None
 
 
 def _browser_locale():
@@ -119,24 +126,52 @@ def vary_on_locale(response):
         vary.append("Accept-Language")
     for header in vary:
         response.vary.add(header)
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Language", current_locale())
     return response
 
 
-# --- the catalog read by static/js/i18n.js --------------------------------------------------------
+# --- the committed template: the scripts' msgids, the plural msgids --------------------------------
 @functools.cache
-def js_msgids():
-    """The msgids extracted from static/js (the committed template says where each one is used)."""
+def _template():
     if not POT_PATH.exists():
         return ()
     with POT_PATH.open("rb") as handle:
-        template = read_po(handle)
+        return tuple(message for message in read_po(handle) if message.id)
+
+
+def js_msgids():
+    """The msgids extracted from static/js (the committed template says where each one is used)."""
     return tuple(
         message.id
-        for message in template
-        if message.id
-        and isinstance(message.id, str)
+        for message in _template()
+        if isinstance(message.id, str)
         and any(path.startswith(JS_SOURCE_PREFIX) for path, _line in message.locations)
     )
+
+
+class SourceLanguageDomain(Domain):
+    """Flask-Babel's domain, with French plurals in French.
+
+    French, the source language, has no catalog; without an entry gettext falls back to the English
+    rule (« 0 idées »). The French translations get every plural msgid with French's rule (n > 1)."""
+
+    def get_translations(self):
+        translations = super().get_translations()
+        locale = get_locale()
+        if locale is None or locale.language != DEFAULT_LOCALE or getattr(translations, "_source", False):
+            return translations
+        catalog = getattr(translations, "_catalog", None)
+        if catalog is None:
+            catalog = translations._catalog = {}
+        for message in _template():
+            if not isinstance(message.id, str):
+                singular, plural = message.id[0], message.id[1]
+                catalog.setdefault((singular, 0), singular)
+                catalog.setdefault((singular, 1), plural)
+        translations.plural = lambda n: int(n > 1)
+        translations._source = True
+        return translations
 
 
 _js_catalogs = {}
@@ -192,11 +227,8 @@ def choose_locale_view(code):
 def easy_read_wanted():
     """True when the reader asked for the easy-read summaries (account, else the cc_falc cookie)."""
     request.environ.setdefault(_SOURCE, "cookie")  # the page depends on the cookie: Vary says so
-    names = (current_app.config.get("SESSION_COOKIE_NAME", "session"), "remember_token")
-    if any(name in request.cookies for name in names) and current_user.is_authenticated:
-        if current_user.easy_read:
-            return True
-    return request.cookies.get(EASY_READ_COOKIE) == "1"
+    user = _signed_in_user()
+    return bool(user is not None and user.easy_read) or request.cookies.get(EASY_READ_COOKIE) == "1"
 
 
 def set_account_easy_read(user, wanted):
@@ -223,6 +255,9 @@ def choose_easy_read_view():
 
 
 def init_app(app):
+    from app.extensions import babel
+
+    babel.domain_instance = SourceLanguageDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
     app.add_url_rule("/langues/<code>", "choose_locale", choose_locale_view, methods=["GET"])
     app.add_url_rule("/facile-a-lire", "choose_easy_read", choose_easy_read_view, methods=["GET"])
     app.after_request(vary_on_locale)

@@ -391,8 +391,8 @@ def browser_type_launch_args():
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
-    # Headless Chromium asks for « en-US »: the existing browser tests read the French pages.
-    return {**browser_context_args, "locale": "fr-FR"}
+    """pytest-playwright's `page` speaks French (pages follow Accept-Language; Playwright says en-US)."""
+    return {"locale": "fr-FR", **browser_context_args}
 
 
 @pytest.fixture(scope="session")

@@ -88,6 +88,8 @@ def export_data(user):
             "derniere_connexion": _iso(user.last_login_at),
             "quartier": user.home_qpv_code,
             "tranche_age": user.age_band,
+            "langue": user.locale,
+            "facile_a_lire": user.easy_read,
             "suspendu_jusqu_au": _iso(user.suspended_until),
             "banni_le": _iso(user.banned_at),
             "motif_moderation": user.suspension_reason,

@@ -389,6 +389,7 @@ def erase_account(user):
     user.pseudonym = f"{DELETED_PREFIX} #{user.id}"
     user.home_qpv_code = None
     user.age_band = None
+    user.locale, user.easy_read = None, False
     user.last_login_at = None
     user.deleted_at = utcnow()
     user.session_version = (user.session_version or 1) + 1

@@ -51,6 +51,7 @@ def _detail(consultation):
     data["perimeter"] = queries.perimeter_geojson(consultation.id)
     data["bounds"] = queries.consultation_extent(consultation.id)
     data["description_html"] = str(consultation.description_html)
+    data["easy_read_html"] = str(consultation.easy_read_html)
     current = consultation.current_phase
     data["current_phase"] = current.name if current else None
     data["open_actions"] = [a for a in ("propose", "vote", "comment") if consultation.allows(a)]

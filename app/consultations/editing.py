@@ -21,7 +21,17 @@ from app.errors import Conflict, Forbidden, Invalid
 from app.extensions import db
 from app.territory.models import Qpv, Theme
 
-SIMPLE = ("title", "summary", "description", "buffer_m", "moderation_mode", "voting_mode", "geometry_kinds")
+SIMPLE = (
+    "title",
+    "summary",
+    "description",
+    "easy_read_summary",
+    "buffer_m",
+    "moderation_mode",
+    "voting_mode",
+    "geometry_kinds",
+)
+EASY_READ_MAX = 5000
 STATUS_LABELS = {"draft": _l("Brouillon"), "published": _l("Publiée"), "archived": _l("Archivée")}
 
 
@@ -168,6 +178,10 @@ def _check_simple(data):
         fields["title"] = [_("200 caractères au plus.")]
     if len(data.get("summary") or "") > 400:
         fields["summary"] = [_("Le résumé fait 400 caractères au plus.")]
+    if len(data.get("easy_read_summary") or "") > EASY_READ_MAX:
+        fields["easy_read_summary"] = [
+            _("Le résumé « Facile à lire et à comprendre » fait 5 000 caractères au plus.")
+        ]
     if "buffer_m" in data and not (isinstance(data["buffer_m"], int) and 0 <= data["buffer_m"] <= 5000):
         fields["buffer_m"] = [_("La marge autour du périmètre va de 0 à 5 000 mètres.")]
     if "moderation_mode" in data and data["moderation_mode"] not in MODERATION_MODES:

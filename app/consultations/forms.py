@@ -59,7 +59,9 @@ def _landmarks(text):
 
 def data_from_form(form, files):
     """Service data from the submitted form (uploaded perimeter read and checked here)."""
-    data = {name: form.get(name, "") for name in ("title", "slug", "summary", "description")}
+    data = {
+        name: form.get(name, "") for name in ("title", "slug", "summary", "description", "easy_read_summary")
+    }
     data["slug"] = data["slug"].strip().lower()
     for name in ("moderation_mode", "voting_mode", "status"):
         if form.get(name):
@@ -81,7 +83,8 @@ def data_from_form(form, files):
 
 def form_from_consultation(consultation, landmarks):
     """The form's initial values for an existing consultation."""
-    form = {name: getattr(consultation, name) for name in ("title", "slug", "summary", "description")}
+    names = ("title", "slug", "summary", "description", "easy_read_summary")
+    form = {name: getattr(consultation, name) or "" for name in names}
     form.update(
         moderation_mode=consultation.moderation_mode,
         voting_mode=consultation.voting_mode,

@@ -35,6 +35,11 @@ class ConsultationSchema(Schema):
     title = fields.String(dump_only=True)
     summary = fields.String(dump_only=True)
     description = fields.String(dump_only=True)
+    easy_read_summary = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "« Facile à lire et à comprendre » (Markdown)"},
+    )
     status = fields.String(dump_only=True, metadata={"description": "draft, published or archived"})
     phase = fields.String(dump_only=True, metadata={"description": "upcoming, open or closed"})
     opens_at = fields.AwareDateTime(dump_only=True)
@@ -59,6 +64,10 @@ class ConsultationDetailSchema(ConsultationSchema):
     perimeter = fields.Dict(dump_only=True, metadata={"description": "GeoJSON MultiPolygon"})
     bounds = fields.List(fields.List(fields.Float()), dump_only=True)
     description_html = fields.String(dump_only=True, metadata={"description": "Markdown rendu et nettoyé"})
+    easy_read_html = fields.String(
+        dump_only=True,
+        metadata={"description": "Le résumé facile à lire (FALC), rendu et nettoyé ; vide sans résumé"},
+    )
     current_phase = fields.String(dump_only=True, allow_none=True)
     open_actions = fields.List(fields.String(), dump_only=True)
     landmarks = fields.List(fields.Nested(LandmarkSchema), dump_only=True)
@@ -75,6 +84,14 @@ class ConsultationWriteSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(max=200))
     summary = fields.String(validate=validate.Length(max=400))
     description = fields.String(validate=validate.Length(max=20000), metadata={"description": "Markdown"})
+    easy_read_summary = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=5000),
+        metadata={
+            "description": "Résumé « Facile à lire et à comprendre » (FALC) en Markdown : phrases courtes, "
+            "montré d'abord aux habitants qui le demandent ; vide ou null pour l'enlever"
+        },
+    )
     qpv_codes = fields.List(fields.String(), metadata={"description": "perimeter = union of these QPV"})
     perimeter = fields.Dict(metadata={"description": "or a GeoJSON Polygon/MultiPolygon (WGS84)"})
     buffer_m = fields.Integer(validate=validate.Range(0, 5000))

@@ -13,7 +13,7 @@ from app.errors import Invalid
 from app.extensions import db
 
 KEYS = {
-    "slug", "title", "summary", "description", "qpv_codes", "perimeter", "buffer_m", "themes",
+    "slug", "title", "summary", "description", "easy_read_summary", "qpv_codes", "perimeter", "buffer_m", "themes",
     "geometry_kinds", "moderation_mode", "voting_mode", "status", "landmarks", "phases",
     "npnru_qpv_code", "staff",
 }  # fmt: skip
@@ -94,6 +94,10 @@ def export_spec(consultation):
         "title": consultation.title,
         "summary": consultation.summary,
         "description": consultation.description,
+    }
+    if consultation.easy_read_summary:
+        spec["easy_read_summary"] = consultation.easy_read_summary
+    spec |= {
         "status": consultation.status,
         "buffer_m": consultation.buffer_m,
         "moderation_mode": consultation.moderation_mode,

@@ -18,7 +18,9 @@ self.addEventListener("activate", function (event) {
 /* Pages: the network when there is one; else the copy the page stored when it was prepared. */
 function networkFirst(request) {
   return fetch(request).catch(function () {
-    return caches.match(request, { ignoreSearch: true }).then(function (hit) {
+    // ignoreVary: the copy is this tablet's own, in the language it was prepared in (pages vary on
+    // Accept-Language and Cookie, which a navigation and the preparing fetch do not carry alike).
+    return caches.match(request, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
       return hit || new Response("<!doctype html><meta charset=utf-8><title>Hors ligne</title>" +
         "<p>Hors ligne : cette page n'a pas été préparée sur cette tablette.</p>",
         { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });

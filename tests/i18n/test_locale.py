@@ -45,6 +45,7 @@ def test_accept_language_best_match(client):
     english = client.get("/", headers={"Accept-Language": "en"})
     assert "Skip to content" in english.get_data(as_text=True)
     assert {"Accept-Language", "Cookie"} <= set(english.vary)
+    assert english.headers["Content-Language"] == "en"
     assert "Set-Cookie" not in english.headers  # negotiated, not chosen: no cookie
 
 
@@ -92,6 +93,8 @@ def test_signed_in_choice_is_kept_in_the_account(app, client, make_user):
     login(other, user)
     other.delete_cookie(COOKIE)
     assert _lang(other.get("/", headers={"Accept-Language": "en"})) == ("ar", "rtl")
+    # The choice is personal data: in the resident's download (RGPD).
+    assert other.get("/compte/donnees.json").get_json()["compte"]["langue"] == "ar"
 
 
 def test_every_page_is_rtl_in_arabic(client, make_consultation, make_contribution):
@@ -158,3 +161,62 @@ def test_dates_and_numbers_follow_the_locale(app):
             assert number_fr(1234567) == "1,234,567"
         with force_locale("ar"):
             assert "2026" in paris_date(moment) and "مارس" in paris_date(moment)
+
+
+def test_mails_are_written_in_the_recipients_language(app, make_user, run_jobs):
+    from flask import g
+
+    from app.accounts.mails import send_reset_mail
+    from app.mail import outbox_messages
+
+    arabic, unknown = make_user(locale="ar"), make_user()
+    for user in (arabic, unknown):  # asked from an English page
+        g.pop("_flask_babel", None)
+        with app.test_request_context("/", headers={"Accept-Language": "en"}):
+            send_reset_mail(user)
+    run_jobs(["mail"])
+    mails = {m["To"]: m for m in outbox_messages()}
+    assert mails[arabic.email]["Subject"] == "إعادة تعيين كلمة المرور — Carte Commune"
+    assert mails[arabic.email].get_content().startswith(f"مرحبًا {arabic.pseudonym}،")
+    # No choice in the account: the language of the page that asked for the mail.
+    assert mails[unknown.email]["Subject"] == "Resetting your password — Carte Commune"
+    assert mails[unknown.email].get_content().startswith(f"Hello {unknown.pseudonym},")
+
+
+def test_plurals_follow_each_languages_rule(app):
+    from flask_babel import force_locale, ngettext
+
+    with app.test_request_context("/"):
+        # French: 0 and 1 take the singular (gettext alone would say « 0 idées »).
+        assert [ngettext("%(num)s idée", "%(num)s idées", n) for n in (0, 1, 2)] == [
+            "0 idée",
+            "1 idée",
+            "2 idées",
+        ]
+        with force_locale("en"):
+            assert ngettext("%(num)s idée", "%(num)s idées", 0) == "0 ideas"
+        with force_locale("ar"):
+            forms = [ngettext("%(num)s idée", "%(num)s idées", n) for n in (1, 2, 5, 11, 100)]
+            assert forms == ["فكرة واحدة", "فكرتان", "5 أفكار", "11 فكرةً", "100 فكرة"]
+
+
+def test_js_catalog_holds_the_scripts_msgids_translated(client, monkeypatch):
+    import json
+
+    from babel.messages.catalog import Message
+
+    from app import i18n
+
+    scripts = [Message("Fermer", locations=[("static/js/contributions-map.js", None)])]
+    monkeypatch.setattr(
+        i18n, "_template", lambda: scripts + [Message("Langue", locations=[("templates/base.html", None)])]
+    )
+    monkeypatch.setattr(i18n, "_js_catalogs", {})
+
+    def catalog(language):
+        html = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+        return json.loads(re.search(r'id="cc-i18n" nonce="[^"]+">(.*?)</script>', html).group(1))
+
+    assert catalog("fr") == {}
+    assert catalog("en") == {"Fermer": "Close"}  # only the scripts' strings, not the templates'
+    assert catalog("ar") == {"Fermer": "إغلاق"}

@@ -75,7 +75,8 @@ def test_published_restitution_shows_figures_answers_rankings_and_no_staff_data(
     # 4 people: the author of two ideas, three voters (one also an author), commenters among them.
     assert "<dt>Participants</dt><dd>4</dd>" in html and "<dt>Idées publiées</dt><dd>3</dd>" in html
     assert "<dt>Votes</dt><dd>4</dd>" in html
-    assert f"<td>{str(round(1000 * 4 / population, 1)).replace('.', ',')}</td>" in html  # French decimal comma
+    rate = str(round(1000 * 4 / population, 1)).replace(".", ",")  # the French decimal comma
+    assert f"<td>{rate}</td>" in html
     assert "Hors sujet (écartées par la modération, non affichées) : <strong>1</strong>" in html
     supported = html.index('id="soutenues"')
     assert html.index("Rouvrir la piscine", supported) < html.index("Un parking aérien", supported)
