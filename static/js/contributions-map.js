@@ -17,6 +17,7 @@ let pin = null;
 let controller = null;
 let timer = null;
 let firstLoad = true;
+let home = null; // the first view: it frames the consultation's perimeter (« Revenir au quartier »)
 
 const nf = (n) => Number(n).toLocaleString(locale); // a number in the page's language
 const theme = (slug) => cfg.themes[slug] || { label: slug || "", color: "#555", symbol: "●" };
@@ -495,18 +496,37 @@ function locate() {
     toast(t("La géolocalisation n'est pas disponible sur cet appareil : déplacez la carte à la main."), { kind: "error" });
     return;
   }
-  toast(t("Recherche de votre position…"));
+  const searching = toast(t("Recherche de votre position…"));
   navigator.geolocation.getCurrentPosition(
     (pos) => {
-      map.setView([pos.coords.latitude, pos.coords.longitude], 18);
+      searching();
+      const here = L.latLng(pos.coords.latitude, pos.coords.longitude);
+      map.setView(here, 18);
+      if (home && !home.contains(here)) {
+        flagOutside();
+        return;
+      }
       toast(t("Position trouvée : ajustez le viseur si besoin."));
     },
     (error) => {
+      searching();
       const refused = t("La localisation est refusée. Pour l'autoriser, touchez le cadenas à côté de l'adresse du site, puis « Autorisations » et « Position », et réessayez.");
       toast(error.code === 1 ? refused : t("Position introuvable : déplacez la carte à la main."), { kind: "error" });
     },
     { enableHighAccuracy: true, timeout: 10000 },
   );
+}
+// A position outside the consultation's area is flagged at once, with the way back.
+function flagOutside() {
+  const back = el("button", { type: "button", class: "button secondary cc-back-home" }, [t("Revenir au quartier")]);
+  const close = toast(
+    el("span", {}, [t("Vous êtes hors du quartier de la concertation : les idées portent sur son périmètre."), " ", back]),
+    { kind: "error", seconds: 20 },
+  );
+  back.addEventListener("click", () => {
+    close();
+    map.fitBounds(home);
+  });
 }
 function placedPin(draft) {
   if (draft.geometry) {
@@ -804,6 +824,7 @@ function labelZoomButtons() {
 
 function start(leafletMap) {
   map = leafletMap;
+  home = map.getBounds();
   window.CarteCommune.map = map; // for the browser tests and the console
   layer = L.layerGroup().addTo(map);
   labelZoomButtons();

@@ -156,3 +156,37 @@ def test_here_refused_says_how_to_allow_and_outside_offers_back_to_the_neighbour
     page.get_by_role("link", name="Revenir au quartier").click()
     page.get_by_role("combobox", name="Par une adresse").wait_for()
     allowed.close()
+
+
+def test_here_outside_on_the_map_is_flagged_at_once_with_back_to_the_neighbourhood(
+    live_server, browser, make_consultation, make_user
+):
+    """On the map itself, « Je suis ici » far from the consultation says so and brings the map back."""
+    consultation = make_consultation(qpv_codes=["QP062024"])
+    far_lon, far_lat = east_of_perimeter(consultation, 5000)["coordinates"]
+    inside = inside_lonlat(consultation)
+    user = make_user()
+    db.session.commit()
+    context = browser.new_context(
+        **PHONE, permissions=["geolocation"], geolocation={"longitude": far_lon, "latitude": far_lat}
+    )
+    page = context.new_page()
+    page.set_default_timeout(8000)
+    _sign_in(page, live_server.url, user)
+    page.goto(f"{live_server.url}/consultations/{consultation.slug}/carte")
+    page.wait_for_function("window.CarteCommune && window.CarteCommune.map")
+    first_zoom = page.evaluate("window.CarteCommune.map.getZoom()")
+    page.get_by_role("button", name="+ Proposer une idée").click()
+    page.get_by_role("button", name="Je suis ici").click()
+    page.get_by_text("Vous êtes hors du quartier de la concertation").wait_for()
+    # The map went to the position as far as it may (street zoom, kept near the consultation).
+    assert page.evaluate("window.CarteCommune.map.getZoom()") > first_zoom
+    page.screenshot(path="test-artifacts/place-outside-on-the-map.png")
+    page.get_by_role("button", name="Revenir au quartier").click()
+    page.wait_for_function(
+        "([zoom, lon, lat]) => window.CarteCommune.map.getZoom() <= zoom + 1"
+        " && window.CarteCommune.map.getBounds().contains([lat, lon])",
+        arg=[first_zoom, *inside],
+    )
+    assert page.get_by_text("Vous êtes hors du quartier de la concertation").count() == 0
+    context.close()
