@@ -7,6 +7,7 @@ small HTTP/1.1 client over keep-alive connections (Content-Length and chunked bo
 for as a browser does, bodies not decoded), a pool of at most `connections` sockets."""
 
 import asyncio
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -150,8 +151,31 @@ async def _run(port, requests, rate, timeout, connections, host):
 def open_loop(port, requests, rate, timeout=10.0, connections=512, host="127.0.0.1"):
     """Send `requests` at `rate` per second (open loop); ([Outcome], wall seconds, client CPU seconds)."""
     cpu = time.process_time()
-    outcomes, wall = asyncio.run(_run(port, requests, rate, timeout, connections, host))
+    outcomes, wall = _in_own_loop(lambda: _run(port, requests, rate, timeout, connections, host))
     return outcomes, wall, time.process_time() - cpu
+
+
+def _in_own_loop(make_coroutine):
+    """asyncio.run(), in a thread of its own when this thread already runs an event loop (Playwright's
+    sync API does, in the test session)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coroutine())
+    result = {}
+
+    def run():
+        try:
+            result["value"] = asyncio.run(make_coroutine())
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+            result["error"] = error
+
+    worker = threading.Thread(target=run, name="open-loop")
+    worker.start()
+    worker.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 def percentile(values, q):

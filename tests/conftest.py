@@ -150,6 +150,25 @@ def _clean_redis(app):
     yield
     with app.app_context():
         redis_connection().flushdb()
+        _fresh_rate_limits()
+
+
+def _fresh_rate_limits():
+    """Every test starts with no rate-limit counts. The limiter is one object: an app created by a test
+    (create_app with another config) binds it to that app's storage, and a test that took Redis away leaves
+    it on its in-memory fallback (it looks at Redis again only now and then); counts would pile up there
+    from test to test and answer 429."""
+    from app.extensions import limiter
+
+    try:
+        limiter.reset()
+    except Exception:  # noqa: BLE001 - a storage that is down has nothing to reset
+        pass
+    if getattr(limiter, "_storage_dead", False):
+        limiter._storage_dead = False
+    fallback = getattr(limiter, "_fallback_storage", None)
+    if fallback is not None:
+        fallback.reset()
 
 
 @pytest.fixture

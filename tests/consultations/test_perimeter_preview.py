@@ -4,6 +4,7 @@ answers the same French messages as a save."""
 
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import func, select, text
@@ -142,6 +143,7 @@ def test_preview_through_the_api_and_who_may_ask(client, admin, make_user):
 
 def test_the_form_carries_the_drawing_tool_without_inline_script(client, signed_in):
     page = client.get("/gestion/concertations/nouvelle").get_data(as_text=True)
-    assert 'id="perimeter-map"' in page and "js/consultation-perimeter.js" in page
+    # Static files are fingerprinted (app/assets.py): consultation-perimeter.<hash>.js
+    assert 'id="perimeter-map"' in page and re.search(r"js/consultation-perimeter\.[0-9a-f]{12}\.js", page)
     assert 'data-preview-url="/gestion/concertations/apercu-perimetre"' in page
     assert "Dessiner le périmètre" in page and "Prévisualiser le périmètre" in page

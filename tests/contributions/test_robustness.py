@@ -70,9 +70,14 @@ def test_ids_beyond_the_integer_range_are_not_found(client, make_user, method, p
     assert response.json["error"]["code"] == "not_found"
 
 
-def test_ids_beyond_the_integer_range_in_a_body_are_invalid(client, make_user):
+def test_ids_beyond_the_integer_range_in_a_body_are_invalid(
+    client, consultation, make_contribution, make_user
+):
     headers = bearer(make_user("admin"))
-    merge = client.post("/api/moderation/contributions/1/merge", json={"into": -(10**17)}, headers=headers)
+    source = make_contribution(consultation)  # an idea that exists: the moderator's scope is read from it
+    merge = client.post(
+        f"/api/moderation/contributions/{source.id}/merge", json={"into": -(10**17)}, headers=headers
+    )
     bulk = client.post(
         "/api/moderation/contributions/bulk", json={"action": "approve", "ids": [TOO_BIG]}, headers=headers
     )

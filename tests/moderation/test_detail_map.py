@@ -41,7 +41,7 @@ def test_the_detail_map_shows_the_nearest_neighbours_escaped(
     assert "\\u003cimg src=x onerror=alert(1)\\u003e" in body
     assert f"'nonce-{nonce}'" in response.headers["Content-Security-Policy"]
     # Our Leaflet, never a CDN.
-    assert re.search(r'<script[^>]* src="/vendor/leaflet/leaflet\.js"', html)
+    assert re.search(r'<script[^>]* src="/vendor/leaflet/leaflet\.[0-9a-f]{12}\.js"', html)
     assert not re.search(r"https?://[^\"']*(unpkg|jsdelivr|cdnjs|cloudflare|leafletjs)", html)
 
 
