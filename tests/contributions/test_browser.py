@@ -188,7 +188,9 @@ def test_resident_proposes_on_the_map_then_votes_and_comments(
     page.get_by_role("link", name="Voir sur la carte").click()  # the idea opens in the map's sheet
     page.locator("#cc-sheet-title", has_text="Des jeux pour les petits dans le square").wait_for()
     assert page.locator("#cc-tally").inner_text().startswith(tally)
-    assert page.get_by_role("button", name="D'accord", exact=True).get_attribute("aria-pressed") == "true"
+    agree = page.get_by_role("button", name="D'accord", exact=True)
+    agree.wait_for(timeout=15000)  # the sheet's buttons come with the idea's detail (slower under load)
+    assert agree.get_attribute("aria-pressed") == "true"
 
     page.goto(f"{base}/consultations/{consultation.slug}/proposer?lon={anchor[0]}&lat={anchor[1]}")
     _shot(page, artifacts, "09-formulaire-sans-carte")
