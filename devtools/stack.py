@@ -75,7 +75,22 @@ def as_postgres(*command, timeout=120):
     return subprocess.CompletedProcess(command, 0, out, err)
 
 
-class Standby:
+class _Process:
+    """`with` starts it (stopped again if starting fails half-way) and stops it, whatever happens."""
+
+    def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Standby(_Process):
     """A hot standby of the cluster holding `primary_url`, on a free port of 127.0.0.1.
 
     `url`: primary_url's user and database on the standby; `lag()`: what the primary's
@@ -88,18 +103,6 @@ class Standby:
         self.hot_standby_feedback = hot_standby_feedback
         self.port = self.root = None
         self.name = None
-
-    # --- life cycle ---------------------------------------------------------------------------
-    def __enter__(self):
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
     @property
     def data(self):
@@ -249,7 +252,7 @@ def site_configuration(upstream, cache_dir, listen, cache=True):
     return site
 
 
-class Nginx:
+class Nginx(_Process):
     """Debian's nginx in front of `upstream` (http://host:port) with the compose site configuration.
 
     The main context is that of the nginx image (worker_processes auto, mime types, sendfile,
@@ -260,17 +263,6 @@ class Nginx:
         self.worker_connections = worker_connections
         self.root = self.port = None
         self._log_offset = 0
-
-    def __enter__(self):
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
     @property
     def url(self):

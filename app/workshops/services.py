@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, text
 
 from app.accounts.models import AGE_BANDS, User
+from app.accounts.queries import AGE_BAND_LABELS
 from app.consultations.models import utcnow
 from app.consultations.staff import may
 from app.contributions.models import Contribution
@@ -29,12 +30,7 @@ DEMOGRAPHIC_LABELS = {
     "habitants_qpv": _l("Habitants du quartier prioritaire"),
 }
 CATEGORY_LABELS = {
-    "moins-de-18": _l("Moins de 18 ans"),
-    "18-25": _l("18 à 25 ans"),
-    "26-40": _l("26 à 40 ans"),
-    "41-60": _l("41 à 60 ans"),
-    "61-75": _l("61 à 75 ans"),
-    "plus-de-75": _l("Plus de 75 ans"),
+    **AGE_BAND_LABELS,  # the same age bands as the residents' optional profile
     "femmes": _l("Femmes"),
     "hommes": _l("Hommes"),
     "autre": _l("Autre ou ne se prononce pas"),
