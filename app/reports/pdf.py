@@ -3,7 +3,9 @@
 from datetime import datetime
 from pathlib import Path
 
+from babel.numbers import format_percent as babel_percent
 from flask import current_app, render_template
+from flask_babel import format_decimal, get_locale
 
 from app.i18n import DEFAULT_LOCALE, normalise
 from app.templating import number_fr, paris_date
@@ -21,15 +23,18 @@ def iso_date(value, with_time=False):
 
 
 def decimal_fr(value, digits=1):
-    """1234.5 -> « 1 234,5 »; None -> « – »."""
+    """1234.5 -> « 1 234,5 » in French (Babel, the bilan's language); a whole value without decimals;
+    None -> « – »."""
     if value is None:
         return "–"
-    text = f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
-    return text[: -digits - 1] if text.endswith("," + "0" * digits) else text
+    return format_decimal(round(value, digits), format=f"#,##0.{'#' * digits}" if digits else "#,##0")
 
 
 def percent(part, whole):
-    return decimal_fr(100 * part / whole) + " %" if whole else "–"
+    """part / whole as a percentage in the bilan's language (« 12,5 % » in French), or « – »."""
+    if not whole:
+        return "–"
+    return babel_percent(round(part / whole, 3), locale=get_locale(), decimal_quantization=False)
 
 
 def report_locale(report):
