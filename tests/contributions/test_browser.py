@@ -135,8 +135,10 @@ def _tap_the_new_bubble(page, artifacts, anchor, new_id):
     new_marker.wait_for()  # drawn again with the answer that holds the new idea
     marker = new_marker.bounding_box()
     assert abs(marker["x"] + marker["width"] / 2 - box["x"] - point["x"]) < 200  # near its place
-    page.mouse.click(marker["x"] + marker["width"] / 2, marker["y"] + marker["height"] / 2)
-    page.locator("#cc-sheet-title", has_text="Un abri pour les vélos").wait_for()
+    # Tapped where it is when tapped (the layer is drawn again after each map answer: a position read
+    # before could be a marker's former place), Playwright waiting for it to stand still.
+    new_marker.click()
+    page.locator("#cc-sheet-title", has_text="Un abri pour les vélos").wait_for(timeout=15000)
     _shot(page, artifacts, "06-resume-bulle")
 
 
