@@ -27,14 +27,17 @@ def _published_or_404(slug):
     return consultation, restitution
 
 
+def _chosen_report(restitution):
+    """The bilan report chosen at publication, or None."""
+    if restitution is None or not restitution.report_id:
+        return None
+    return db.session.get(_report_model(), restitution.report_id)
+
+
 @bp.get("")
 def show(slug):
     consultation, restitution = _published_or_404(slug)
-    report = (
-        db.session.get(_report_model(), restitution.report_id)
-        if restitution and restitution.report_id
-        else None
-    )
+    report = _chosen_report(restitution)
     return render_template(
         "restitution/show.html",
         consultation=consultation,
@@ -62,11 +65,7 @@ def bilan(slug):
     from app.reports.queries import download_name, pdf_file
 
     consultation, restitution = _published_or_404(slug)
-    report = (
-        db.session.get(_report_model(), restitution.report_id)
-        if restitution and restitution.report_id
-        else None
-    )
+    report = _chosen_report(restitution)
     path = pdf_file(report) if report is not None else None
     if path is None:
         abort(404)
