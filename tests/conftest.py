@@ -10,6 +10,7 @@
 
 import re
 import threading
+import uuid
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -207,7 +208,7 @@ def make_user():
 
     def factory(role="resident", email=None, pseudonym=None, password=PASSWORD, confirmed=True, **extra):
         counter["n"] += 1
-        n = f"{counter['n']}-{threading.get_ident() % 10000}-{id(counter) % 10000}"
+        n = f"{counter['n']}-{uuid.uuid4().hex[:8]}"  # unique over the run: the mail outbox is shared
         user = User(
             email=email or f"user{n}@exemple.fr",
             pseudonym=pseudonym or f"{role}{n}",

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from app.consultations.models import utcnow
@@ -114,7 +115,8 @@ def test_five_ideas_offline_are_sent_once_when_the_network_returns(
     page.wait_for_function(
         "() => document.querySelectorAll('#entry-recent li.sent').length === 5", timeout=20000
     )
-    assert page.locator("#offline-network").inner_text() == "en ligne"
+    # the network line is redrawn once the whole queue has been answered, just after the last item
+    expect(page.locator("#offline-network")).to_have_text("en ligne", timeout=10000)
     assert lost and lost[0].status == 201
     page.screenshot(path=artifacts / "workshops-offline-04-envoyees.png")
 
@@ -164,7 +166,6 @@ def test_an_offline_idea_refused_at_sync_says_why_in_french(
     assert (
         "Refusée — Une idée arrivée trop tard : Cette concertation n'est pas ouverte" in refused.inner_text()
     )
-    page.locator("#offline-network").get_by_text("en ligne").wait_for()
-    assert page.locator("#offline-network").inner_text() == "en ligne"
+    expect(page.locator("#offline-network")).to_have_text("en ligne", timeout=10000)
     assert db.session.scalar(select(func.count()).where(Contribution.workshop_id == workshop.id)) == 0
     assert CONTACT not in page.evaluate(READ_DEVICE)  # answered: it left the device
