@@ -3,11 +3,11 @@
 import re
 import secrets
 from datetime import timedelta
-from functools import wraps
+from functools import cache, wraps
 
 from flask import current_app, g, has_request_context, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User
@@ -44,13 +44,12 @@ def load_user_from_token(req):
     return user
 
 
-def verify_token(raw):
-    """The live user a raw personal API token belongs to, or None (unknown, revoked, expired)."""
-    if not raw:
-        return None
-    digest = ApiToken.hash(raw)
-    # Token, account and the throttled « last used » stamp in one statement (every API call): the
-    # stamp is written by a CTE at most once per TOKEN_TOUCH_INTERVAL, only for a live token.
+@cache
+def _token_statements():
+    """(read, read and touch): the token with its account, by digest; built once, at the first call
+    once every model is mapped (building the ORM statement cost more than running it)."""
+    digest = bindparam("digest")
+    # The « last used » stamp is written by a CTE at most once per TOKEN_TOUCH_INTERVAL, for a live token.
     touch = (
         update(ApiToken)
         .where(
@@ -63,10 +62,19 @@ def verify_token(raw):
         .returning(ApiToken.id)
         .cte("touched")
     )
-    statement = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == digest)
+    read = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == digest)
+    return read, read.add_cte(touch)
+
+
+def verify_token(raw):
+    """The live user a raw personal API token belongs to, or None (unknown, revoked, expired)."""
+    if not raw:
+        return None
+    # Token, account and the throttled « last used » stamp in one statement (every API call).
     # A read served by the standby cannot write there: the stamp is then flushed to the primary.
     on_standby = has_request_context() and g.get("read_replica")
-    token = db.session.scalar(statement if on_standby else statement.add_cte(touch))
+    statement = _token_statements()[0 if on_standby else 1]
+    token = db.session.scalar(statement, {"digest": ApiToken.hash(raw)})
     now = utcnow()
     if token is None or not token.is_valid(now):
         return None

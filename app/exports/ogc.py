@@ -213,10 +213,11 @@ def collections():
     return _json(data)
 
 
-def readable_collection(collection_id):
-    """(consultation row, Kind) if the caller may read it: 404 unknown, 401 anonymous, 403 other roles."""
+def readable_collection(collection_id, extent=True):
+    """(consultation row, Kind) if the caller may read it: 404 unknown, 401 anonymous, 403 other roles.
+    Without `extent`, the row has no extent (cheaper: a JSON page of items does not show it)."""
     parts = split_collection_id(collection_id)
-    row = ogc_queries.get_collection(parts[0]) if parts else None
+    row = ogc_queries.get_collection(parts[0], extent) if parts else None
     private = row is not None and reads_private(row.id)
     if row is None or not (row.is_published or private) or parts[1] not in kinds_of(row.geometry_kinds):
         raise NotFound(_("Cette collection n'existe pas."))
@@ -277,7 +278,7 @@ def _page_links(collection_id, after, next_after):
 def items(collection_id):
     query = parse_item_query(request.args)
     html = wants_html()
-    row, kind = readable_collection(collection_id)
+    row, kind = readable_collection(collection_id, extent=html)
     features, next_after = ogc_queries.item_page(row.id, kind.dimension, query)
     links = _page_links(collection_id, query.after, next_after)
     # Exact and free only when the first page holds everything; otherwise omitted (OGC allows it).
