@@ -1,11 +1,12 @@
 """Writes on contributions: create, vote, retract, comment. They flush; the caller commits."""
 
 import re
+from functools import cache
 
 import shapely
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -292,17 +293,23 @@ def _write_vote(contribution_id, user_id, value):
     return db.session.execute(VOTE_SQL, params).one()
 
 
-def _locked_for_vote(contribution_id):
-    """(consultation with its phases, status, author_id, merged_into_id) of an idea, its row locked
-    (FOR NO KEY UPDATE OF contributions): one statement, no Contribution object built; or None."""
-    statement = (
+@cache
+def _vote_lock_statement():
+    """Built once, at the first vote (building the ORM statement cost more than running it)."""
+    return (
         select(Consultation, Contribution.status, Contribution.author_id, Contribution.merged_into_id)
         .join(Contribution, Contribution.consultation_id == Consultation.id)
         .options(lazyload("*"), joinedload(Consultation.phases))
-        .where(Contribution.id == contribution_id)
+        .where(Contribution.id == bindparam("contribution_id"))
         .with_for_update(of=Contribution, key_share=True)
     )
-    return db.session.execute(statement).unique().one_or_none()
+
+
+def _locked_for_vote(contribution_id):
+    """(consultation with its phases, status, author_id, merged_into_id) of an idea, its row locked
+    (FOR NO KEY UPDATE OF contributions): one statement, no Contribution object built; or None."""
+    result = db.session.execute(_vote_lock_statement(), {"contribution_id": contribution_id})
+    return result.unique().one_or_none()
 
 
 def vote_by_id(user, contribution_id, value):
