@@ -7,6 +7,7 @@ Pages follow keyset `next` links; `numberMatched` is given only when it costs no
 
 import json
 from datetime import UTC
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
@@ -256,21 +257,28 @@ def schema(collection_id):
     return _json(feature_schema(url, f"{row.title} — {kind.label}", kind), SCHEMA_JSON)
 
 
+# What werkzeug's url_for leaves unescaped in a query string: the same URLs as before, built once.
+_QUERY_SAFE = "!$'()*,/:;?@"
+
+
 def _page_links(collection_id, after, next_after):
-    args = {
-        key: value for key, value in request.args.to_dict(flat=False).items() if key not in ("f", "after")
-    }
-    if after is not None:
-        args["after"] = after
+    """self, alternate, collection and next links of a page: one url_for, the variants by their query."""
+    base = _url("ogc.items", collection_id=collection_id)
+    args = [
+        (key, value) for key, values in request.args.lists() if key not in ("f", "after") for value in values
+    ]
+
+    def href(*extra):
+        query = urlencode(args + [pair for pair in extra if pair[1] is not None], safe=_QUERY_SAFE)
+        return f"{base}?{query}" if query else base
+
     links = [
-        link(_url("ogc.items", collection_id=collection_id, **args), "self", GEOJSON, _("Cette page")),
-        link(_url("ogc.items", "html", collection_id=collection_id, **args), "alternate", HTML, _("En HTML")),
+        link(href(("after", after)), "self", GEOJSON, _("Cette page")),
+        link(href(("after", after), ("f", "html")), "alternate", HTML, _("En HTML")),
         link(_url("ogc.collection", collection_id=collection_id), "collection", JSON, _("La collection")),
     ]
     if next_after is not None:
-        args["after"] = next_after
-        href = _url("ogc.items", collection_id=collection_id, **args)
-        links.append(link(href, "next", GEOJSON, _("Page suivante")))
+        links.append(link(href(("after", next_after)), "next", GEOJSON, _("Page suivante")))
     return links
 
 
