@@ -181,8 +181,14 @@ def test_here_outside_on_the_map_is_flagged_at_once_with_back_to_the_neighbourho
     page.get_by_text("Vous êtes hors du quartier de la concertation").wait_for()
     page.screenshot(path="test-artifacts/place-outside-on-the-map.png")
     # The resident had wandered off (the map moved east): the button brings back the consultation's view.
-    page.evaluate("window.CarteCommune.map.panBy([250, 0], {animate: false})")
-    page.wait_for_function(f"([lon]) => {center}[0] > lon + 0.0005", arg=[first[0]])
+    # (panned again until it shows: a pan made while the map still settles after the sheet opened is undone)
+    page.wait_for_function(
+        "([lon]) => { const map = window.CarteCommune.map;"
+        " if (map.getCenter().lng > lon + 0.0005) { return true; }"
+        " map.panBy([250, 0], {animate: false}); return false; }",
+        arg=[first[0]],
+        polling=500,
+    )
     page.get_by_role("button", name="Revenir au quartier").click()
     page.wait_for_function(
         f"([lon, lat]) => Math.abs({center}[0] - lon) < 0.0002 && Math.abs({center}[1] - lat) < 0.0002",
