@@ -25,6 +25,7 @@ from app.contributions.schemas import (
 )
 from app.errors import Invalid, NotFound
 from app.extensions import db
+from app.territory.identity import in_territory
 
 blp = Blueprint(
     "contributions_api",
@@ -42,7 +43,7 @@ def published_consultation(slug, light=False):
         consultation = db.session.scalar(
             select(Consultation)
             .options(lazyload("*"), defer(Consultation.geom))
-            .where(Consultation.slug == slug)
+            .where(Consultation.slug == slug, in_territory(Consultation.territory))
         )
     else:
         consultation = consultation_queries.get_consultation(slug)

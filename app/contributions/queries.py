@@ -29,6 +29,7 @@ from app.contributions.models import (
 )
 from app.errors import NotFound
 from app.extensions import db
+from app.territory.identity import in_territory
 from app.territory.models import Commune, Qpv
 
 SORTS = {
@@ -65,14 +66,17 @@ def _detail_filter(user):
     """Visible, or merged from a published one (the page redirects), or anything for moderators.
 
     A merge never widens visibility: one that was pending, hidden or rejected stays unknown to the public."""
+    served = Contribution.consultation_id.in_(
+        select(Consultation.id).where(in_territory(Consultation.territory))
+    )  # another territory's ideas are not served here, even by their number
     if user is not None and getattr(user, "is_authenticated", False) and user.is_staff:
-        return literal(True)
+        return served
     merged_public = and_(
         Contribution.status == "merged",
         Contribution.merged_into_id.isnot(None),
         Contribution.status_before_merge == "published",
     )
-    return or_(visible_filter(user), merged_public)
+    return and_(served, or_(visible_filter(user), merged_public))
 
 
 def get_contribution(contribution_id, user):

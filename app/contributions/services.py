@@ -6,7 +6,7 @@ from functools import cache
 import shapely
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,6 +18,7 @@ from app.contributions.placing import place as _place
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, follow_params
+from app.territory.identity import current_territory
 
 TITLE_MIN, TITLE_MAX, BODY_MAX, COMMENT_MAX = 3, 140, 5000, 2000
 OUTSIDE_PERIMETER = _l(
@@ -300,7 +301,11 @@ def _vote_lock_statement():
         select(Consultation, Contribution.status, Contribution.author_id, Contribution.merged_into_id)
         .join(Contribution, Contribution.consultation_id == Consultation.id)
         .options(lazyload("*"), joinedload(Consultation.phases))
-        .where(Contribution.id == bindparam("contribution_id"))
+        .where(
+            Contribution.id == bindparam("contribution_id"),
+            # another territory's ideas are not served here (the served territory is a parameter)
+            func.coalesce(Consultation.territory, bindparam("territory")) == bindparam("territory"),
+        )
         .with_for_update(of=Contribution, key_share=True)
     )
 
@@ -308,7 +313,8 @@ def _vote_lock_statement():
 def _locked_for_vote(contribution_id):
     """(consultation with its phases, status, author_id, merged_into_id) of an idea, its row locked
     (FOR NO KEY UPDATE OF contributions): one statement, no Contribution object built; or None."""
-    result = db.session.execute(_vote_lock_statement(), {"contribution_id": contribution_id})
+    params = {"contribution_id": contribution_id, "territory": current_territory()}
+    result = db.session.execute(_vote_lock_statement(), params)
     return result.unique().one_or_none()
 
 

@@ -14,6 +14,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.geo.sql import bbox_params
 from app.geo.tiles import cell_range, grid_level
+from app.territory.identity import current_territory
 
 STREET_ZOOM = 16
 MAX_FEATURES = 500
@@ -54,7 +55,7 @@ def features_sql():
     map_street_features() (migration 0002) is planned with the GiST KNN scan only: it stops after
     501 rows however dense the area; with a filter, it examines the 5 000 nearest visible ideas."""
     return (
-        "WITH cons AS (SELECT id FROM consultations WHERE slug = :slug),"
+        "WITH cons AS (SELECT id FROM consultations WHERE slug = :slug AND coalesce(territory, :territory) = :territory),"
         " rows AS (SELECT f.*, row_number() OVER () AS rn FROM map_street_features((SELECT id FROM cons),"
         " :minlon, :minlat, :maxlon, :maxlat, :user_id, :theme, :qpv, :outcome, :lim, :candidates) f)"
         """ SELECT (SELECT id FROM cons), '{"type":"FeatureCollection","truncated":'"""
@@ -86,7 +87,7 @@ _CELLS = (
 def _cell_rows_sql(theme_condition):
     # Unfiltered or theme-filtered: one pre-computed row per cell.
     return (
-        "WITH cons AS (SELECT id FROM consultations WHERE slug = :slug),"
+        "WITH cons AS (SELECT id FROM consultations WHERE slug = :slug AND coalesce(territory, :territory) = :territory),"
         " agg AS (SELECT g.count AS n, g.sum_x AS sx, g.sum_y AS sy, g.top_theme AS theme"
         f"  FROM map_grid_cells g{_CELLS} AND {theme_condition} AND g.outcome = '*' AND g.qpv_code = '*')"
         f" SELECT (SELECT id FROM cons), {_CLUSTER_FEATURES} FROM agg"
@@ -96,7 +97,7 @@ def _cell_rows_sql(theme_condition):
 def _detail_rows_sql(filters):
     # QPV or outcome filter: sum the detail rows of each cell, dominant theme on the fly.
     return (
-        "WITH cons AS (SELECT id FROM consultations WHERE slug = :slug),"
+        "WITH cons AS (SELECT id FROM consultations WHERE slug = :slug AND coalesce(territory, :territory) = :territory),"
         " cells AS (SELECT g.cell_x, g.cell_y, g.theme_slug, sum(g.count) AS n, sum(g.sum_x) AS sx,"
         f"  sum(g.sum_y) AS sy FROM map_grid_cells g{_CELLS}"
         "  AND g.theme_slug <> '*' AND g.outcome <> '*' AND g.qpv_code <> '*'"
@@ -139,7 +140,7 @@ def _read_connection():
 
 def map_geojson(req):
     """The GeoJSON text of a viewport (one SQL statement), or NotFound for an unknown consultation."""
-    params = {"slug": req.slug, **bbox_params(req.bbox)}
+    params = {"slug": req.slug, "territory": current_territory(), **bbox_params(req.bbox)}
     if req.zoom >= STREET_ZOOM:
         sql = features_sql()
         params.update(

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from app.errors import NotFound
 from app.geo.tiles import CELL_ZOOM_OFFSET, GRID_LEVELS
 from app.maps.queries import STREET_ZOOM, _prepared, _read_connection, clusters_sql
+from app.territory.identity import current_territory
 
 TILE_MAX_ZOOM = STREET_ZOOM - 1
 ETAG_FORMAT = "t1"  # bump when the tile payload format changes
@@ -20,6 +21,7 @@ ETAG_FORMAT = "t1"  # bump when the tile payload format changes
 VERSION_SQL = (
     "SELECT c.id, coalesce((extract(epoch FROM s.refreshed_at) * 1000000)::bigint, 0)"
     " FROM consultations c LEFT JOIN map_grid_state s ON s.consultation_id = c.id WHERE c.slug = :slug"
+    " AND coalesce(c.territory, :territory) = :territory"
 )
 
 
@@ -43,7 +45,11 @@ def tile_cells(tile, level):
 
 def grid_version(slug):
     """The ETag of a consultation's tiles (its grid's last rebuild), or NotFound."""
-    row = _read_connection().execute(text(VERSION_SQL), {"slug": slug}).one_or_none()
+    row = (
+        _read_connection()
+        .execute(text(VERSION_SQL), {"slug": slug, "territory": current_territory()})
+        .one_or_none()
+    )
     if row is None:
         raise NotFound(_("Cette concertation n'existe pas."))
     return f"{ETAG_FORMAT}-{row[0]}-{row[1]}"
@@ -53,7 +59,16 @@ def tile_geojson(slug, tile, filters):
     """The GeoJSON text of the aggregates in one tile (one SQL statement)."""
     level = tile_level(tile.z)
     x0, y0, x1, y1 = tile_cells(tile, level)
-    params = {"slug": slug, **filters, "level": level, "x0": x0, "y0": y0, "x1": x1, "y1": y1}
+    params = {
+        "slug": slug,
+        "territory": current_territory(),
+        **filters,
+        "level": level,
+        "x0": x0,
+        "y0": y0,
+        "x1": x1,
+        "y1": y1,
+    }
     connection = _read_connection()
     with _prepared(connection):
         consultation_id, payload = connection.execute(text(clusters_sql(filters)), params).one()

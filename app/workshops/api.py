@@ -15,6 +15,7 @@ from app.contributions.models import API_SOURCES, SOURCE_LABELS, Contribution
 from app.errors import Invalid, NotFound
 from app.extensions import db, limiter
 from app.templating import url_if
+from app.territory.identity import in_territory
 from app.workshops import printmap, queries, services
 from app.workshops.schemas import (
     MapPdfArgs,
@@ -35,9 +36,13 @@ def _consultation(reference):
     """The consultation named by slug or id, or Invalid (a body field, not a missing page)."""
     consultation = None
     if isinstance(reference, int):
-        consultation = db.session.get(Consultation, reference)
+        consultation = db.session.scalar(
+            select(Consultation).where(Consultation.id == reference, in_territory(Consultation.territory))
+        )
     else:
-        consultation = db.session.scalar(select(Consultation).where(Consultation.slug == reference))
+        consultation = db.session.scalar(
+            select(Consultation).where(Consultation.slug == reference, in_territory(Consultation.territory))
+        )
     if consultation is None:
         message = _("Cette concertation n'existe pas.")
         raise Invalid(message, fields={"consultation": [message]})

@@ -220,3 +220,36 @@ def test_no_document_of_the_second_territory_names_the_first(
     (artifacts / "second-territory-bilan.txt").write_text(words, encoding="utf-8")
     assert "Le port de Saint-Martin-de-Ré" in words and "Ré en projets" in words
     assert first_names(words) == []
+
+
+def test_the_first_territory_is_not_served_by_its_addresses(app, second_territory, make_user):
+    """The CALL's consultation and idea, asked for by slug or number on the second territory's site: 404
+    everywhere (pages, API, map, tiles, vote), as for a consultation that does not exist."""
+    from sqlalchemy import select
+
+    from app.accounts.auth import issue_token
+    from app.consultations.models import Consultation
+    from app.contributions.models import Contribution
+
+    call = db.session.scalar(select(Consultation).where(Consultation.title.like("Le square%")))
+    idea = db.session.scalar(select(Contribution).where(Contribution.consultation_id == call.id))
+    token = issue_token(make_user(), name="essai")
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {token}"}
+    client = app.test_client()
+    for path in (
+        f"/consultations/{call.slug}",
+        f"/consultations/{call.slug}/carte",
+        f"/consultations/{call.slug}/idees",
+        f"/idees/{idea.id}",
+        f"/api/consultations/{call.slug}/contributions",
+        f"/api/consultations/{call.slug}/map?bbox=2.7,50.3,2.9,50.5&zoom=17",
+        f"/api/consultations/{call.slug}/map/12/2079/1375",
+        f"/api/contributions/{idea.id}",
+        f"/api/contributions/{idea.id}/comments",
+    ):
+        assert client.get(path, headers=bearer).status_code == 404, path
+    vote = client.post(f"/api/contributions/{idea.id}/vote", json={"value": 1}, headers=bearer)
+    assert vote.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Contribution, idea.id).agree_count == 0
