@@ -18,14 +18,15 @@ BATCH_USERS = text(
 ITEMS = text(
     f"""
 WITH ranked AS (
-  SELECT n.user_id, n.kind, n.title, n.summary, n.url, n.created_at,
+  SELECT n.user_id, n.kind, n.title, n.title_values, n.summary, n.url, n.created_at,
          row_number() OVER (PARTITION BY n.user_id ORDER BY n.created_at DESC, n.id DESC) AS rn,
          count(*) OVER (PARTITION BY n.user_id) AS total
     FROM notifications n
    WHERE n.user_id = ANY(:ids) AND n.mailed_at IS NULL AND n.digested_at IS NULL
      AND n.created_at < :until AND {_MODE} = 'weekly'
 )
-SELECT r.user_id, r.kind, r.title, r.summary, r.url, r.created_at, r.total, u.email, u.pseudonym, u.locale
+SELECT r.user_id, r.kind, r.title, r.title_values, r.summary, r.url, r.created_at, r.total, u.email,
+       u.pseudonym, u.locale
   FROM ranked r JOIN users u ON u.id = r.user_id
  WHERE r.rn <= :per_user AND u.email IS NOT NULL AND u.deleted_at IS NULL
  ORDER BY r.user_id, r.rn

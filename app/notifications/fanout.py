@@ -1,5 +1,7 @@
 """Set-based SQL: who gets a notification (one INSERT … SELECT per event, never one query per user)."""
 
+import json
+
 from sqlalchemy import text
 
 from app.extensions import db
@@ -50,9 +52,9 @@ _INSERT = """
   SELECT DISTINCT ON (user_id) user_id, reason FROM candidates
    WHERE user_id IS DISTINCT FROM :actor_id ORDER BY user_id, rank
 )
-INSERT INTO notifications (user_id, kind, event_key, reason, title, summary, url,
+INSERT INTO notifications (user_id, kind, event_key, reason, title, title_values, summary, url,
                            contribution_id, consultation_id, created_at)
-SELECT ch.user_id, :kind, :event_key, ch.reason, :title, :summary, :url,
+SELECT ch.user_id, :kind, :event_key, ch.reason, :title, CAST(:title_values AS jsonb), :summary, :url,
        :contribution_id, :consultation_id, now()
   FROM chosen ch JOIN users u ON u.id = ch.user_id AND u.deleted_at IS NULL
 ON CONFLICT (user_id, event_key) DO NOTHING
@@ -75,6 +77,7 @@ def create_notifications(event):
         "kind": event["kind"],
         "event_key": event["event_key"],
         "title": event["title"][:300],
+        "title_values": json.dumps(event["title_values"]) if event.get("title_values") else None,
         "summary": event.get("summary") or "",
         "url": event["url"],
         "contribution_id": event.get("contribution_id"),
@@ -85,7 +88,8 @@ def create_notifications(event):
 
 PENDING_MAILS = text(
     """
-SELECT n.id, n.user_id, n.kind, n.reason, n.title, n.summary, n.url, u.email, u.pseudonym, u.locale
+SELECT n.id, n.user_id, n.kind, n.reason, n.title, n.title_values, n.summary, n.url, u.email, u.pseudonym,
+       u.locale
   FROM notifications n
   JOIN users u ON u.id = n.user_id
   LEFT JOIN notification_preferences p ON p.user_id = n.user_id AND p.kind = n.kind

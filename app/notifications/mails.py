@@ -19,7 +19,40 @@ MAIL_SUBJECTS = {
     "new_idea": _l("Une nouvelle idée dans ce que vous suivez"),
     "restitution": _l("La restitution de la concertation est publiée"),
 }
+# The title (and fixed summary) of each kind, written in the reader's language from the stored values.
+TITLES = {
+    "answer": _l("Réponse officielle (%(outcome)s) : « %(title)s »"),
+    "new_idea": _l("Nouvelle idée : « %(title)s »"),
+    "restitution": _l("Ce que vous avez dit, ce que le projet en fait : « %(title)s »"),
+}
+SUMMARIES = {"restitution": _l("L'équipe projet publie le bilan de la concertation et ses réponses.")}
 DIGEST = "digest"
+
+
+def notification_title(kind, values, stored):
+    """The title of a notification in the current locale, from its values; `stored` (French) for rows
+    from before the values were kept."""
+    template = TITLES.get(kind)
+    if not values or template is None or "title" not in values:
+        return stored
+    values = dict(values)
+    if kind == "answer":
+        from app.contributions.models import OUTCOME_LABELS
+
+        if "outcome" not in values:
+            return stored
+        values["outcome"] = str(OUTCOME_LABELS.get(values["outcome"], ""))
+    return str(template) % values
+
+
+def localized(row):
+    """A notification row (mapping) as a dict whose title and fixed summary are in the current locale."""
+    item = dict(row)
+    if item.get("title_values"):
+        item["title"] = notification_title(item["kind"], item["title_values"], item["title"])
+        if item["kind"] in SUMMARIES:
+            item["summary"] = str(SUMMARIES[item["kind"]])
+    return item
 
 
 def _serializer():
@@ -82,8 +115,9 @@ def event_subject(event):
 
 def notification_message(row, subject):
     """The mail of one notification (row from fanout.pending_mails)."""
-    context = {"n": row, "links": links(row["user_id"], row["kind"]), "kind_label": KINDS[row["kind"]][0]}
     with recipient_locale(row):
+        context = {"n": localized(row), "links": links(row["user_id"], row["kind"])}
+        context["kind_label"] = KINDS[row["kind"]][0]
         body = render_template("notifications/mail/notification.txt", **context)
         html = render_template("notifications/mail/notification.html", **context)
         subject = gettext(subject)  # a French msgid from the event: in the recipient's language
@@ -117,9 +151,10 @@ def personal_mail(user, kind, subject, text):
 
 def digest_message(user, items):
     """The weekly digest of one user: `items` are their notifications, newest first."""
-    context = {"user": user, "items": items, "links": links(user["user_id"], DIGEST)}
     count = user["total"]
     with recipient_locale(user):
+        items = [localized(item) for item in items]
+        context = {"user": user, "items": items, "links": links(user["user_id"], DIGEST)}
         body = render_template("notifications/mail/digest.txt", **context)
         html = render_template("notifications/mail/digest.html", **context)
         subject = ngettext(

@@ -1,6 +1,7 @@
 """Following (ideas, consultations, QPV), notifications and per-kind mail preferences."""
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects.postgresql import JSONB
 
 from app.consultations.models import utcnow
 from app.extensions import db
@@ -52,7 +53,10 @@ class Notification(db.Model):
     reason = db.Column(
         db.String(16), nullable=False
     )  # why this user: author, vote, contribution, consultation, qpv
-    title = db.Column(db.String(300), nullable=False)
+    title = db.Column(db.String(300), nullable=False)  # French; see title_values
+    # The values of the title (its own words: {"title": …, "outcome": …}): the title is written in each
+    # reader's language from them (mails.notification_title); NULL for rows from before.
+    title_values = db.Column(JSONB)
     summary = db.Column(db.Text, nullable=False, default="")
     url = db.Column(db.String(500), nullable=False)
     contribution_id = db.Column(db.Integer, db.ForeignKey("contributions.id", ondelete="CASCADE"))

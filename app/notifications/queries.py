@@ -3,6 +3,7 @@
 from sqlalchemy import text
 
 from app.extensions import db
+from app.notifications.mails import localized
 from app.notifications.models import KINDS, default_mode
 
 PAGE_SIZE = 50
@@ -12,12 +13,12 @@ def list_notifications(user, limit=PAGE_SIZE):
     """The user's latest notifications, newest first (one statement)."""
     rows = db.session.execute(
         text(
-            "SELECT id, kind, title, summary, url, created_at, read_at FROM notifications"
+            "SELECT id, kind, title, title_values, summary, url, created_at, read_at FROM notifications"
             " WHERE user_id = :u ORDER BY created_at DESC, id DESC LIMIT :limit"
         ),
         {"u": user.id, "limit": limit},
     )
-    return [dict(row) for row in rows.mappings()]
+    return [localized(row) for row in rows.mappings()]
 
 
 def unread_count(user):

@@ -125,6 +125,7 @@ def notify(
     actor=None,
     include_own=True,
     subject_values=None,
+    title_values=None,
 ):
     """Tell the followers of `subject` (idea, consultation or QPV) after the commit; returns the job id.
 
@@ -142,6 +143,7 @@ def notify(
         "url": path,
         "mail_subject": mail_subject,  # French; mails.event_subject() gives it in each recipient's language
         "subject_values": subject_values or {},
+        "title_values": title_values,  # the title in each reader's language (mails.notification_title)
         "event_key": (event_key or f"{kind}:{subject_type}:{subject_key}:{utcnow():%Y%m%d%H%M%S%f}")[:80],
         "actor_id": actor.id if actor is not None else None,
         "include_own": include_own,
@@ -184,6 +186,7 @@ def notify_answer(contribution, action_id, actor=None):
         path=path_for("contributions.detail", contribution_id=contribution.id),
         mail_subject=f"Réponse officielle : {outcome}",
         subject_values={"outcome": contribution.outcome},
+        title_values={"title": contribution.title, "outcome": contribution.outcome},
         event_key=f"answer:{action_id}",
         actor=actor,
     )
@@ -198,6 +201,7 @@ def notify_new_idea(contribution):
         summary=(contribution.body or "")[:500],
         path=path_for("contributions.detail", contribution_id=contribution.id),
         mail_subject="Une nouvelle idée dans ce que vous suivez",
+        title_values={"title": contribution.title},
         event_key=f"new_idea:{contribution.id}",
         actor=contribution.author,
         include_own=False,

@@ -57,5 +57,6 @@ def _tell_followers(consultation):
         summary="L'équipe projet publie le bilan de la concertation et ses réponses.",
         path=path_for("restitution.show", slug=consultation.slug),
         mail_subject="La restitution de la concertation est publiée",
+        title_values={"title": consultation.title},
         event_key=f"restitution:{consultation.id}:{utcnow():%Y%m%d%H%M%S}",
     )

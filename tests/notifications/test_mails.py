@@ -143,3 +143,31 @@ def test_moderation_decision_mails_carry_the_unsubscribe_link_and_respect_it(
     db.session.commit()
     run_jobs(["mail"])
     assert smtp.to(author.email) == []
+
+
+def test_a_notification_title_is_written_in_each_reader_s_language(
+    app, client, consultation, make_user, make_contribution, moderator, run_jobs, smtp
+):
+    """The title is kept as values, not as French text: the page and the mail say it in the reader's
+    language (English, Arabic), and in French for a French reader."""
+    english, arabic, french = make_user(locale="en"), make_user(locale="ar"), make_user()
+    for user in (english, arabic, french):
+        services.follow(user, "qpv", "QP062024")
+    db.session.commit()
+    item = make_contribution(consultation, title="Un city-stade rue Bollaert")
+    answer(client, moderator, item, "Le city-stade est inscrit au programme 2027.")
+    run_jobs(["mail"])
+
+    expected = {
+        english: "Official answer (Adopted): “Un city-stade rue Bollaert”",
+        arabic: "الرد الرسمي (",
+        french: "Réponse officielle (Retenue) : « Un city-stade rue Bollaert »",
+    }
+    for user, title in expected.items():
+        [message] = smtp.to(user.email)
+        assert title in text_of(message), user.locale
+        reader = app.test_client()
+        login(reader, user)
+        page = reader.get("/notifications").get_data(as_text=True)
+        assert title in page, user.locale
+    assert "Réponse officielle" not in text_of(smtp.to(english.email)[0])
