@@ -5,15 +5,18 @@ facilitator entry screens and the kiosk; it caches the app shell and the map til
 `offline_manifest` (the perimeter's tiles at MAP_OFFLINE_ZOOMS, at most MAP_OFFLINE_MAX_TILES).
 """
 
+import json
 import math
 from pathlib import Path
 
-from flask import Blueprint, current_app, jsonify, make_response, send_file, url_for
+from flask import Blueprint, current_app, jsonify, make_response, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.accounts.auth import roles_required
 from app.consultations import queries as consultation_queries
+from app.i18n import LOCALES, RTL_LOCALES
 from app.maps import basemap
 from app.territory.identity import territory_identity
 from app.workshops import queries
@@ -22,11 +25,37 @@ bp = Blueprint("offline", __name__)
 SW_VERSION = "1"
 
 
+OFFLINE_TEXTS_MARK = "/*OFFLINE_TEXTS*/[{"
+
+
+def offline_texts():
+    """The service worker's offline page in every language of the site, from the catalogs."""
+    texts = []
+    for code in LOCALES:
+        with force_locale(code):
+            texts.append(
+                {
+                    "lang": code,
+                    "dir": "rtl" if code in RTL_LOCALES else "ltr",
+                    "title": _("Hors ligne"),
+                    "text": _("Hors ligne : cette page n'a pas été préparée sur cette tablette."),
+                }
+            )
+    return texts
+
+
 @bp.get("/sw.js")
 def service_worker():
-    """The service worker script, allowed to control the whole site (it only acts on workshop pages)."""
-    path = Path(current_app.static_folder) / "js" / "sw.js"
-    response = make_response(send_file(path, mimetype="text/javascript", max_age=0))
+    """The service worker script, allowed to control the whole site (it only acts on workshop pages),
+    its offline page written in each language of the site."""
+    script = (Path(current_app.static_folder) / "js" / "sw.js").read_text(encoding="utf-8")
+    start = script.index(OFFLINE_TEXTS_MARK)
+    end = script.index("];", start) + 1
+    # JSON in a script: "<" escaped so that no text can close anything.
+    texts = json.dumps(offline_texts(), ensure_ascii=False).replace("<", "\\u003c")
+    script = script[:start] + texts + script[end:]
+    response = make_response(script)
+    response.mimetype = "text/javascript"
     response.headers["Service-Worker-Allowed"] = "/"
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -6,6 +6,22 @@ var SHELL = "cc-shell-v1";
 var TILES = "cc-tiles-v1";
 var PAGES = /^\/(ateliers\/\d+\/saisie|borne)\/?$/;
 var ASSETS = /^\/(static|vendor)\//;
+/* The page shown offline when none was stored, in each language of the site (filled in by the server
+   from its catalogs when it serves this file); the device's language chooses, else the first one. */
+var OFFLINE_TEXTS = /*OFFLINE_TEXTS*/[{ "lang": "fr", "dir": "ltr", "title": "Hors ligne", "text": "Hors ligne : cette page n'a pas été préparée sur cette tablette." }];
+
+function escapeHtml(value) {
+  return String(value).replace(/[&<>"']/g, function (c) {
+    return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+  });
+}
+function offlinePage() {
+  var wanted = (self.navigator.language || "").slice(0, 2).toLowerCase();
+  var chosen = OFFLINE_TEXTS.filter(function (entry) { return entry.lang === wanted; })[0] || OFFLINE_TEXTS[0];
+  return "<!doctype html><html lang=\"" + escapeHtml(chosen.lang) + "\" dir=\"" + escapeHtml(chosen.dir) + "\">" +
+    "<meta charset=utf-8><meta name=viewport content=\"width=device-width, initial-scale=1\">" +
+    "<title>" + escapeHtml(chosen.title) + "</title><p>" + escapeHtml(chosen.text) + "</p></html>";
+}
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) {
@@ -23,8 +39,7 @@ function networkFirst(request) {
     // ignoreVary: the copy is this tablet's own, in the language it was prepared in (pages vary on
     // Accept-Language and Cookie, which a navigation and the preparing fetch do not carry alike).
     return caches.match(request, { ignoreSearch: true, ignoreVary: true }).then(function (hit) {
-      return hit || new Response("<!doctype html><meta charset=utf-8><title>Hors ligne</title>" +
-        "<p>Hors ligne : cette page n'a pas été préparée sur cette tablette.</p>",
+      return hit || new Response(offlinePage(),
         { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } });
     });
   });

@@ -13,6 +13,10 @@ def test_the_service_worker_is_served_from_the_root_for_the_whole_site(client):
     assert "no-cache" in response.headers["Cache-Control"]
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert b"cc-shell-v1" in response.data
+    # Its offline page is written in each language of the site (the device's language chooses).
+    script = response.get_data(as_text=True)
+    assert "This page was not prepared on this tablet" in script
+    assert '"lang": "ar", "dir": "rtl"' in script and "/*OFFLINE_TEXTS*/" not in script
 
 
 def test_the_web_app_manifest(client):
