@@ -13,6 +13,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 from flask import current_app, redirect, request
 from flask_babel import Domain, force_locale, get_locale, get_translations
+from flask_babel import _get_current_context as _babel_context
 from flask_login import current_user
 
 from app.extensions import db
@@ -157,6 +158,20 @@ class SourceLanguageDomain(Domain):
     rule (« 0 idées »). The French translations get every plural msgid with French's rule (n > 1)."""
 
     def get_translations(self):
+        # Asked for at every gettext (hundreds per page): remembered on the request's Babel context
+        # for the locale object in force (force_locale sets another one, so a mail in another
+        # language gets its own catalog, and the page's comes back after it).
+        context = _babel_context()
+        locale = getattr(context, "babel_locale", None) if context is not None else None
+        remembered = getattr(context, "cc_translations", None) if locale is not None else None
+        if remembered is not None and remembered[0] is locale:
+            return remembered[1]
+        translations = self._source_translations()
+        if context is not None and getattr(context, "babel_locale", None) is not None:
+            context.cc_translations = (context.babel_locale, translations)
+        return translations
+
+    def _source_translations(self):
         translations = super().get_translations()
         locale = get_locale()
         if locale is None or locale.language != DEFAULT_LOCALE or getattr(translations, "_source", False):
