@@ -77,12 +77,13 @@ def vote_targets(conn, limit=20000):
 
 def idea_places(conn, slugs=None):
     """(consultation id, slug, lon, lat, theme) near existing ideas, where new ideas are dropped: the
-    NPNRU consultations, or those of `slugs`."""
+    NPNRU consultations, or those of `slugs`. Only ideas inside the perimeter itself: a new idea is
+    dropped up to ~20 m away, which must not cross the edge of the buffer (a 422, not a new idea)."""
     where = "c.slug = ANY(%s)" if slugs else "c.npnru_qpv_code IS NOT NULL"
     return conn.execute(
         "SELECT c.id, c.slug, ST_X(x.anchor), ST_Y(x.anchor), (SELECT min(theme_slug) FROM consultation_themes t"
         " WHERE t.consultation_id = c.id) FROM consultations c CROSS JOIN LATERAL (SELECT anchor FROM contributions"
-        f" WHERE consultation_id = c.id ORDER BY id LIMIT 200) x WHERE {where}",
+        f" WHERE consultation_id = c.id AND ST_Covers(c.geom, anchor) ORDER BY id LIMIT 200) x WHERE {where}",
         (list(slugs),) if slugs else (),
     ).fetchall()
 
