@@ -6,7 +6,7 @@ from functools import cache
 import shapely
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,7 +18,7 @@ from app.contributions.placing import place as _place
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, follow_params
-from app.territory.identity import current_territory
+from app.territory.identity import current_territory, in_territory
 
 TITLE_MIN, TITLE_MAX, BODY_MAX, COMMENT_MAX = 3, 140, 5000, 2000
 OUTSIDE_PERIMETER = _l(
@@ -304,7 +304,7 @@ def _vote_lock_statement():
         .where(
             Contribution.id == bindparam("contribution_id"),
             # another territory's ideas are not served here (the served territory is a parameter)
-            func.coalesce(Consultation.territory, bindparam("territory")) == bindparam("territory"),
+            in_territory(Consultation.territory, bindparam("territory")),
         )
         .with_for_update(of=Contribution, key_share=True)
     )

@@ -10,10 +10,13 @@ from app.exports.urls import contribution_page_prefix
 from app.extensions import db
 from app.territory.identity import current_territory
 
+_COLUMNS = (
+    "co.id, co.slug, co.title, co.summary, co.data_public, co.is_published, co.opens_at, co.closes_at,"
+    " co.geometry_kinds"
+)
 COLLECTION_COLUMNS = (
-    "SELECT co.id, co.slug, co.title, co.summary, co.data_public, co.is_published,"
-    " co.opens_at, co.closes_at, co.geometry_kinds, ST_XMin(e) AS minx, ST_YMin(e) AS miny, ST_XMax(e) AS maxx,"
-    " ST_YMax(e) AS maxy FROM consultations co,"
+    f"SELECT {_COLUMNS}, ST_XMin(e) AS minx, ST_YMin(e) AS miny, ST_XMax(e) AS maxx, ST_YMax(e) AS maxy"
+    " FROM consultations co,"
     # The perimeter's envelope buffered, not the perimeter: the same extent, 10× cheaper per request.
     " LATERAL (SELECT ST_Envelope(ST_Buffer(ST_Envelope(co.geom)::geography, co.buffer_m)::geometry) AS e) ext"
 )
@@ -41,10 +44,7 @@ def list_collections(private_ids):
 
 
 # The same row without the extent (a page of items does not show it): no buffer of the perimeter.
-LIGHT_COLUMNS = (
-    "SELECT co.id, co.slug, co.title, co.summary, co.data_public, co.is_published, co.opens_at,"
-    " co.closes_at, co.geometry_kinds FROM consultations co"
-)
+LIGHT_COLUMNS = f"SELECT {_COLUMNS} FROM consultations co"
 
 
 def get_collection(slug, extent=True):

@@ -14,7 +14,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.geo.sql import bbox_params
 from app.geo.tiles import cell_range, grid_level
-from app.territory.identity import current_territory
+from app.territory.identity import current_territory, sql_in_territory
 
 STREET_ZOOM = 16
 MAX_FEATURES = 500
@@ -32,6 +32,12 @@ class MapRequest(NamedTuple):
     zoom: int
     filters: dict  # {"theme": …, "qpv": …, "outcome": …}, only the given ones
     user_id: int | None = None
+
+
+# The served territory's consultation named by :slug (another territory's is not served here).
+CONSULTATION_BY_SLUG = (
+    f"cons AS (SELECT id FROM consultations co WHERE co.slug = :slug AND {sql_in_territory('co')})"
+)
 
 
 def _where(filters, templates):
@@ -55,7 +61,7 @@ def features_sql():
     map_street_features() (migration 0002) is planned with the GiST KNN scan only: it stops after
     501 rows however dense the area; with a filter, it examines the 5 000 nearest visible ideas."""
     return (
-        "WITH cons AS (SELECT id FROM consultations WHERE slug = :slug AND coalesce(territory, :territory) = :territory),"
+        f"WITH {CONSULTATION_BY_SLUG},"
         " rows AS (SELECT f.*, row_number() OVER () AS rn FROM map_street_features((SELECT id FROM cons),"
         " :minlon, :minlat, :maxlon, :maxlat, :user_id, :theme, :qpv, :outcome, :lim, :candidates) f)"
         """ SELECT (SELECT id FROM cons), '{"type":"FeatureCollection","truncated":'"""
@@ -87,7 +93,7 @@ _CELLS = (
 def _cell_rows_sql(theme_condition):
     # Unfiltered or theme-filtered: one pre-computed row per cell.
     return (
-        "WITH cons AS (SELECT id FROM consultations WHERE slug = :slug AND coalesce(territory, :territory) = :territory),"
+        f"WITH {CONSULTATION_BY_SLUG},"
         " agg AS (SELECT g.count AS n, g.sum_x AS sx, g.sum_y AS sy, g.top_theme AS theme"
         f"  FROM map_grid_cells g{_CELLS} AND {theme_condition} AND g.outcome = '*' AND g.qpv_code = '*')"
         f" SELECT (SELECT id FROM cons), {_CLUSTER_FEATURES} FROM agg"
@@ -97,7 +103,7 @@ def _cell_rows_sql(theme_condition):
 def _detail_rows_sql(filters):
     # QPV or outcome filter: sum the detail rows of each cell, dominant theme on the fly.
     return (
-        "WITH cons AS (SELECT id FROM consultations WHERE slug = :slug AND coalesce(territory, :territory) = :territory),"
+        f"WITH {CONSULTATION_BY_SLUG},"
         " cells AS (SELECT g.cell_x, g.cell_y, g.theme_slug, sum(g.count) AS n, sum(g.sum_x) AS sx,"
         f"  sum(g.sum_y) AS sy FROM map_grid_cells g{_CELLS}"
         "  AND g.theme_slug <> '*' AND g.outcome <> '*' AND g.qpv_code <> '*'"

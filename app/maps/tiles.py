@@ -13,7 +13,7 @@ from sqlalchemy import text
 from app.errors import NotFound
 from app.geo.tiles import CELL_ZOOM_OFFSET, GRID_LEVELS
 from app.maps.queries import STREET_ZOOM, _prepared, _read_connection, clusters_sql
-from app.territory.identity import current_territory
+from app.territory.identity import current_territory, sql_in_territory
 
 TILE_MAX_ZOOM = STREET_ZOOM - 1
 ETAG_FORMAT = "t1"  # bump when the tile payload format changes
@@ -21,7 +21,7 @@ ETAG_FORMAT = "t1"  # bump when the tile payload format changes
 VERSION_SQL = (
     "SELECT c.id, coalesce((extract(epoch FROM s.refreshed_at) * 1000000)::bigint, 0)"
     " FROM consultations c LEFT JOIN map_grid_state s ON s.consultation_id = c.id WHERE c.slug = :slug"
-    " AND coalesce(c.territory, :territory) = :territory"
+    f" AND {sql_in_territory('c')}"
 )
 
 

@@ -59,11 +59,13 @@ def current_territory():
 
 # Rows of any territory share the tables: a row belongs to the served territory when it names it, or
 # when it names none (databases from before several territories were possible).
-def in_territory(column):
-    """SQLAlchemy condition: `column` (a territory column) is the served territory's."""
+def in_territory(column, territory=None):
+    """SQLAlchemy condition: `column` (a territory column) is the served territory's (or `territory`,
+    e.g. a bindparam in a statement built once)."""
     from sqlalchemy import func
 
-    return func.coalesce(column, current_territory()) == current_territory()
+    territory = current_territory() if territory is None else territory
+    return func.coalesce(column, territory) == territory
 
 
 def sql_in_territory(alias, param="territory"):
