@@ -132,8 +132,12 @@ def _tap_the_new_bubble(page, artifacts, anchor, new_id):
     point = page.evaluate("([lon, lat]) => CarteCommune.map.latLngToContainerPoint([lat, lon])", anchor)
     box = page.locator(".folium-map").bounding_box()
     new_marker = page.locator(f'.cc-idea:has([data-idea="{new_id}"])')
-    new_marker.wait_for()  # drawn again with the answer that holds the new idea
-    marker = new_marker.bounding_box()
+    marker = None
+    for _ in range(20):  # drawn again with the answer that holds the new idea (and maybe once more)
+        new_marker.wait_for()
+        marker = new_marker.bounding_box()  # None when the layer was redrawn in between
+        if marker is not None:
+            break
     assert abs(marker["x"] + marker["width"] / 2 - box["x"] - point["x"]) < 200  # near its place
     # Tapped where it is when tapped (the layer is drawn again after each map answer: a position read
     # before could be a marker's former place), Playwright waiting for it to stand still.
