@@ -101,6 +101,25 @@ def current_phase(consultation, now=None):
     return next((p for p in consultation.phases if p.starts_at <= now < p.ends_at), None)
 
 
+def open_now(consultation, action):
+    """SQL condition on `consultation` (the Consultation class or an alias): `action` is open now; the
+    expression of `refusal(...) is None` (phases never overlap), for a write path checking it in the
+    statement that locks its row (the refusal's sentence is then built only when it is closed)."""
+    from sqlalchemy import and_, exists, func, or_
+
+    phases = exists().where(Phase.consultation_id == consultation.id)
+    running = phases.where(
+        Phase.starts_at <= func.now(),
+        Phase.ends_at > func.now(),
+        getattr(Phase, f"allows_{action}").is_(True),
+    )
+    return and_(
+        consultation.status != "archived",
+        consultation.is_published.is_(True),
+        or_(and_(~phases, consultation.opens_at <= func.now(), consultation.closes_at > func.now()), running),
+    )
+
+
 def refusal(consultation, action, now=None):
     """None when `action` (propose, vote, comment) is open now; else a French sentence saying why."""
     now = now or utcnow()

@@ -7,7 +7,6 @@ import shapely
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.orm import joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.consultations.models import Consultation, utcnow
@@ -296,11 +295,20 @@ def _write_vote(contribution_id, user_id, value):
 
 @cache
 def _vote_lock_statement():
-    """Built once, at the first vote (building the ORM statement cost more than running it)."""
+    """Built once, at the first vote: the idea's row locked (FOR NO KEY UPDATE OF contributions), what
+    the visibility check reads, the voting mode and whether votes are open now, as plain columns."""
+    from app.consultations.phases import open_now
+
     return (
-        select(Consultation, Contribution.status, Contribution.author_id, Contribution.merged_into_id)
-        .join(Contribution, Contribution.consultation_id == Consultation.id)
-        .options(lazyload("*"), joinedload(Consultation.phases))
+        select(
+            Contribution.status,
+            Contribution.author_id,
+            Contribution.merged_into_id,
+            Contribution.consultation_id,
+            Consultation.voting_mode,
+            open_now(Consultation, "vote").label("votes_open"),
+        )
+        .join(Consultation, Contribution.consultation_id == Consultation.id)
         .where(
             Contribution.id == bindparam("contribution_id"),
             # another territory's ideas are not served here (the served territory is a parameter)
@@ -311,11 +319,10 @@ def _vote_lock_statement():
 
 
 def _locked_for_vote(contribution_id):
-    """(consultation with its phases, status, author_id, merged_into_id) of an idea, its row locked
-    (FOR NO KEY UPDATE OF contributions): one statement, no Contribution object built; or None."""
+    """(status, author_id, merged_into_id, consultation_id, voting_mode, votes_open) of an idea, its row
+    locked: one statement, no object built; or None."""
     params = {"contribution_id": contribution_id, "territory": current_territory()}
-    result = db.session.execute(_vote_lock_statement(), params)
-    return result.unique().one_or_none()
+    return db.session.execute(_vote_lock_statement(), params).one_or_none()
 
 
 def vote_by_id(user, contribution_id, value):
@@ -331,14 +338,14 @@ def vote_by_id(user, contribution_id, value):
     )
     if not visible:
         raise NotFound(_("Cette idée n'existe pas ou n'est pas visible."))
-    consultation = row.Consultation
     check_can_participate(user)
-    check_open(consultation, "vote")
-    _check_value(consultation.voting_mode, value)
+    if not row.votes_open:  # the sentence saying why comes from the one rule (phases.refusal)
+        check_open(db.session.get(Consultation, row.consultation_id), "vote")
+    _check_value(row.voting_mode, value)
     if row.status != "published":
         raise Conflict(NOT_PUBLISHED, code="not_published")
     counts = _write_vote(contribution_id, user.id, value)
-    return {"agree": counts.agree_count, "disagree": counts.disagree_count}, consultation.voting_mode
+    return {"agree": counts.agree_count, "disagree": counts.disagree_count}, row.voting_mode
 
 
 def retract_vote(user, contribution):

@@ -105,3 +105,41 @@ def test_upcoming_consultation_says_when_it_opens(make_consultation):
     assert consultation.refusal("propose").startswith(
         "Les propositions ne sont pas ouvertes en ce moment : elles ouvrent le"
     )
+
+
+def test_the_sql_rule_of_the_write_paths_agrees_with_refusal_in_every_state(make_consultation):
+    """`open_now` (checked in the statement that locks a voted idea) says open exactly when `refusal`
+    says nothing, for each action: no phases (open, upcoming, ended), each phase running, between
+    phases, after the last one, archived, draft."""
+    from sqlalchemy import select
+
+    from app.consultations.models import Consultation
+    from app.consultations.phases import open_now, refusal
+
+    now = utcnow()
+    day = timedelta(days=1)
+    gap = [
+        {"name": "Idées", "starts_at": now - 9 * day, "ends_at": now - day, "actions": ["propose"]},
+        {"name": "Votes", "starts_at": now + day, "ends_at": now + 9 * day, "actions": ["vote"]},
+    ]
+    ended = [dict(p, starts_at=p["starts_at"] - 40 * day, ends_at=p["ends_at"] - 40 * day) for p in gap]
+    states = [
+        make_consultation(),
+        make_consultation(is_open=False),
+        make_consultation(opens_at=now + day, closes_at=now + 9 * day),
+        *(make_consultation(phases=three_phases(current=current)) for current in (0, 1, 2)),
+        make_consultation(phases=gap),
+        make_consultation(phases=ended, opens_at=now - 90 * day, closes_at=now - 20 * day),
+        make_consultation(status="archived"),
+        make_consultation(status="draft"),
+    ]
+    for consultation in states:
+        for action in ("propose", "vote", "comment"):
+            in_sql = db.session.scalar(
+                select(open_now(Consultation, action)).where(Consultation.id == consultation.id)
+            )
+            assert in_sql is (refusal(consultation, action) is None), (consultation.slug, action)
+    seen = {
+        (action, refusal(consultation, action) is None) for consultation in states for action in ("vote",)
+    }
+    assert seen == {("vote", True), ("vote", False)}
