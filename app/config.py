@@ -38,9 +38,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", "postgresql://cartecommune@127.0.0.1:5432/cartecommune"
     )
-    # Map queries must not fall back to generic plans (stack notes): no server-side prepare. No JIT:
-    # short queries over a large table got compiled at every call (5 s for a 40 ms OGC page at 1M).
-    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"prepare_threshold": None, "options": "-c jit=off"}}
+    # Map queries must not fall back to generic plans (stack notes): no server-side prepare on its own
+    # (app/dbpool.py executes every statement with prepare=False but those marked `prepared()`; psycopg
+    # ignores prepare=True when the threshold is None, hence a threshold never reached). No JIT: short
+    # queries over a large table got compiled at every call (5 s for a 40 ms OGC page at 1M).
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"prepare_threshold": 2**31 - 1, "options": "-c jit=off"}}
     # Liveness check of pooled connections idle for longer than this (seconds; 0: at every checkout).
     DB_PING_AFTER_IDLE = float(os.environ.get("DB_PING_AFTER_IDLE", 5))
     SQLALCHEMY_TRACK_MODIFICATIONS = False

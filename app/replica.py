@@ -8,6 +8,8 @@ from flask import current_app, g, has_request_context, request
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import create_engine, text
 
+from app import dbpool
+
 EXTENSION = "carte_commune.replica"
 FRESH_COOKIE = "cc_primary"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -104,7 +106,9 @@ def init_app(app, db):
     if not url:
         return
     options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
-    app.extensions[EXTENSION] = {"engine": create_engine(url, **options), "checked_at": -1e9, "lag": None}
+    engine = create_engine(url, **options)
+    dbpool.install(engine, float(app.config.get("DB_PING_AFTER_IDLE", 5)))
+    app.extensions[EXTENSION] = {"engine": engine, "checked_at": -1e9, "lag": None}
     db.session.session_factory.class_ = type("RoutingSession", (RoutingSession,), {})
     app.before_request(_route_reads)
     app.after_request(_mark_writer)

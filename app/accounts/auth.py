@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User
 from app.consultations.models import utcnow
+from app.dbpool import prepared
 from app.errors import Forbidden, Unauthorized, wants_json
 from app.extensions import db, login_manager
 
@@ -63,7 +64,7 @@ def _token_statements():
         .cte("touched")
     )
     read = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == digest)
-    return read, read.add_cte(touch)
+    return prepared(read), prepared(read.add_cte(touch))
 
 
 def verify_token(raw):

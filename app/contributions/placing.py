@@ -3,6 +3,7 @@
 import shapely
 from sqlalchemy import text
 
+from app.dbpool import prepared
 from app.extensions import db
 
 # The geometry bbox prefilter (degrees, generous at this latitude) uses the index before the
@@ -42,4 +43,6 @@ PLACE_SQL = text(
 
 def place(consultation, shape):
     """Whether the geometry lies in the perimeter + buffer, with its anchor, QPV and commune."""
-    return db.session.execute(PLACE_SQL, {"wkt": shapely.to_wkt(shape), "cid": consultation.id}).one()
+    return db.session.execute(
+        prepared(PLACE_SQL), {"wkt": shapely.to_wkt(shape), "cid": consultation.id}
+    ).one()

@@ -27,9 +27,10 @@ from app.contributions.models import (
     Photo,
     Vote,
 )
+from app.dbpool import prepared
 from app.errors import NotFound
 from app.extensions import db
-from app.territory.identity import in_territory
+from app.territory.identity import current_territory, in_territory
 from app.territory.models import Commune, Qpv
 
 SORTS = {
@@ -66,17 +67,41 @@ def _detail_filter(user):
     """Visible, or merged from a published one (the page redirects), or anything for moderators.
 
     A merge never widens visibility: one that was pending, hidden or rejected stays unknown to the public."""
+    return _visibility(_reader_kind(user), current_territory(), _user_id(user))
+
+
+def _reader_kind(user):
+    if _user_id(user) is None:
+        return "anonymous"
+    return "staff" if user.is_staff else "signed_in"
+
+
+def _visibility(kind, territory, reader_id):
+    """The condition of `_detail_filter` for a kind of reader; values or bound parameters."""
     served = Contribution.consultation_id.in_(
-        select(Consultation.id).where(in_territory(Consultation.territory))
+        select(Consultation.id).where(in_territory(Consultation.territory, territory))
     )  # another territory's ideas are not served here, even by their number
-    if user is not None and getattr(user, "is_authenticated", False) and user.is_staff:
+    if kind == "staff":
         return served
+    published = Contribution.status == "published"
+    visible = or_(published, Contribution.author_id == reader_id) if kind == "signed_in" else published
     merged_public = and_(
         Contribution.status == "merged",
         Contribution.merged_into_id.isnot(None),
         Contribution.status_before_merge == "published",
     )
-    return and_(served, or_(visible_filter(user), merged_public))
+    return and_(served, or_(visible, merged_public))
+
+
+@functools.cache
+def _detail_statement(kind):
+    """The detail select per kind of reader, built once and prepared on each connection (building
+    it and planning it cost several times running it); bound: contribution_id, territory, reader_id."""
+    condition = _visibility(kind, bindparam("territory"), bindparam("reader_id"))
+    statement = _rows_for(kind != "anonymous").where(
+        Contribution.id == bindparam("contribution_id"), condition
+    )
+    return prepared(statement)
 
 
 def get_contribution(contribution_id, user):
@@ -153,9 +178,8 @@ def _rows_for(signed_in):
 def contribution_detail(contribution_id, user):
     """One contribution as a dict (the API's JSON), one statement; NotFound if not visible."""
     _check_id(contribution_id)
-    row = db.session.execute(
-        _rows(user).where(Contribution.id == contribution_id, _detail_filter(user)), _reader(user)
-    ).first()
+    params = {"contribution_id": contribution_id, "territory": current_territory(), **_reader(user)}
+    row = db.session.execute(_detail_statement(_reader_kind(user)), params).first()
     if row is None:
         raise NotFound(_("Cette idée n'existe pas ou n'est pas visible."))
     return serialize(row)

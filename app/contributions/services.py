@@ -14,6 +14,7 @@ from app.contributions.geometry import GeometryError, parse_geometry
 from app.contributions.models import Comment, Contribution, Photo
 from app.contributions.photos import MAX_PHOTOS, PhotoError, process_photo, read_upload, store_photo
 from app.contributions.placing import place as _place
+from app.dbpool import prepared
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, follow_params
@@ -290,7 +291,7 @@ def _write_vote(contribution_id, user_id, value):
     agree, disagree = _delta(value, +1)
     params = {"c": contribution_id, "u": user_id, "v": value, "a": agree, "d": disagree}
     params.update(follow_params(user_id, contribution_id, "vote"))
-    return db.session.execute(VOTE_SQL, params).one()
+    return db.session.execute(prepared(VOTE_SQL), params).one()
 
 
 @cache
@@ -299,7 +300,7 @@ def _vote_lock_statement():
     the visibility check reads, the voting mode and whether votes are open now, as plain columns."""
     from app.consultations.phases import open_now
 
-    return (
+    return prepared(
         select(
             Contribution.status,
             Contribution.author_id,

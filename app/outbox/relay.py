@@ -1,4 +1,4 @@
-"""Handing outbox rows to RQ: right after the commit, and by the relay for what Redis missed.
+"""Handing outbox rows to RQ: right after the commit (`hand_over`), and by the relay for what Redis missed.
 
 Rows are claimed with `SELECT … FOR UPDATE SKIP LOCKED` (two relays never take the same row) and
 enqueued with the row's job_id and RQ's `unique=True` (an atomic check in Redis): a row handed over
@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.consultations.models import utcnow
@@ -25,8 +25,8 @@ RESULT_TTL = 24 * 3600  # a finished job stays known to Redis for a day (dedupe 
 ENDED = ("finished", "failed", "stopped", "canceled")
 
 
-def dispatch(ids=None, limit=500):
-    """Hand undispatched rows (these ids, or the oldest `limit`) to RQ; returns how many were handed.
+def dispatch(limit=500):
+    """Hand the oldest `limit` undispatched rows to RQ; returns how many were handed.
 
     Commits its own transaction; an outage of Redis or PostgreSQL leaves the rows for later."""
     handed = 0
@@ -38,8 +38,6 @@ def dispatch(ids=None, limit=500):
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        if ids is not None:
-            query = query.where(OutboxJob.id.in_(ids))
         for row in db.session.scalars(query).all():
             row.attempts += 1
             try:
@@ -57,6 +55,36 @@ def dispatch(ids=None, limit=500):
         log.warning("Outbox : PostgreSQL indisponible, les jobs attendront (%s)", error)
         return 0
     return handed
+
+
+def hand_over(jobs):
+    """Hand the jobs of a transaction just committed (their rows already marked) to RQ; returns how
+    many. When Redis refuses one, it and those after it are marked undispatched again, for the relay."""
+    for handed, job in enumerate(jobs):
+        try:
+            enqueue_row(job)
+        except RedisError as error:
+            log.warning("Redis indisponible, les jobs restent dans l'outbox : %s", error)
+            _unmark([later.job_id for later in jobs[handed:]], f"{type(error).__name__}: {error}"[:500])
+            return handed
+    return len(jobs)
+
+
+def _unmark(job_ids, error):
+    """Rows Redis did not take: undispatched again, the error on the first (the others waited)."""
+    try:
+        db.session.execute(
+            update(OutboxJob)
+            .where(OutboxJob.job_id.in_(job_ids))
+            .values(
+                dispatched_at=None,
+                last_error=case((OutboxJob.job_id == job_ids[0], error), else_=OutboxJob.last_error),
+            )
+        )
+        db.session.commit()
+    except SQLAlchemyError as failure:  # they stay marked: handed over again once RQ is seen not to have them
+        db.session.rollback()
+        log.warning("Outbox : PostgreSQL indisponible, les jobs seront repris plus tard (%s)", failure)
 
 
 def enqueue_row(row):

@@ -84,3 +84,28 @@ def test_the_app_engine_has_the_check_and_no_ping_at_every_checkout(app):
         assert app.config["DB_PING_AFTER_IDLE"] > 0
         pool = db.engine.pool
     assert pool.dispatch.checkout and pool.dispatch.checkin
+
+
+def test_only_statements_marked_prepared_are_prepared_on_the_server(app):
+    """A marked statement is planned once per connection (and reused); any other, the map's bbox
+    queries among them, is planned at each call (no generic plan can take over)."""
+    from sqlalchemy import text
+
+    from app.dbpool import prepared
+
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0, **options)
+    install(engine, 5)
+    marked = prepared(text("SELECT count(*) FROM users WHERE id > :n"))
+    plain = text("SELECT count(*) FROM communes WHERE insee > :n")
+    try:
+        with engine.connect() as connection:
+            for n in range(8):
+                connection.execute(marked, {"n": n})
+                connection.execute(plain, {"n": str(n)})
+            statements = connection.exec_driver_sql(
+                "SELECT statement, custom_plans + generic_plans FROM pg_prepared_statements"
+            ).all()
+    finally:
+        engine.dispose()
+    assert [(sql.replace("$1", ":n"), runs) for sql, runs in statements] == [(marked.text, 8)]

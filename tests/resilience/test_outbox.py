@@ -153,3 +153,54 @@ def test_rows_of_jobs_ended_a_week_ago_are_purged(app):
     db.session.commit()
     worker.purge_outbox()
     assert [row.job_id for row in _rows()] == [recent, waiting]
+
+
+def test_a_request_s_jobs_go_to_rq_without_a_second_transaction(
+    client, make_user, make_consultation, count_queries
+):
+    """The rows are written already marked as handed over: after the request's commit, RQ only."""
+    from tests.workshops.conftest import point_inside
+
+    consultation = make_consultation()
+    headers = bearer(make_user())
+    idea = {
+        "consultation": consultation.slug,
+        "geometry": point_inside(consultation),
+        "theme": "cadre-de-vie-espaces-publics",
+        "title": "Des bancs à l'ombre",
+        "body": "Près de l'école.",
+    }
+    with count_queries() as statements:
+        response = client.post("/api/contributions", json=idea, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    outbox = [s for s in statements if "job_outbox" in s]
+    assert len(outbox) == 1 and outbox[0].lstrip().startswith(
+        "INSERT INTO job_outbox"
+    )  # one INSERT, no UPDATE
+    rows = _rows()
+    assert rows and all(row.dispatched_at is not None and row.attempts == 1 for row in rows)
+    queued = get_queue("default").job_ids + get_queue("mail").job_ids
+    assert sorted(queued) == sorted(row.job_id for row in rows)
+
+
+def test_a_job_of_a_rolled_back_savepoint_is_not_handed_over(app):
+    kept = enqueue_after_commit("default", "app.health.check_health")
+    with db.session.begin_nested() as savepoint:
+        enqueue_after_commit("default", "app.health.check_health")
+        db.session.flush()
+        savepoint.rollback()
+    assert commit_and_dispatch() == 1
+    assert get_queue("default").job_ids == [kept] and [row.job_id for row in _rows()] == [kept]
+
+
+def test_jobs_of_a_process_that_died_after_its_commit_are_handed_over_by_the_relay(app):
+    """Committed rows never handed to RQ (the process died in between) are taken by the relay once
+    OUTBOX_LOST_AFTER has passed: RQ does not know their ids."""
+    job_id = enqueue_after_commit("default", "app.health.check_health")
+    db.session.commit()
+    db.session.info.pop("carte_commune.outbox_pending")  # the process is gone before handing them over
+    assert get_queue("default").count == 0 and redispatch_lost() == 0  # not lost yet: maybe on its way
+    db.session.execute(update(OutboxJob).values(dispatched_at=utcnow() - timedelta(minutes=5)))
+    db.session.commit()
+    assert redispatch_lost() == 1
+    assert get_queue("default").job_ids == [job_id]
