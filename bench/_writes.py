@@ -196,7 +196,7 @@ def _sql_idea(thread, call, residents, places):
     n, state = call
     conn = _connection(state, lambda: psycopg.connect(DATABASE_URL))
     user_id, _, cid, _, point, theme, title = idea_choice(thread, n, residents, places)
-    place_sql = PLACE_SQL.text.replace(":wkt", "%(wkt)s").replace(":cid", "%(cid)s")
+    place_sql = PLACE_SQL.element.text.replace(":wkt", "%(wkt)s").replace(":cid", "%(cid)s")
     with conn.transaction():
         placed = conn.execute(place_sql, {"wkt": f"POINT({point[0]} {point[1]})", "cid": cid}).fetchone()
         conn.execute(

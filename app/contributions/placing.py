@@ -1,7 +1,7 @@
 """Where a new contribution lies: inside the perimeter (+ buffer) or not, its anchor, QPV and commune."""
 
 import shapely
-from sqlalchemy import text
+from sqlalchemy import Boolean, String, column, text
 
 from app.dbpool import prepared
 from app.extensions import db
@@ -38,6 +38,12 @@ PLACE_SQL = text(
       ) AS qpv_code
     FROM a, c
     """
+).columns(  # typed columns: the result's description is compiled once, not read at every idea
+    column("inside", Boolean),
+    column("geom", String),
+    column("anchor", String),
+    column("commune_insee", String),
+    column("qpv_code", String),
 )
 
 
