@@ -47,16 +47,15 @@ def load_user_from_token(req):
 
 @cache
 def _token_statements():
-    """(read, read and touch): the token with its account, by digest; built once, at the first call
-    once every model is mapped (building the ORM statement cost more than running it)."""
+    """(the token with its account, the live token's account and the stamp): by digest; built once, at
+    the first call once every model is mapped (building the ORM statement cost more than running it)."""
     digest = bindparam("digest")
+    live = (ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None), ApiToken.expires_at > func.now())
     # The « last used » stamp is written by a CTE at most once per TOKEN_TOUCH_INTERVAL, for a live token.
     touch = (
         update(ApiToken)
         .where(
-            ApiToken.token_hash == digest,
-            ApiToken.revoked_at.is_(None),
-            ApiToken.expires_at > func.now(),
+            *live,
             or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < func.now() - TOKEN_TOUCH_INTERVAL),
         )
         .values(last_used_at=func.now())
@@ -64,26 +63,31 @@ def _token_statements():
         .cte("touched")
     )
     read = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == digest)
-    return prepared(read), prepared(read.add_cte(touch))
+    # On the primary only the account is loaded (one object): the token's checks are in the statement.
+    account = select(User).join(ApiToken, ApiToken.user_id == User.id).where(*live).add_cte(touch)
+    return prepared(read), prepared(account)
 
 
 def verify_token(raw):
     """The live user a raw personal API token belongs to, or None (unknown, revoked, expired)."""
     if not raw:
         return None
-    # Token, account and the throttled « last used » stamp in one statement (every API call).
-    # A read served by the standby cannot write there: the stamp is then flushed to the primary.
-    on_standby = has_request_context() and g.get("read_replica")
-    statement = _token_statements()[0 if on_standby else 1]
-    token = db.session.scalar(statement, {"digest": ApiToken.hash(raw)})
-    now = utcnow()
-    if token is None or not token.is_valid(now):
+    # Account and the throttled « last used » stamp in one statement (every API call). A read served
+    # by the standby cannot write there: the token is read too and its stamp flushed to the primary.
+    read, account = _token_statements()
+    params = {"digest": ApiToken.hash(raw)}
+    if has_request_context() and g.get("read_replica"):
+        token, now = db.session.scalar(read, params), utcnow()
+        if token is None or not token.is_valid(now):
+            return None
+        if token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL:
+            token.last_used_at = now
+        user = token.user
+    else:
+        user = db.session.scalar(account, params)
+    if user is None or user.deleted_at is not None or user.banned_at is not None:
         return None
-    if token.user.deleted_at is not None or token.user.banned_at is not None:
-        return None
-    if on_standby and (token.last_used_at is None or now - token.last_used_at > TOKEN_TOUCH_INTERVAL):
-        token.last_used_at = now
-    return token.user
+    return user
 
 
 def authenticated_by_token():
