@@ -91,3 +91,24 @@ def test_one_migration_head_and_models_match_the_schema(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_object": include_object})
         assert compare_metadata(context, db.metadata) == []
+
+
+def test_the_served_app_is_kept_out_of_the_garbage_collector_s_walks():
+    """gunicorn's entry point freezes what the app holds for its lifetime (gc.freeze): a full
+    collection during requests no longer walks it. Run in a fresh interpreter (the test process
+    has its own collector state)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = "import gc, wsgi; print(gc.get_freeze_count())"
+    env = {
+        **os.environ,
+        "DATABASE_URL": TestConfig.SQLALCHEMY_DATABASE_URI,
+        "SECRET_KEY": secrets.token_hex(32),
+    }
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout.split()[-1]) > 100_000
