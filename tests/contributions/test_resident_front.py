@@ -130,7 +130,13 @@ def test_the_network_drops_while_sending_then_the_idea_is_stored_once_with_its_p
 
     with pytest.raises(Exception):  # noqa: B017 - the reload itself fails: no network
         page.reload()
-    page.context.set_offline(False)
+    # The resident closes the tab, the network comes back, they open the map again: no page is left to
+    # hear the network return and send the draft before the new one (that page would get the answer).
+    context = page.context
+    page.close()
+    context.set_offline(False)
+    page = context.new_page()
+    page.set_default_timeout(10000)
     page.goto(f"{base}/consultations/{consultation.slug}/carte")
     # The draft comes back from the phone and leaves again by itself with the same Idempotency-Key.
     page.get_by_text("Merci ! Votre idée est publiée sur la carte.").wait_for()
