@@ -137,8 +137,8 @@ def test_a_vote_is_a_fixed_few_statements(client, consultation, make_contributio
         response = client.post(url, json={"value": -1}, headers=headers)
     assert response.status_code == 200 and response.json["votes"] == {"agree": 0, "disagree": 1}
     writes = _sql(statements)
-    # token + account (+ its throttled stamp), the idea locked with its consultation and phases, then the
-    # previous vote + vote + counters + the voter's follow: three statements.
+    # token + account (+ its throttled stamp), the idea locked with its voting mode and whether votes are
+    # open now, then the previous vote + vote + counters + the voter's follow: three statements.
     assert len(writes) == 3, [w[:60] for w in writes]
     assert "UPDATE api_tokens" in writes[0] and "FOR NO KEY UPDATE OF contributions" in writes[1]
     follow = db.session.execute(
