@@ -93,7 +93,7 @@ def _init_extensions(app):
 
 
 def _register_core(app):
-    from app import assets, health, request_guards, templating
+    from app import assets, health, request_guards, shared_pages, templating
     from app.accounts.auth import authenticated_by_token
 
     assets.init_app(app)  # after the blueprints: it fingerprints their asset endpoints too
@@ -101,6 +101,7 @@ def _register_core(app):
     templating.init_app(app)
     i18n.init_app(app)
     request_guards.init_app(app)
+    shared_pages.init_app(app)  # Cache-Control of the pages nginx may share between anonymous visitors
 
     @app.before_request
     def _csrf_unless_token():

@@ -57,7 +57,12 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
-    RATELIMIT_HEADERS_ENABLED = True
+    # Seconds nginx may serve the home page, an idea list or an idea page to anonymous visitors
+    # (app/shared_pages.py); signed-in visitors always get their own.
+    SHARED_PAGE_SECONDS = int(os.environ.get("SHARED_PAGE_SECONDS", 10))
+    # No X-RateLimit headers on every answer (each costs Redis calls); a 429 says when to retry
+    # (Retry-After, set by app.errors from the limit that was hit).
+    RATELIMIT_HEADERS_ENABLED = False
     # Redis away: limits are counted in memory (per process) rather than every write failing.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}

@@ -1,6 +1,7 @@
 """Typed errors and the one handler that renders them as an HTML page or a JSON envelope."""
 
 import logging
+import time
 
 from flask import current_app, jsonify, render_template, request
 from flask.logging import default_handler
@@ -139,6 +140,17 @@ def _http_error_fields(error):
     return fields
 
 
+def _retry_after():
+    """Seconds until the limit this request hit lets it through again (read only on a 429)."""
+    from app.extensions import limiter
+
+    current = limiter.current_limit
+    try:
+        return max(1, int(current.reset_at - time.time())) if current is not None else 60
+    except Exception:  # noqa: BLE001 - the storage went away between the hit and here: a safe minute
+        return 60
+
+
 def handle_http_exception(error):
     status = error.code or 500
     message = HTTP_MESSAGES.get(status, error.description or _("Erreur."))
@@ -147,6 +159,7 @@ def handle_http_exception(error):
         headers["Allow"] = ", ".join(error.valid_methods)
     if status == 429:
         headers.update(getattr(error, "headers", None) or {})
+        headers.setdefault("Retry-After", str(_retry_after()))
     return render_error(status, HTTP_CODES.get(status, "error"), message, _http_error_fields(error), headers)
 
 

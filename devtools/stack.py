@@ -241,10 +241,11 @@ def site_configuration(upstream, cache_dir, listen, cache=True):
         ("$$", "$"),  # compose's escape of nginx variables
         ("http://web:8000", upstream),
         ("/var/cache/nginx/mapdata", str(cache_dir)),
+        ("/var/cache/nginx/pages", f"{cache_dir}-pages"),
         ("listen 80;", f"listen {listen};"),
     ]
     if not cache:
-        substitutions.append(("proxy_cache mapdata;", "proxy_cache off;"))
+        substitutions += [("proxy_cache mapdata;", "proxy_cache off;"), ("proxy_cache pages;", "proxy_cache off;")]
     for old, new in substitutions:
         if old not in site:
             raise RuntimeError(f"docker-compose.yml : « {old} » absent de la configuration nginx")

@@ -12,11 +12,13 @@ from app.consultations.news import get_news, list_news
 from app.consultations.staff import may
 from app.errors import NotFound
 from app.maps.builders import base_map, map_html_parts
+from app.shared_pages import shared_page
 
 bp = Blueprint("consultations", __name__)
 
 
 @bp.get("/")
+@shared_page
 def home():
     consultations = queries.list_consultations(only_open=True)
     counts = queries.contribution_counts([c.id for c in consultations])

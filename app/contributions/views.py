@@ -25,6 +25,7 @@ from app.contributions.photos import PhotosBusy
 from app.errors import AppError, Invalid, Unauthorized, render_error
 from app.extensions import db
 from app.maps.builders import map_html_parts
+from app.shared_pages import shared_page
 from app.templating import url_if
 
 bp = Blueprint("contributions", __name__)
@@ -90,6 +91,7 @@ def _list_args(consultation):
 
 
 @bp.get("/consultations/<slug>/idees")
+@shared_page
 def consultation_list(slug):
     consultation = published_consultation(slug)
     filters = _list_args(consultation)
@@ -221,6 +223,7 @@ def _lonlat(form):
 
 
 @bp.get("/idees/<int:contribution_id>")
+@shared_page
 def detail(contribution_id):
     item = queries.contribution_detail(contribution_id, current_user)
     if item["status"] == "merged" and item["merged_into"]:

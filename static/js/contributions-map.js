@@ -564,6 +564,22 @@ let photos = []; // Blobs, at most MAX_PHOTOS
 let draftKey = null; // the Idempotency-Key of this idea, kept until the server has answered it
 let sending = false;
 let retryTimer = null;
+let saveTimer = null; // the draft is saved 400 ms after the last keystroke
+
+/** The idea leaves the phone (sent, or abandoned): no draft, no pending save, an empty form and place. */
+async function clearDraft() {
+  clearTimeout(retryTimer);
+  clearTimeout(saveTimer); // a save still waiting would bring the sent idea back as a draft
+  sending = false;
+  draftKey = null;
+  photos = [];
+  await forgetDraft(cfg.slug);
+  const form = $("cc-form");
+  form.reset();
+  for (const id of ["cc-lon", "cc-lat", "cc-geometry"]) $(id).value = ""; // hidden: reset() keeps them
+  showErrors({});
+  showPhotos();
+}
 
 function showErrors(fields) {
   for (const name of ["geometry", "theme", "title", "body", "photos"]) {
@@ -695,12 +711,7 @@ async function send() {
   photos.forEach((p, i) => data.append("photos", p, p.name || `photo-${i + 1}.jpg`));
   try {
     const item = await api(form.action, { method: "POST", body: data, idempotencyKey: draftKey });
-    sending = false;
-    draftKey = null;
-    photos = [];
-    await forgetDraft(cfg.slug);
-    form.reset();
-    showPhotos();
+    await clearDraft();
     closeSheet();
     map.setView([item.anchor[1], item.anchor[0]], Math.max(map.getZoom(), cfg.streetZoom));
     load({ force: true });
@@ -748,19 +759,11 @@ function bindForm() {
   $("cc-discard")?.addEventListener("click", async () => {
     // The draft leaves the phone (text, place, photos); a send in progress is not abandoned.
     if (sending === "now") return;
-    clearTimeout(retryTimer);
-    sending = false;
-    draftKey = null;
-    photos = [];
-    await forgetDraft(cfg.slug);
-    form.reset();
-    showErrors({});
-    showPhotos();
+    await clearDraft();
     closeSheet();
     toast(t("Idée abandonnée : le brouillon est effacé de ce téléphone."));
     $("cc-propose")?.focus();
   });
-  let saveTimer = null;
   form.addEventListener("input", () => {
     clearTimeout(saveTimer);
     saveTimer = setTimeout(remember, 400);

@@ -255,6 +255,12 @@ def test_contributions_are_rate_limited_per_account(client, consultation, reside
         client.post(
             "/api/contributions", json=_payload(consultation, title=f"Idée {i}"), headers=headers
         ).status_code
-        for i in range(21)
+        for i in range(20)
     ]
-    assert statuses[:20] == [201] * 20 and statuses[20] == 429
+    refused = client.post("/api/contributions", json=_payload(consultation, title="Idée 21"), headers=headers)
+    assert statuses == [201] * 20 and refused.status_code == 429
+    # when to come back: within the hour of the window, said on the refusal only
+    assert 1 <= int(refused.headers["Retry-After"]) <= 3600
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    ok = client.get(f"/api/consultations/{consultation.slug}/contributions", headers=headers)
+    assert not any(name.lower().startswith(("x-ratelimit", "retry-after")) for name in ok.headers.keys())

@@ -126,8 +126,9 @@ def test_an_interrupted_run_stops_what_it_started(bench_data, started, monkeypat
 def test_cache_off_is_the_same_site_without_proxy_cache():
     on = stack.site_configuration("http://127.0.0.1:1", "/tmp/x", "127.0.0.1:2")
     off = stack.site_configuration("http://127.0.0.1:1", "/tmp/x", "127.0.0.1:2", cache=False)
-    assert "proxy_cache mapdata;" in on and "proxy_cache mapdata;" not in off
-    assert off == on.replace("proxy_cache mapdata;", "proxy_cache off;")
+    for zone in ("mapdata", "pages"):
+        assert f"proxy_cache {zone};" in on and f"proxy_cache {zone};" not in off
+    assert off == on.replace("proxy_cache mapdata;", "proxy_cache off;").replace("proxy_cache pages;", "proxy_cache off;")
     assert "web:8000" not in on and "$$" not in on and "listen 127.0.0.1:2;" in on
 
 
