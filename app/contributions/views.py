@@ -228,7 +228,7 @@ def detail(contribution_id):
     item = queries.contribution_detail(contribution_id, current_user)
     if item["status"] == "merged" and item["merged_into"]:
         return redirect(url_for("contributions.detail", contribution_id=item["merged_into"]), 301)
-    consultation = published_consultation(item["consultation"])
+    consultation = published_consultation(item["consultation"], light=True)  # its slug and phases only
     comments = queries.list_comments(contribution_id) if item["status"] == "published" else []
     return render_template(
         "contributions/detail.html",

@@ -151,3 +151,22 @@ def test_a_vote_is_a_fixed_few_statements(client, consultation, make_contributio
         text("SELECT agree_count, disagree_count FROM contributions WHERE id = :id"), {"id": idea.id}
     ).one()
     assert tuple(row) == (0, 1)
+
+
+def test_an_idea_page_is_a_fixed_few_statements_without_the_places(
+    client, consultation, make_contribution, make_comment, resident, count_queries
+):
+    """The idea with everything its JSON carries, its consultation (slug, voting mode, phases) and its
+    comments: the consultation's QPV and communes are not loaded for it."""
+    idea = make_contribution(consultation)
+    make_comment(idea, resident)
+    db.session.commit()
+    db.session.expire_all()
+    with count_queries() as statements:
+        response = client.get(f"/idees/{idea.id}")
+    assert response.status_code == 200
+    reads = _sql(statements)
+    # the idea and its timeline (contribution, moderation actions), the consultation and its phases, the
+    # comments: six reads, none of the consultation's QPV or communes (two more, with their perimeters' rows)
+    assert len(reads) == 6, [r[:80] for r in reads]
+    assert not [r for r in reads if "consultation_qpvs" in r or "qpv_communes" in r], reads
