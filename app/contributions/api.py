@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
-from sqlalchemy.orm import defer, lazyload
+from sqlalchemy.orm import defer, joinedload, lazyload
 
 from app.accounts.auth import require_login
 from app.consultations import queries as consultation_queries
@@ -35,16 +35,20 @@ blp = Blueprint(
 )
 
 
-def published_consultation(slug, light=False):
-    """The consultation, if published (else NotFound); `light`: without its QPV and themes (1 statement)."""
+def published_consultation(slug, light=False, rules=False):
+    """The consultation, if published (else NotFound); `light`: without its QPV and themes (1 statement);
+    `rules` (with light): its phases and themes in that same statement, for a write that checks both."""
     if not isinstance(slug, str) or "\x00" in slug or not 0 < len(slug) <= 80:
         raise NotFound(_("Cette concertation n'existe pas."))
     if light:
-        consultation = db.session.scalar(
+        options = [lazyload("*"), defer(Consultation.geom)]
+        if rules:
+            options += [joinedload(Consultation.phases), joinedload(Consultation.themes)]
+        consultation = db.session.scalars(
             select(Consultation)
-            .options(lazyload("*"), defer(Consultation.geom))
+            .options(*options)
             .where(Consultation.slug == slug, in_territory(Consultation.territory))
-        )
+        ).unique().first()
     else:
         consultation = consultation_queries.get_consultation(slug)
     if consultation is None or not consultation.is_published:
@@ -110,7 +114,7 @@ def create_contribution(args):
     """Déposer une idée (compte confirmé ; session + X-CSRFToken, ou jeton Bearer)."""
     user = require_login()
     try:
-        consultation = published_consultation(args["consultation"], light=True)  # themes load when checked
+        consultation = published_consultation(args["consultation"], light=True, rules=True)
     except NotFound as error:
         raise Invalid(error.message, fields={"consultation": [_("Concertation inconnue.")]}) from error
     contribution = services.create_contribution(

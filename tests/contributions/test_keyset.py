@@ -170,3 +170,33 @@ def test_an_idea_page_is_a_fixed_few_statements_without_the_places(
     # comments: six reads, none of the consultation's QPV or communes (two more, with their perimeters' rows)
     assert len(reads) == 6, [r[:80] for r in reads]
     assert not [r for r in reads if "consultation_qpvs" in r or "qpv_communes" in r], reads
+
+
+def test_a_new_idea_is_a_fixed_few_statements(client, make_consultation, resident, count_queries):
+    """Token, the consultation with its phases and themes (one statement), the place, the idea, its
+    author's follow, its jobs (outbox) and the idea read back: seven statements, with three phases and
+    two themes (joined, not one statement per collection); a phase that forbids proposing still says so."""
+    from tests.consultations.conftest import three_phases
+    from tests.contributions.conftest import inside_lonlat, point
+
+    themes = ["mobilite-accessibilite", "cadre-de-vie-espaces-publics"]
+    consultation = make_consultation(qpv_codes=["QP062024"], phases=three_phases(current=0), theme_slugs=themes)
+    headers = bearer(resident)
+    body = {
+        "consultation": consultation.slug,
+        "geometry": point(*inside_lonlat(consultation)),
+        "theme": themes[1],
+        "title": "Un passage piéton devant la salle Bigotte",
+    }
+    db.session.expire_all()
+    with count_queries() as statements:
+        response = client.post("/api/contributions", json=body, headers=headers)
+    assert response.status_code == 201, response.json
+    writes = _sql(statements)
+    assert len(writes) == 7, [w[:70] for w in writes]
+    assert "consultation_phases" in writes[1] and "consultation_themes" in writes[1]
+    wrong_theme = client.post("/api/contributions", json=dict(body, theme="sante"), headers=headers)
+    assert wrong_theme.status_code == 422 and "theme" in wrong_theme.json["error"]["fields"]
+    closed = make_consultation(qpv_codes=["QP062024"], phases=three_phases(current=1), theme_slugs=themes)
+    refused = client.post("/api/contributions", json=dict(body, consultation=closed.slug), headers=headers)
+    assert refused.status_code == 403 and refused.json["error"]["message"]
