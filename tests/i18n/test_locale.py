@@ -136,7 +136,7 @@ def test_map_data_is_the_same_in_every_language(client, make_consultation, make_
 def test_js_catalog_is_embedded_for_the_page_language(client):
     def catalog(language):
         html = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
-        found = re.search(r'<script type="application/json" id="cc-i18n" nonce="[^"]+">(.*?)</script>', html)
+        found = re.search(r'<script type="application/json" id="cc-i18n"[^>]*>(.*?)</script>', html)
         assert found, language
         return found.group(1)
 
@@ -215,7 +215,7 @@ def test_js_catalog_holds_the_scripts_msgids_translated(client, monkeypatch):
 
     def catalog(language):
         html = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
-        return json.loads(re.search(r'id="cc-i18n" nonce="[^"]+">(.*?)</script>', html).group(1))
+        return json.loads(re.search(r'id="cc-i18n"[^>]*>(.*?)</script>', html).group(1))
 
     assert catalog("fr") == {}
     assert catalog("en") == {"Fermer": "Close"}  # only the scripts' strings, not the templates'
