@@ -113,7 +113,7 @@ run: db secret-key catalogs
 	@# The worker runs under its supervisor: restarted with back-off whenever it exits.
 	@$(PY) worker.py --supervise >> var/log/worker.log 2>&1 & worker=$$!; \
 	trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
+	$(VENV)/bin/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --keep-alive 75 --access-logfile - wsgi:app
 
 test: db-test lint catalogs
 	$(VENV)/bin/pytest -q -p no:cacheprovider tests

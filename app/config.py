@@ -59,7 +59,7 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     # Seconds nginx may serve the home page, an idea list or an idea page to anonymous visitors
     # (app/shared_pages.py); signed-in visitors always get their own.
-    SHARED_PAGE_SECONDS = int(os.environ.get("SHARED_PAGE_SECONDS", 10))
+    SHARED_PAGE_SECONDS = int(os.environ.get("SHARED_PAGE_SECONDS", 60))
     # No X-RateLimit headers on every answer (each costs Redis calls); a 429 says when to retry
     # (Retry-After, set by app.errors from the limit that was hit).
     RATELIMIT_HEADERS_ENABLED = False

@@ -44,5 +44,5 @@ def _cache_headers(response):
 
 
 def init_app(app):
-    app.config.setdefault("SHARED_PAGE_SECONDS", 10)
+    app.config.setdefault("SHARED_PAGE_SECONDS", 60)
     app.after_request(_cache_headers)

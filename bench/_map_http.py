@@ -32,6 +32,8 @@ class Server:
             str(workers),
             "--threads",
             str(threads),
+            "--keep-alive",  # as `make run` and compose: longer than nginx's upstream keepalive_timeout
+            "75",
             "--log-level",
             "warning",
             "wsgi:app",

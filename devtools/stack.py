@@ -239,7 +239,7 @@ def site_configuration(upstream, cache_dir, listen, cache=True):
     site = yaml.safe_load(COMPOSE_FILE.read_text())["configs"]["nginx_conf"]["content"]
     substitutions = [
         ("$$", "$"),  # compose's escape of nginx variables
-        ("http://web:8000", upstream),
+        ("server web:8000;", f"server {urlsplit(upstream).netloc};"),
         ("/var/cache/nginx/mapdata", str(cache_dir)),
         ("/var/cache/nginx/pages", f"{cache_dir}-pages"),
         ("listen 80;", f"listen {listen};"),
