@@ -25,7 +25,10 @@ def shared_page(view):
 
 def _anonymous_request():
     config = current_app.config
-    cookies = (config.get("SESSION_COOKIE_NAME", "session"), config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+    cookies = (
+        config.get("SESSION_COOKIE_NAME", "session"),
+        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+    )
     if any(name in request.cookies for name in cookies) or "Authorization" in request.headers:
         return False
     return not current_user.is_authenticated and not session.modified

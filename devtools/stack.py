@@ -245,7 +245,10 @@ def site_configuration(upstream, cache_dir, listen, cache=True):
         ("listen 80;", f"listen {listen};"),
     ]
     if not cache:
-        substitutions += [("proxy_cache mapdata;", "proxy_cache off;"), ("proxy_cache pages;", "proxy_cache off;")]
+        substitutions += [
+            ("proxy_cache mapdata;", "proxy_cache off;"),
+            ("proxy_cache pages;", "proxy_cache off;"),
+        ]
     for old, new in substitutions:
         if old not in site:
             raise RuntimeError(f"docker-compose.yml : « {old} » absent de la configuration nginx")

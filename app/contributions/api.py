@@ -1,9 +1,11 @@
 """JSON API: /api/contributions (read, create, vote, comment) and the list per consultation."""
 
+from functools import cache
+
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defer, joinedload, lazyload
 
 from app.accounts.auth import require_login
@@ -23,9 +25,10 @@ from app.contributions.schemas import (
     VoteResultSchema,
     VoteSchema,
 )
+from app.dbpool import prepared
 from app.errors import Invalid, NotFound
 from app.extensions import db
-from app.territory.identity import in_territory
+from app.territory.identity import current_territory, in_territory
 
 blp = Blueprint(
     "contributions_api",
@@ -41,19 +44,30 @@ def published_consultation(slug, light=False, rules=False):
     if not isinstance(slug, str) or "\x00" in slug or not 0 < len(slug) <= 80:
         raise NotFound(_("Cette concertation n'existe pas."))
     if light:
-        options = [lazyload("*"), defer(Consultation.geom)]
-        if rules:
-            options += [joinedload(Consultation.phases), joinedload(Consultation.themes)]
-        consultation = db.session.scalars(
-            select(Consultation)
-            .options(*options)
-            .where(Consultation.slug == slug, in_territory(Consultation.territory))
-        ).unique().first()
+        params = {"slug": slug, "territory": current_territory()}
+        consultation = db.session.scalars(_light_consultation_statement(rules), params).unique().first()
     else:
         consultation = consultation_queries.get_consultation(slug)
     if consultation is None or not consultation.is_published:
         raise NotFound(_("Cette concertation n'existe pas."))
     return consultation
+
+
+@cache
+def _light_consultation_statement(rules):
+    """Built once per variant (building it cost as much as running it), prepared on the server: the
+    consultation by slug in the served territory, without perimeter, QPV or communes."""
+    options = [lazyload("*"), defer(Consultation.geom)]
+    if rules:
+        options += [joinedload(Consultation.phases), joinedload(Consultation.themes)]
+    return prepared(
+        select(Consultation)
+        .options(*options)
+        .where(
+            Consultation.slug == bindparam("slug"),
+            in_territory(Consultation.territory, bindparam("territory")),
+        )
+    )
 
 
 @blp.route("/contributions/<int:contribution_id>")

@@ -6,7 +6,7 @@ from functools import cache
 import shapely
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, bindparam, column, select, text
+from sqlalchemy import Integer, bindparam, column, insert, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.consultations.models import Consultation, utcnow
@@ -95,7 +95,7 @@ def create_contribution(
     if fields:
         raise Invalid(fields["photos"][0], fields=fields)
     pending = consultation.moderation_mode == "pre" or source == "kiosk"
-    contribution = Contribution(
+    values = dict(
         consultation_id=consultation.id,
         author_id=author.id if author is not None else None,
         workshop_id=workshop.id if workshop is not None else None,
@@ -112,8 +112,9 @@ def create_contribution(
         status="pending" if pending else "published",
         published_at=None if pending else utcnow(),
     )
-    db.session.add(contribution)
-    db.session.flush()
+    # One INSERT … RETURNING that puts the new idea in the session as it is stored (its defaults
+    # included), without the unit of work's flush machinery (a fifth of a new idea's CPU).
+    contribution = db.session.scalars(insert(Contribution).returning(Contribution), [values]).one()
     for position, photo in enumerate(processed):
         _attach_photo(contribution, photo, position)
     db.session.flush()

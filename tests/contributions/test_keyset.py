@@ -180,7 +180,9 @@ def test_a_new_idea_is_a_fixed_few_statements(client, make_consultation, residen
     from tests.contributions.conftest import inside_lonlat, point
 
     themes = ["mobilite-accessibilite", "cadre-de-vie-espaces-publics"]
-    consultation = make_consultation(qpv_codes=["QP062024"], phases=three_phases(current=0), theme_slugs=themes)
+    consultation = make_consultation(
+        qpv_codes=["QP062024"], phases=three_phases(current=0), theme_slugs=themes
+    )
     headers = bearer(resident)
     body = {
         "consultation": consultation.slug,

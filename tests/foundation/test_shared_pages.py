@@ -31,7 +31,10 @@ def test_anonymous_visitors_get_the_same_page_that_shared_caches_may_keep(app, p
         assert first.status_code == second.status_code == 200, path
         assert first.data == second.data, f"{path}: two anonymous visitors, two pages"
         assert "Set-Cookie" not in first.headers, path
-        assert first.headers["Cache-Control"] == f"public, max-age=0, s-maxage={app.config['SHARED_PAGE_SECONDS']}"
+        assert (
+            first.headers["Cache-Control"]
+            == f"public, max-age=0, s-maxage={app.config['SHARED_PAGE_SECONDS']}"
+        )
         assert {"Cookie", "Accept-Language"} <= set(first.vary), path  # one copy per language
         directives = _directives(first)
         for name in ("script-src", "style-src"):  # strict without a nonce: nothing inline runs

@@ -128,7 +128,9 @@ def test_cache_off_is_the_same_site_without_proxy_cache():
     off = stack.site_configuration("http://127.0.0.1:1", "/tmp/x", "127.0.0.1:2", cache=False)
     for zone in ("mapdata", "pages"):
         assert f"proxy_cache {zone};" in on and f"proxy_cache {zone};" not in off
-    assert off == on.replace("proxy_cache mapdata;", "proxy_cache off;").replace("proxy_cache pages;", "proxy_cache off;")
+    assert off == on.replace("proxy_cache mapdata;", "proxy_cache off;").replace(
+        "proxy_cache pages;", "proxy_cache off;"
+    )
     assert "web:8000" not in on and "$$" not in on and "listen 127.0.0.1:2;" in on
 
 

@@ -8,8 +8,8 @@ import urllib.request
 import pytest
 
 from app.extensions import db
-from app.shared_pages import SHARED_ATTRIBUTE
 from app.maps.grid import rebuild_grid
+from app.shared_pages import SHARED_ATTRIBUTE
 from devtools.stack import Nginx
 
 pytestmark = [pytest.mark.committed]
@@ -47,11 +47,15 @@ def test_nginx_serves_tiles_from_its_cache_to_everyone(nginx, make_consultation,
 
 def _session_cookie(app, user):
     """A real signed session cookie of `user` (as the login view leaves it)."""
-    value = app.session_interface.get_signing_serializer(app).dumps({"_user_id": user.get_id(), "_fresh": True})
+    value = app.session_interface.get_signing_serializer(app).dumps(
+        {"_user_id": user.get_id(), "_fresh": True}
+    )
     return f"{app.config.get('SESSION_COOKIE_NAME', 'session')}={value}"
 
 
-def test_nginx_shares_anonymous_pages_and_never_a_signed_in_one(app, nginx, make_consultation, make_contribution, make_user):
+def test_nginx_shares_anonymous_pages_and_never_a_signed_in_one(
+    app, nginx, make_consultation, make_contribution, make_user
+):
     consultation = make_consultation()
     author = make_user()
     idea = make_contribution(consultation, author=author, title="Des bancs devant la médiathèque")
