@@ -17,6 +17,7 @@ from flask_babel import _get_current_context as _babel_context
 from flask_login import current_user
 
 from app.extensions import db
+from app.sessions import sign_in_cookie_sent
 
 LOCALES = ("fr", "en", "ar")
 DEFAULT_LOCALE = "fr"
@@ -43,12 +44,7 @@ def normalise(code):
 def _signed_in_user():
     # Only when the request carries a session (or remember-me) cookie: anonymous readers never
     # touch the session, so their pages stay cookie-free.
-    config = current_app.config
-    names = (
-        config.get("SESSION_COOKIE_NAME", "session"),
-        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
-    )
-    if any(name in request.cookies for name in names) and current_user.is_authenticated:
+    if sign_in_cookie_sent() and current_user.is_authenticated:
         return current_user
     return None
 

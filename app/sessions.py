@@ -1,11 +1,21 @@
 """The session cookie, only when there is something to keep: answers that shared caches may store
 (map tiles) carry neither a cookie nor `Vary: Cookie`."""
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
 
 SHARED = "carte_commune.shared_response"
+
+
+def sign_in_cookie_sent():
+    """Whether the request carries a session or remember-me cookie (someone may be signed in)."""
+    config = current_app.config
+    names = (
+        config.get("SESSION_COOKIE_NAME", "session"),
+        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+    )
+    return any(name in request.cookies for name in names)
 
 
 def mark_shared(response):

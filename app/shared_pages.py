@@ -13,6 +13,8 @@ pending ideas and forms; anonymous readers may see counters up to SHARED_PAGE_SE
 from flask import current_app, request, session
 from flask_login import current_user
 
+from app.sessions import sign_in_cookie_sent
+
 SHARED_ATTRIBUTE = "carte_commune_shared_page"
 
 
@@ -24,12 +26,7 @@ def shared_page(view):
 
 
 def _anonymous_request():
-    config = current_app.config
-    cookies = (
-        config.get("SESSION_COOKIE_NAME", "session"),
-        config.get("REMEMBER_COOKIE_NAME", "remember_token"),
-    )
-    if any(name in request.cookies for name in cookies) or "Authorization" in request.headers:
+    if sign_in_cookie_sent() or "Authorization" in request.headers:
         return False
     return not current_user.is_authenticated and not session.modified
 
@@ -47,5 +44,4 @@ def _cache_headers(response):
 
 
 def init_app(app):
-    app.config.setdefault("SHARED_PAGE_SECONDS", 60)
-    app.after_request(_cache_headers)
+    app.after_request(_cache_headers)  # SHARED_PAGE_SECONDS: app/config.py
