@@ -17,7 +17,10 @@ PostgreSQL plans it once there."""
 
 import time
 
-from sqlalchemy import event, exc
+from psycopg.rows import namedtuple_row, tuple_row
+from sqlalchemy import event, exc, inspect
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 PREPARE_OPTION = "carte_commune_prepare"
 
@@ -58,3 +61,82 @@ def install(engine, idle_seconds):
         except dialect.loaded_dbapi.Error as error:
             # The pool discards this connection and checks out a fresh one (up to three times).
             raise exc.DisconnectionError("connexion PostgreSQL perdue pendant l'inactivité") from error
+
+
+class RawStatement:
+    """A hot statement of the write paths run straight on the session's psycopg connection, in the
+    request's transaction, prepared on the server.
+
+    Going through `Session.execute` costs about three times the statement's own client time (cache
+    key, execution context, result wrappers: ~0.3 ms against ~0.1 ms per vote statement under load).
+    The SQL is compiled once, from Core or text, for the connection's dialect; rows come back as named
+    tuples. Database errors come out as SQLAlchemy's (a dropped connection is invalidated and answered
+    503 like any other outage); `before_cursor_execute` listeners see it like any other."""
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._compiled = None
+
+    def _sql(self, dialect):
+        if self._compiled is None:
+            compiled = self.statement.compile(dialect=dialect)
+            self._compiled = (str(compiled), {k: v for k, v in compiled.params.items() if v is not None})
+        return self._compiled
+
+    def entity(self, session, entity_class, params):
+        """The first row as a persistent `entity_class` of `session` (None without a row): the
+        statement selects `entity_columns(entity_class)`; an object already in the session is returned
+        as it is, as the ORM would."""
+        rows = self.run(session, params, row_factory=tuple_row)
+        return _attached(session, entity_class, rows[0]) if rows else None
+
+    def run(self, session, params, row_factory=namedtuple_row):
+        """All the rows (named tuples) of the statement run with `params` in `session`'s transaction."""
+        connection = session.connection()
+        sql, defaults = self._sql(connection.dialect)
+        parameters = {**defaults, **params} if defaults else params
+        driver = connection.connection.driver_connection
+        cursor = driver.cursor(row_factory=row_factory)
+        if (
+            connection._has_events or connection.engine._has_events
+        ):  # statement counters and tracers see it as any other statement
+            connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
+        try:
+            cursor.execute(sql, parameters, prepare=True)
+            return cursor.fetchall()
+        except driver.Error as error:
+            dialect = connection.dialect
+            lost = dialect.is_disconnect(error, connection.connection, cursor)
+            if lost:
+                connection.invalidate(error)
+            raise exc.DBAPIError.instance(
+                sql,
+                parameters,
+                error,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=dialect,
+            ) from error
+        finally:
+            cursor.close()
+
+
+def entity_columns(entity_class):
+    """The mapped columns of `entity_class`, in the order `RawStatement.entity` reads them."""
+    return [getattr(entity_class, prop.key) for prop in inspect(entity_class).column_attrs]
+
+
+def _attached(session, entity_class, values):
+    mapper = inspect(entity_class)
+    keys = [prop.key for prop in mapper.column_attrs]
+    row = dict(zip(keys, values, strict=True))
+    identity = mapper.identity_key_from_primary_key([row[column.key] for column in mapper.primary_key])
+    existing = session.identity_map.get(identity)
+    if existing is not None:
+        return existing
+    instance = mapper.class_manager.new_instance()
+    for key, value in row.items():
+        set_committed_value(instance, key, value)
+    make_transient_to_detached(instance)  # loaded, with its identity: added as a persistent object
+    session.add(instance)
+    return instance

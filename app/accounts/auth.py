@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from app.accounts.models import ApiToken, User
 from app.consultations.models import utcnow
-from app.dbpool import prepared
+from app.dbpool import RawStatement, entity_columns, prepared
 from app.errors import Forbidden, Unauthorized, wants_json
 from app.extensions import db, login_manager
 
@@ -64,8 +64,10 @@ def _token_statements():
     )
     read = select(ApiToken).options(joinedload(ApiToken.user)).where(ApiToken.token_hash == digest)
     # On the primary only the account is loaded (one object): the token's checks are in the statement.
-    account = select(User).join(ApiToken, ApiToken.user_id == User.id).where(*live).add_cte(touch)
-    return prepared(read), prepared(account)
+    account = (
+        select(*entity_columns(User)).join(ApiToken, ApiToken.user_id == User.id).where(*live).add_cte(touch)
+    )
+    return prepared(read), RawStatement(account)
 
 
 def verify_token(raw):
@@ -84,7 +86,7 @@ def verify_token(raw):
             token.last_used_at = now
         user = token.user
     else:
-        user = db.session.scalar(account, params)
+        user = account.entity(db.session, User, params)
     if user is None or user.deleted_at is not None or user.banned_at is not None:
         return None
     return user

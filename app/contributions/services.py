@@ -14,7 +14,7 @@ from app.contributions.geometry import GeometryError, parse_geometry
 from app.contributions.models import Comment, Contribution, Photo
 from app.contributions.photos import MAX_PHOTOS, PhotoError, process_photo, read_upload, store_photo
 from app.contributions.placing import place as _place
-from app.dbpool import prepared
+from app.dbpool import RawStatement
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
 from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, follow_params
@@ -294,7 +294,10 @@ def _write_vote(contribution_id, user_id, value):
     agree, disagree = _delta(value, +1)
     params = {"c": contribution_id, "u": user_id, "v": value, "a": agree, "d": disagree}
     params.update(follow_params(user_id, contribution_id, "vote"))
-    return db.session.execute(prepared(VOTE_SQL), params).one()
+    return _VOTE.run(db.session, params)[0]
+
+
+_VOTE = RawStatement(VOTE_SQL)
 
 
 @cache
@@ -303,7 +306,7 @@ def _vote_lock_statement():
     the visibility check reads, the voting mode and whether votes are open now, as plain columns."""
     from app.consultations.phases import open_now
 
-    return prepared(
+    return RawStatement(
         select(
             Contribution.status,
             Contribution.author_id,
@@ -326,7 +329,8 @@ def _locked_for_vote(contribution_id):
     """(status, author_id, merged_into_id, consultation_id, voting_mode, votes_open) of an idea, its row
     locked: one statement, no object built; or None."""
     params = {"contribution_id": contribution_id, "territory": current_territory()}
-    return db.session.execute(_vote_lock_statement(), params).one_or_none()
+    rows = _vote_lock_statement().run(db.session, params)
+    return rows[0] if rows else None
 
 
 def vote_by_id(user, contribution_id, value):

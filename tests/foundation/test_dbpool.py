@@ -109,3 +109,76 @@ def test_only_statements_marked_prepared_are_prepared_on_the_server(app):
     finally:
         engine.dispose()
     assert [(sql.replace("$1", ":n"), runs) for sql, runs in statements] == [(marked.text, 8)]
+
+
+# --- hot statements on the raw connection (RawStatement) -------------------------------------------
+@pytest.fixture
+def raw_session(app):
+    """A session on an engine of its own (one connection), installed as the app's are."""
+    from sqlalchemy.orm import Session
+
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0, **options)
+    install(engine, 60)
+    session = Session(engine)
+    yield session
+    session.rollback()
+    session.close()
+    engine.dispose()
+
+
+def test_a_raw_statement_runs_in_the_session_transaction_prepared_and_seen_by_listeners(raw_session):
+    from sqlalchemy import event, text
+
+    from app.dbpool import RawStatement
+
+    seen = []
+    event.listen(raw_session.get_bind(), "before_cursor_execute", lambda *args: seen.append(args[2]))
+    raw_session.execute(text("CREATE TEMP TABLE raw_probe (n int) ON COMMIT DROP"))
+    raw_session.execute(text("INSERT INTO raw_probe VALUES (1), (2)"))
+    statement = RawStatement(text("SELECT n, n * :k AS scaled FROM raw_probe WHERE n >= :least ORDER BY n"))
+    for _ in range(3):
+        rows = statement.run(raw_session, {"k": 10, "least": 1})
+    assert [(row.n, row.scaled) for row in rows] == [(1, 10), (2, 20)]  # it saw the uncommitted rows
+    assert sum("raw_probe WHERE n >=" in sql for sql in seen) == 3
+    prepared = raw_session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+    assert any("raw_probe" in sql for sql in prepared), prepared
+
+
+def test_a_raw_statement_error_is_sqlalchemy_s_and_a_dropped_connection_an_invalidated_one(app, raw_session):
+    from sqlalchemy import text
+
+    from app.dbpool import RawStatement
+
+    with pytest.raises(exc.DataError):  # a bug stays a bug (500), as through Session.execute
+        RawStatement(text("SELECT 1 / :zero")).run(raw_session, {"zero": 0})
+    raw_session.rollback()
+    pid = raw_session.execute(text("SELECT pg_backend_pid()")).scalar()
+    terminate(app, pid)
+    with pytest.raises(exc.OperationalError) as caught:  # an outage: the app answers 503
+        RawStatement(text("SELECT :n")).run(raw_session, {"n": 1})
+    assert caught.value.connection_invalidated
+    raw_session.rollback()
+    assert raw_session.execute(text("SELECT pg_backend_pid()")).scalar() != pid  # a new connection
+
+
+def test_a_raw_entity_is_a_persistent_object_of_the_session(make_user):
+    from sqlalchemy import bindparam, select, text
+
+    from app.accounts.models import User
+    from app.dbpool import RawStatement, entity_columns
+    from app.extensions import db
+
+    user = make_user()
+    db.session.execute(text("SELECT 1"))
+    statement = RawStatement(select(*entity_columns(User)).where(User.id == bindparam("id")))
+    loaded = statement.entity(db.session, User, {"id": user.id})
+    assert loaded.pseudonym == user.pseudonym and loaded.session_version == user.session_version
+    assert statement.entity(db.session, User, {"id": user.id}) is loaded  # the identity map's object
+    assert db.session.get(User, user.id) is loaded
+    assert statement.entity(db.session, User, {"id": -1}) is None
+    loaded.locale = "ar"  # an ordinary persistent object: a change is flushed as an UPDATE
+    db.session.flush()
+    assert (
+        db.session.execute(text("SELECT locale FROM users WHERE id = :id"), {"id": user.id}).scalar() == "ar"
+    )
