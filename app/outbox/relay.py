@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app, has_app_context
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, WatchError
 from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
@@ -59,7 +59,22 @@ def dispatch(limit=500):
 
 def hand_over(jobs):
     """Hand the jobs of a transaction just committed (their rows already marked) to RQ; returns how
-    many. When Redis refuses one, it and those after it are marked undispatched again, for the relay."""
+    many. When Redis refuses one, it and those after it are marked undispatched again, for the relay.
+
+    Together first: one Redis transaction (MULTI/EXEC) for all the request's jobs, under WATCH of
+    their job keys, after checking that RQ knows none of them. Should RQ know one (a row Redis took
+    but PostgreSQL did not mark) or one appear meanwhile, they go one by one with `unique`."""
+    if not jobs:
+        return 0
+    try:
+        if _enqueue_together(jobs):
+            return len(jobs)
+    except WatchError:
+        pass  # one of the ids appeared in RQ meanwhile
+    except RedisError as error:
+        log.warning("Redis indisponible, les jobs restent dans l'outbox : %s", error)
+        _unmark([job.job_id for job in jobs], f"{type(error).__name__}: {error}"[:500])
+        return 0
     for handed, job in enumerate(jobs):
         try:
             enqueue_row(job)
@@ -68,6 +83,27 @@ def hand_over(jobs):
             _unmark([later.job_id for later in jobs[handed:]], f"{type(error).__name__}: {error}"[:500])
             return handed
     return len(jobs)
+
+
+def _enqueue_together(jobs):
+    """All the jobs in one MULTI/EXEC when RQ knows none of their ids (False when it knows one)."""
+    connection = redis_connection()
+    by_queue = {}
+    for job in jobs:
+        data = Queue.prepare_data(
+            job.func, args=list(job.args or []), kwargs=dict(job.kwargs or {}), **_options(job)
+        )
+        by_queue.setdefault(job.queue, []).append(data)
+    keys = [Job.key_for(job.job_id) for job in jobs]
+    with connection.pipeline() as pipe:
+        pipe.watch(*keys)
+        if pipe.exists(*keys):
+            return False
+        pipe.multi()
+        for name, datas in by_queue.items():
+            Queue(name, connection=connection).enqueue_many(datas, pipeline=pipe)
+        pipe.execute()
+    return True
 
 
 def _unmark(job_ids, error):
@@ -87,11 +123,10 @@ def _unmark(job_ids, error):
         log.warning("Outbox : PostgreSQL indisponible, les jobs seront repris plus tard (%s)", failure)
 
 
-def enqueue_row(row):
-    """Enqueue one outbox row on RQ under its own job id; False when RQ already had it."""
+def _options(row):
+    """RQ's options of an outbox row's job: its own id, retries and timeout, the completion callback."""
     options = {
         "job_id": row.job_id,
-        "unique": True,
         "result_ttl": RESULT_TTL,
         "on_success": Callback("app.outbox.relay.job_completed"),
     }
@@ -99,9 +134,16 @@ def enqueue_row(row):
         options["retry"] = Retry(max=row.retry_max, interval=row.retry_intervals or 0)
     if row.timeout:
         options["timeout"] = row.timeout
+    return options
+
+
+def enqueue_row(row):
+    """Enqueue one outbox row on RQ under its own job id; False when RQ already had it."""
     queue = Queue(row.queue, connection=redis_connection())
     try:
-        queue.enqueue_call(row.func, args=list(row.args or []), kwargs=dict(row.kwargs or {}), **options)
+        queue.enqueue_call(
+            row.func, args=list(row.args or []), kwargs=dict(row.kwargs or {}), unique=True, **_options(row)
+        )
     except DuplicateJobError:
         return False
     return True

@@ -204,3 +204,22 @@ def test_jobs_of_a_process_that_died_after_its_commit_are_handed_over_by_the_rel
     db.session.commit()
     assert redispatch_lost() == 1
     assert get_queue("default").job_ids == [job_id]
+
+
+def test_a_transaction_s_jobs_go_to_rq_in_one_redis_transaction(app):
+    """One MULTI/EXEC for all the jobs of a commit, whatever their queues (not two round trips and a
+    Lua script per job); RQ has each of them once, on its queue."""
+    default = [enqueue_after_commit("default", "app.health.check_health") for _ in range(3)]
+    mail = enqueue_after_commit("mail", "app.health.check_health")
+    redis = redis_connection()
+    before = redis.info("commandstats")
+    assert commit_and_dispatch() == 4
+    after = redis.info("commandstats")
+
+    def calls(stats, command):
+        return stats.get(f"cmdstat_{command}", {}).get("calls", 0)
+
+    assert calls(after, "exec") - calls(before, "exec") == 1
+    assert calls(after, "evalsha") == calls(before, "evalsha")
+    assert sorted(get_queue("default").job_ids) == sorted(default) and get_queue("mail").job_ids == [mail]
+    assert all(row.dispatched_at is not None for row in _rows())
