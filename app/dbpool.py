@@ -91,19 +91,21 @@ class RawStatement:
         return _attached(session, entity_class, rows[0]) if rows else None
 
     def run(self, session, params, row_factory=namedtuple_row):
-        """All the rows (named tuples) of the statement run with `params` in `session`'s transaction."""
+        """All the rows (named tuples; none for a write without RETURNING) of the statement run with
+        `params` in `session`'s transaction (pending ORM changes flushed first, as `Session.execute`
+        would)."""
+        if session.autoflush:
+            session.flush()
         connection = session.connection()
         sql, defaults = self._sql(connection.dialect)
         parameters = {**defaults, **params} if defaults else params
         driver = connection.connection.driver_connection
         cursor = driver.cursor(row_factory=row_factory)
-        if (
-            connection._has_events or connection.engine._has_events
-        ):  # statement counters and tracers see it as any other statement
+        if connection._has_events or connection.engine._has_events:  # counters and tracers see it
             connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
         try:
             cursor.execute(sql, parameters, prepare=True)
-            return cursor.fetchall()
+            return cursor.fetchall() if cursor.description is not None else []
         except driver.Error as error:
             dialect = connection.dialect
             lost = dialect.is_disconnect(error, connection.connection, cursor)

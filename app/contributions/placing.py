@@ -3,7 +3,7 @@
 import shapely
 from sqlalchemy import Boolean, String, column, text
 
-from app.dbpool import prepared
+from app.dbpool import RawStatement
 from app.extensions import db
 
 # The geometry bbox prefilter (degrees, generous at this latitude) uses the index before the
@@ -49,6 +49,7 @@ PLACE_SQL = text(
 
 def place(consultation, shape):
     """Whether the geometry lies in the perimeter + buffer, with its anchor, QPV and commune."""
-    return db.session.execute(
-        prepared(PLACE_SQL), {"wkt": shapely.to_wkt(shape), "cid": consultation.id}
-    ).one()
+    return _PLACE.run(db.session, {"wkt": shapely.to_wkt(shape), "cid": consultation.id})[0]
+
+
+_PLACE = RawStatement(PLACE_SQL)

@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from app.consultations.models import Consultation, utcnow
 from app.contributions.models import OUTCOME_LABELS, Contribution
+from app.dbpool import RawStatement
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.jobs import enqueue_after_commit
@@ -60,7 +61,10 @@ def unfollow(user, target_type, target_key):
 
 def follow_by_default(user_id, contribution_id, origin):
     """Authors and voters follow the idea, unless they stopped following it before."""
-    db.session.execute(text(FOLLOW_BY_DEFAULT_SQL), follow_params(user_id, contribution_id, origin))
+    _FOLLOW_BY_DEFAULT.run(db.session, follow_params(user_id, contribution_id, origin))
+
+
+_FOLLOW_BY_DEFAULT = RawStatement(text(FOLLOW_BY_DEFAULT_SQL))  # at every new idea
 
 
 def set_preferences(user, modes):
