@@ -80,7 +80,12 @@ class RawStatement:
     def _sql(self, dialect):
         if self._compiled is None:
             compiled = self.statement.compile(dialect=dialect)
-            self._compiled = (str(compiled), {k: v for k, v in compiled.params.items() if v is not None})
+            # Values the statement carries itself (its literals, None included); the bound names
+            # without a value come with each call.
+            defaults = {
+                name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
+            }
+            self._compiled = (str(compiled), defaults)
         return self._compiled
 
     def entity(self, session, entity_class, params):

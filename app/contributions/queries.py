@@ -27,11 +27,11 @@ from app.contributions.models import (
     Photo,
     Vote,
 )
-from app.dbpool import prepared
+from app.dbpool import RawStatement
 from app.errors import NotFound
 from app.extensions import db
 from app.territory.identity import current_territory, in_territory
-from app.territory.models import Commune, Qpv
+from app.territory.models import Commune, Qpv, Theme
 
 SORTS = {
     "recent": _l("Les plus récentes"),
@@ -101,7 +101,7 @@ def _detail_statement(kind):
     statement = _rows_for(kind != "anonymous").where(
         Contribution.id == bindparam("contribution_id"), condition
     )
-    return prepared(statement)
+    return RawStatement(statement)
 
 
 def get_contribution(contribution_id, user):
@@ -137,6 +137,37 @@ def _reader(user):
     return {} if uid is None else {"reader_id": uid}
 
 
+# What the JSON shows of the contribution itself: plain columns, no ORM object (nor its geometries,
+# which the JSON carries as GeoJSON and an anchor).
+ROW_COLUMNS = tuple(
+    getattr(Contribution, name)
+    for name in (
+        "id",
+        "status",
+        "theme_slug",
+        "title",
+        "body",
+        "qpv_code",
+        "commune_insee",
+        "address_label",
+        "agree_count",
+        "disagree_count",
+        "workshop_agree_count",
+        "workshop_disagree_count",
+        "comment_count",
+        "outcome",
+        "official_answer",
+        "moderation_reason",
+        "answered_at",
+        "source",
+        "created_at",
+        "published_at",
+        "merged_into_id",
+        "author_id",
+    )
+)
+
+
 @functools.cache
 def _rows_for(signed_in):
     photo = func.jsonb_build_object(
@@ -156,7 +187,9 @@ def _rows_for(signed_in):
     )
     return (
         select(
-            Contribution,
+            *ROW_COLUMNS,
+            Theme.label.label("theme_label"),
+            Theme.color.label("theme_color"),
             Consultation.slug.label("consultation_slug"),
             Consultation.voting_mode,
             User.pseudonym,
@@ -169,6 +202,7 @@ def _rows_for(signed_in):
             my_vote.label("my_vote"),
         )
         .join(Consultation, Consultation.id == Contribution.consultation_id)
+        .outerjoin(Theme, Theme.slug == Contribution.theme_slug)
         .outerjoin(User, User.id == Contribution.author_id)
         .outerjoin(Commune, Commune.insee == Contribution.commune_insee)
         .outerjoin(Qpv, Qpv.code == Contribution.qpv_code)
@@ -179,10 +213,10 @@ def contribution_detail(contribution_id, user):
     """One contribution as a dict (the API's JSON), one statement; NotFound if not visible."""
     _check_id(contribution_id)
     params = {"contribution_id": contribution_id, "territory": current_territory(), **_reader(user)}
-    row = db.session.execute(_detail_statement(_reader_kind(user)), params).first()
-    if row is None:
+    rows = _detail_statement(_reader_kind(user)).run(db.session, params)
+    if not rows:
         raise NotFound(_("Cette idée n'existe pas ou n'est pas visible."))
-    return serialize(row)
+    return serialize(rows[0])
 
 
 def list_contributions(
@@ -238,12 +272,12 @@ def list_contributions(
 
 
 def _cursor(sort, row):
-    return keyset.encode(sort, (row.sort_key, row.Contribution.id))
+    return keyset.encode(sort, (row.sort_key, row.id))
 
 
 def serialize(row):
-    """The JSON dict of a contribution row from `_rows`."""
-    c = row.Contribution
+    """The JSON dict of a contribution row from `_rows` (plain columns: no ORM object)."""
+    c = row
     if row.voting_mode == "support":
         votes = {"support": c.agree_count}
     else:
@@ -254,8 +288,8 @@ def serialize(row):
         "status": c.status,
         "status_label": str(STATUS_LABELS.get(c.status, c.status)),
         "theme": c.theme_slug,
-        "theme_label": c.theme.label,
-        "theme_color": c.theme.color,
+        "theme_label": row.theme_label,
+        "theme_color": row.theme_color,
         "title": c.title,
         "body": c.body,
         "qpv": c.qpv_code,

@@ -182,3 +182,13 @@ def test_a_raw_entity_is_a_persistent_object_of_the_session(make_user):
     assert (
         db.session.execute(text("SELECT locale FROM users WHERE id = :id"), {"id": user.id}).scalar() == "ar"
     )
+
+
+def test_a_raw_statement_keeps_its_own_values_none_included(raw_session):
+    from sqlalchemy import bindparam, literal, select
+
+    from app.dbpool import RawStatement
+
+    statement = RawStatement(select(literal(None).label("nothing"), literal("x").label("x"), bindparam("n")))
+    [row] = statement.run(raw_session, {"n": 3})
+    assert tuple(row) == (None, "x", 3)
