@@ -8,18 +8,35 @@ commit (`dispatch_pending`; the request boundary does it, CLI commands and jobs 
 undispatched again and the relay (app.outbox.relay, run by the worker) hands them over when Redis
 answers; a process that died between its commit and RQ leaves rows RQ does not know, handed over
 again by the relay after OUTBOX_LOST_AFTER seconds. The row's job_id is the RQ job id, so a row
-handed over twice never runs twice."""
+handed over twice never runs twice.
 
+The rows of a transaction are written together, by one INSERT just before it commits (not one ORM
+object each through the unit of work: two thirds of a millisecond for a new idea's three jobs).
+A job recorded in a savepoint that is rolled back, or in a transaction rolled back, is forgotten
+with it."""
+
+import json
 import uuid
 from types import SimpleNamespace
 
-from sqlalchemy import inspect
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
-from app.consultations.models import utcnow
+from app.dbpool import RawStatement
 from app.extensions import db
-from app.outbox.models import OutboxJob
 
 PENDING_KEY = "carte_commune.outbox_pending"
+OUTBOX_INSERT = RawStatement(
+    text(
+        "INSERT INTO job_outbox (job_id, queue, func, args, kwargs, retry_max, retry_intervals, timeout,"
+        " created_at, dispatched_at, attempts)"
+        " SELECT j.job_id, j.queue, j.func, j.args, j.kwargs, j.retry_max, j.retry_intervals, j.timeout,"
+        " now(), now(), 1 FROM unnest(CAST(:job_ids AS text[]), CAST(:queues AS text[]),"
+        " CAST(:funcs AS text[]), CAST(:args AS jsonb[]), CAST(:kwargs AS jsonb[]),"
+        " CAST(:retry_maxes AS integer[]), CAST(:retry_intervals AS jsonb[]), CAST(:timeouts AS integer[]))"
+        " AS j(job_id, queue, func, args, kwargs, retry_max, retry_intervals, timeout)"
+    )
+)
 
 
 def enqueue_after_commit(queue_name, func, *args, job_id=None, retry=None, job_timeout=None, **kwargs):
@@ -34,11 +51,68 @@ def enqueue_after_commit(queue_name, func, *args, job_id=None, retry=None, job_t
         retry_intervals=list(retry.intervals) if retry is not None else None,
         timeout=_seconds(job_timeout),
     )
-    now = utcnow()
-    row = OutboxJob(**vars(job), created_at=now, dispatched_at=now, attempts=1)
-    db.session.add(row)  # inserted with the transaction's next flush (one INSERT for a request's jobs)
-    db.session.info.setdefault(PENDING_KEY, []).append((row, job))
+    # Written just before the commit (_write_rows), with the transaction (or savepoint) it belongs to.
+    session = db.session()
+    pending = session.info.setdefault(PENDING_KEY, [])
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    pending.append(SimpleNamespace(job=job, transaction=transaction, written_in=None))
     return job.job_id
+
+
+@event.listens_for(Session, "before_commit")
+def _write_rows(session):
+    """The transaction's outbox rows, in one INSERT, already marked as handed over; at the root's
+    commit only (a released savepoint may still go with an enclosing one)."""
+    if session.get_nested_transaction() is not None:
+        return
+    rows = [entry for entry in session.info.get(PENDING_KEY, ()) if entry.written_in is None]
+    if not rows:
+        return
+    jobs = [entry.job for entry in rows]
+    OUTBOX_INSERT.run(
+        session,
+        {
+            "job_ids": [job.job_id for job in jobs],
+            "queues": [job.queue for job in jobs],
+            "funcs": [job.func for job in jobs],
+            "args": [json.dumps(job.args) for job in jobs],
+            "kwargs": [json.dumps(job.kwargs) for job in jobs],
+            "retry_maxes": [job.retry_max for job in jobs],
+            "retry_intervals": [_json_or_none(job.retry_intervals) for job in jobs],
+            "timeouts": [job.timeout for job in jobs],
+        },
+    )
+    for entry in rows:
+        entry.written_in = session.get_transaction()  # the root transaction: gone if it rolls back
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session, previous_transaction):
+    """Jobs recorded in a savepoint just rolled back (or in one inside it) are gone; so are those of a
+    root transaction rolled back (recorded in it, or written by it), not those an earlier one committed."""
+    pending = session.info.get(PENDING_KEY)
+    if not pending:
+        return
+    if previous_transaction.parent is None:
+        kept = [entry for entry in pending if entry.written_in not in (None, previous_transaction)]
+    else:
+        kept = [entry for entry in pending if not _inside(entry.transaction, previous_transaction)]
+    if kept:
+        session.info[PENDING_KEY] = kept
+    else:
+        session.info.pop(PENDING_KEY, None)
+
+
+def _inside(transaction, rolled_back):
+    while transaction is not None:
+        if transaction is rolled_back:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _json_or_none(value):
+    return None if value is None else json.dumps(value)
 
 
 def dispatch_pending():
@@ -46,8 +120,8 @@ def dispatch_pending():
 
     Never raises for an outage: rows Redis (or PostgreSQL) could not take stay for the relay."""
     pending = db.session.info.pop(PENDING_KEY, None)
-    # Rows of a rolled-back transaction or savepoint are transient again: no job for them.
-    jobs = [job for row, job in pending or () if inspect(row).persistent]
+    # Jobs of a rolled-back transaction or savepoint were forgotten with it (_forget_rolled_back).
+    jobs = [entry.job for entry in pending or () if entry.written_in is not None]
     if not jobs:
         return 0
     from app.outbox.relay import hand_over

@@ -112,6 +112,7 @@ def test_creation_does_not_wait_and_a_job_names_the_place(consultation, resident
     contribution = _create(resident, consultation)
     assert geocoder.requests == []  # creation never calls the geocoder
     assert contribution.address_label is None
+    db.session.commit()  # its outbox rows are written with the commit
     jobs = db.session.query(OutboxJob).filter_by(func="app.geocoding.services.name_contribution").all()
     assert [job.args for job in jobs] == [[contribution.id]]
     run_jobs()

@@ -67,6 +67,7 @@ def worker_check(app):
 
 def test_healthz_is_503_until_a_worker_beats_and_reports_queues_and_outbox(app, client, worker_check):
     job_id = enqueue_after_commit("default", "app.health.check_health")
+    db.session.commit()  # the row is written with the commit
     # Redis refused it after the commit: the row waits for the relay (app.outbox.relay.hand_over)
     db.session.execute(
         text("UPDATE job_outbox SET dispatched_at = NULL WHERE job_id = :job_id"), {"job_id": job_id}

@@ -146,6 +146,7 @@ def test_rows_of_jobs_ended_a_week_ago_are_purged(app):
     old = enqueue_after_commit("default", "app.health.check_health")
     recent = enqueue_after_commit("default", "app.health.check_health")
     waiting = enqueue_after_commit("default", "app.health.check_health")
+    db.session.commit()
     db.session.execute(
         update(OutboxJob).where(OutboxJob.job_id == old).values(completed_at=utcnow() - timedelta(days=8))
     )
@@ -223,3 +224,34 @@ def test_a_transaction_s_jobs_go_to_rq_in_one_redis_transaction(app):
     assert calls(after, "evalsha") == calls(before, "evalsha")
     assert sorted(get_queue("default").job_ids) == sorted(default) and get_queue("mail").job_ids == [mail]
     assert all(row.dispatched_at is not None for row in _rows())
+
+
+def test_jobs_of_a_rolled_back_transaction_are_forgotten_not_those_committed_before(app):
+    committed = enqueue_after_commit("default", "app.health.check_health")
+    db.session.commit()  # written, not handed over yet
+    enqueue_after_commit("default", "app.health.check_health")
+    db.session.rollback()
+    assert dispatch_pending() == 1
+    assert get_queue("default").job_ids == [committed] and [row.job_id for row in _rows()] == [committed]
+
+
+def test_a_job_inside_a_savepoint_rolled_back_from_outside_is_forgotten(app):
+    kept = enqueue_after_commit("default", "app.health.check_health")
+    outer = db.session.begin_nested()
+    inner = db.session.begin_nested()
+    enqueue_after_commit("default", "app.health.check_health")
+    inner.commit()  # released into the outer savepoint: its row is written there
+    outer.rollback()  # and goes with it
+    released = db.session.begin_nested()
+    also_kept = enqueue_after_commit("default", "app.health.check_health")
+    released.commit()
+    assert commit_and_dispatch() == 2
+    assert sorted(get_queue("default").job_ids) == sorted([kept, also_kept])
+    assert sorted(row.job_id for row in _rows()) == sorted([kept, also_kept])
+
+
+def test_a_commit_with_a_savepoint_still_open_writes_its_jobs(app):
+    db.session.begin_nested()
+    job_id = enqueue_after_commit("default", "app.health.check_health")
+    assert commit_and_dispatch() == 1  # the root's commit releases the savepoint
+    assert get_queue("default").job_ids == [job_id] and [row.job_id for row in _rows()] == [job_id]
