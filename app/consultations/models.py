@@ -4,7 +4,9 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 from geoalchemy2 import Geometry
+from sqlalchemy import func, inspect, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import column_property
 
 from app.extensions import db
 
@@ -73,6 +75,14 @@ class Consultation(db.Model):
     cover_alt = db.Column(db.String(200), nullable=False, default="", server_default="")
     # The territory that runs it (its folder's slug); NULL: the one this app serves (single-territory installs).
     territory = db.Column(db.String(40))
+    # Its themes' slugs in one column: a write path that only checks that a theme is one of its own
+    # loads this instead of every Theme (see `theme_slug_set`).
+    theme_slugs = column_property(
+        select(func.array_agg(consultation_themes.c.theme_slug))
+        .where(consultation_themes.c.consultation_id == id)
+        .scalar_subquery(),
+        deferred=True,
+    )
 
     qpvs = db.relationship("Qpv", secondary=consultation_qpvs, lazy="selectin", order_by="Qpv.code")
     themes = db.relationship(
@@ -97,6 +107,12 @@ class Consultation(db.Model):
     def is_open(self, now=None):
         now = now or utcnow()
         return self.is_published and self.opens_at <= now < self.closes_at
+
+    def theme_slug_set(self):
+        """The slugs of its themes: from `theme_slugs` when its statement loaded them, else the themes."""
+        if "theme_slugs" not in inspect(self).unloaded:
+            return set(self.theme_slugs or ())
+        return {theme.slug for theme in self.themes}
 
     @property
     def description_html(self):

@@ -153,7 +153,7 @@ def _refresh_map(consultation_id):
 
 def _validate_fields(consultation, theme_slug, title, body, photos):
     fields = {}
-    if theme_slug not in {t.slug for t in consultation.themes}:
+    if theme_slug not in consultation.theme_slug_set():
         fields["theme"] = [_("Choisissez un thème de la concertation.")]
     if len(title) < TITLE_MIN:
         fields["title"] = [_("Le titre doit faire au moins %(title_min)s caractères.", title_min=TITLE_MIN)]

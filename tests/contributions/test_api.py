@@ -264,3 +264,25 @@ def test_contributions_are_rate_limited_per_account(client, consultation, reside
     assert refused.get_json()["error"]["code"] == "rate_limited"
     ok = client.get(f"/api/consultations/{consultation.slug}/contributions", headers=headers)
     assert not any(name.lower().startswith(("x-ratelimit", "retry-after")) for name in ok.headers.keys())
+
+
+def test_a_theme_the_consultation_does_not_have_is_refused_by_the_api(client, make_consultation, resident):
+    """The API checks the theme against the consultation's own themes (read as one array column)."""
+    from app.consultations.models import Consultation
+
+    target = make_consultation(qpv_codes=["QP062024"])
+    link = text(
+        "DELETE FROM consultation_themes WHERE consultation_id = :c AND theme_slug = 'mobilite-accessibilite'"
+    )
+    db.session.execute(link, {"c": target.id})
+    db.session.commit()
+    response = client.post("/api/contributions", json=_payload(target), headers=bearer(resident))
+    assert response.status_code == 422 and list(response.json["error"]["fields"]) == ["theme"]
+    accepted = client.post(
+        "/api/contributions",
+        json=_payload(target, theme="cadre-de-vie-espaces-publics"),
+        headers=bearer(resident),
+    )
+    assert accepted.status_code == 201, accepted.json
+    db.session.expire_all()
+    assert "mobilite-accessibilite" not in db.session.get(Consultation, target.id).theme_slug_set()
