@@ -15,9 +15,10 @@ token, a consultation), whose planning costs several times its execution (the id
 to plan, 0.2 ms to run), is marked with `prepared()`: psycopg prepares it on the connection and
 PostgreSQL plans it once there."""
 
+import functools
 import time
 
-from psycopg.rows import namedtuple_row, tuple_row
+from psycopg.rows import dict_row, namedtuple_row
 from sqlalchemy import event, exc, inspect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -90,9 +91,10 @@ class RawStatement:
 
     def entity(self, session, entity_class, params):
         """The first row as a persistent `entity_class` of `session` (None without a row): the
-        statement selects `entity_columns(entity_class)`; an object already in the session is returned
-        as it is, as the ORM would."""
-        rows = self.run(session, params, row_factory=tuple_row)
+        statement selects (or returns) columns of `entity_class`, e.g. `entity_columns(...)`; those it
+        leaves out load when first read. An object already in the session is returned as it is, as the
+        ORM would."""
+        rows = self.run(session, params, row_factory=dict_row)
         return _attached(session, entity_class, rows[0]) if rows else None
 
     def run(self, session, params, row_factory=namedtuple_row):
@@ -128,22 +130,34 @@ class RawStatement:
             cursor.close()
 
 
-def entity_columns(entity_class):
-    """The mapped columns of `entity_class`, in the order `RawStatement.entity` reads them."""
-    return [getattr(entity_class, prop.key) for prop in inspect(entity_class).column_attrs]
+def entity_columns(entity_class, without=()):
+    """The mapped columns of `entity_class` (not deferred ones nor those named in `without`)."""
+    return [
+        getattr(entity_class, prop.key)
+        for prop in inspect(entity_class).column_attrs
+        if not prop.deferred and prop.key not in without
+    ]
 
 
-def _attached(session, entity_class, values):
+@functools.cache
+def _attribute_keys(entity_class):
+    return {prop.columns[0].name: prop.key for prop in inspect(entity_class).column_attrs}
+
+
+def _attached(session, entity_class, row):
     mapper = inspect(entity_class)
-    keys = [prop.key for prop in mapper.column_attrs]
-    row = dict(zip(keys, values, strict=True))
-    identity = mapper.identity_key_from_primary_key([row[column.key] for column in mapper.primary_key])
+    keys = _attribute_keys(entity_class)
+    values = {keys[name]: value for name, value in row.items()}
+    identity = mapper.identity_key_from_primary_key(
+        [values[mapper.get_property_by_column(column).key] for column in mapper.primary_key]
+    )
     existing = session.identity_map.get(identity)
     if existing is not None:
         return existing
     instance = mapper.class_manager.new_instance()
-    for key, value in row.items():
+    for key, value in values.items():
         set_committed_value(instance, key, value)
-    make_transient_to_detached(instance)  # loaded, with its identity: added as a persistent object
+    # Loaded, with its identity (the columns not read are expired): added as a persistent object.
+    make_transient_to_detached(instance)
     session.add(instance)
     return instance
