@@ -251,3 +251,10 @@ class News(db.Model):
     consultation = db.relationship("Consultation")
 
     __table_args__ = (db.Index("ix_consultation_news_consultation", "consultation_id", "published_at"),)
+
+
+# Whether proposing is open now, by the phases' own rule (phases.open_now), as a deferred column: the
+# new idea's statement reads it with the row instead of the phases (phases.refusal trusts it).
+from app.consultations.phases import open_now  # noqa: E402 - the rule lives with the phases
+
+Consultation.proposing_open = column_property(open_now(Consultation, "propose"), deferred=True)

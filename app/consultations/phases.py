@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect
 
 from app.consultations.models import PHASE_ACTIONS, Phase, utcnow
 from app.errors import Forbidden, Invalid
@@ -120,8 +121,16 @@ def open_now(consultation, action):
     )
 
 
+# Actions whose rule is also a (deferred) column of the consultation's row, Consultation.proposing_open
+# (models.py): a write path that reads it with the row needs the phases only when it is closed.
+LOADED_OPEN = {"propose": "proposing_open"}
+
+
 def refusal(consultation, action, now=None):
     """None when `action` (propose, vote, comment) is open now; else a French sentence saying why."""
+    flag = LOADED_OPEN.get(action)
+    if now is None and flag and flag not in inspect(consultation).unloaded and getattr(consultation, flag):
+        return None  # its row, read moments ago, said so
     now = now or utcnow()
     if consultation.status == "archived":
         return _("Cette concertation est archivée : on ne peut plus y participer.")

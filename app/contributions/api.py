@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defer, joinedload, lazyload, undefer
+from sqlalchemy.orm import defer, lazyload, undefer
 
 from app.accounts.auth import require_login
 from app.consultations import queries as consultation_queries
@@ -40,7 +40,7 @@ blp = Blueprint(
 
 def published_consultation(slug, light=False, rules=False):
     """The consultation, if published (else NotFound); `light`: without its QPV and themes (1 statement);
-    `rules` (with light): its phases and theme slugs in that same statement, for a write checking both."""
+    `rules` (with light): whether proposing is open now and its theme slugs, in that same row."""
     if not isinstance(slug, str) or "\x00" in slug or not 0 < len(slug) <= 80:
         raise NotFound(_("Cette concertation n'existe pas."))
     if light:
@@ -59,7 +59,7 @@ def _light_consultation_statement(rules):
     consultation by slug in the served territory, without perimeter, QPV or communes."""
     options = [lazyload("*"), defer(Consultation.geom)]
     if rules:
-        options += [joinedload(Consultation.phases), undefer(Consultation.theme_slugs)]
+        options += [undefer(Consultation.theme_slugs), undefer(Consultation.proposing_open)]
     return prepared(
         select(Consultation)
         .options(*options)
