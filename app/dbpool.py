@@ -141,7 +141,15 @@ def entity_columns(entity_class, without=()):
 
 @functools.cache
 def _attribute_keys(entity_class):
-    return {prop.columns[0].name: prop.key for prop in inspect(entity_class).column_attrs}
+    """{result column name: attribute}: a column's own name, or the attribute's key (a SQL expression
+    mapped as a column_property, selected under its key as label)."""
+    keys = {}
+    for prop in inspect(entity_class).column_attrs:
+        keys[prop.key] = prop.key
+        name = getattr(prop.columns[0], "name", None)
+        if isinstance(name, str):
+            keys[name] = prop.key
+    return keys
 
 
 def _attached(session, entity_class, row):

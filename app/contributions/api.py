@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import defer, lazyload, undefer
 
 from app.accounts.auth import require_login
 from app.consultations import queries as consultation_queries
@@ -25,7 +24,7 @@ from app.contributions.schemas import (
     VoteResultSchema,
     VoteSchema,
 )
-from app.dbpool import prepared
+from app.dbpool import RawStatement, entity_columns
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.territory.identity import current_territory, in_territory
@@ -45,7 +44,7 @@ def published_consultation(slug, light=False, rules=False):
         raise NotFound(_("Cette concertation n'existe pas."))
     if light:
         params = {"slug": slug, "territory": current_territory()}
-        consultation = db.session.scalars(_light_consultation_statement(rules), params).unique().first()
+        consultation = _light_consultation_statement(rules).entity(db.session, Consultation, params)
     else:
         consultation = consultation_queries.get_consultation(slug)
     if consultation is None or not consultation.is_published:
@@ -55,15 +54,17 @@ def published_consultation(slug, light=False, rules=False):
 
 @cache
 def _light_consultation_statement(rules):
-    """Built once per variant (building it cost as much as running it), prepared on the server: the
-    consultation by slug in the served territory, without perimeter, QPV or communes."""
-    options = [lazyload("*"), defer(Consultation.geom)]
+    """Built once per variant, prepared on the server, run on the raw connection (building and running
+    it through the ORM cost more than the query): the consultation by slug in the served territory,
+    its own columns but the perimeter (loaded if read, as its QPV, communes, themes and phases)."""
+    columns = entity_columns(Consultation, without=("geom",))
     if rules:
-        options += [undefer(Consultation.theme_slugs), undefer(Consultation.proposing_open)]
-    return prepared(
-        select(Consultation)
-        .options(*options)
-        .where(
+        columns += [
+            Consultation.theme_slugs.label("theme_slugs"),
+            Consultation.proposing_open.label("proposing_open"),
+        ]
+    return RawStatement(
+        select(*columns).where(
             Consultation.slug == bindparam("slug"),
             in_territory(Consultation.territory, bindparam("territory")),
         )
