@@ -6,32 +6,12 @@ from sqlalchemy import Boolean, String, column, text
 from app.dbpool import RawStatement
 from app.extensions import db
 
-# The geometry bbox prefilter (degrees, generous at this latitude) uses the index before the
-# exact geography test; lines and polygons must lie entirely within perimeter + buffer.
+# The rule itself is the database function cc_place (migration 0026: planned once per session): the
+# geometry's bbox prefilter uses the index before the exact geography test; lines and polygons must lie
+# entirely within perimeter + buffer; the QPV whose polygon holds the anchor, else one of the
+# consultation's QPVs in the anchor's commune.
 PLACE_SQL = text(
-    """
-    WITH g AS (SELECT ST_GeomFromText(:wkt, 4326) AS geom),
-    a AS (SELECT g.geom, ST_PointOnSurface(g.geom) AS anchor FROM g),
-    c AS (SELECT geom AS perimeter, buffer_m FROM consultations WHERE id = :cid)
-    SELECT
-      (a.geom && ST_Expand(c.perimeter, c.buffer_m / 50000.0 + 0.001)) AND (CASE
-         WHEN GeometryType(a.geom) = 'POINT'
-         THEN ST_DWithin(c.perimeter::geography, a.geom::geography, c.buffer_m)
-         ELSE ST_Covers(ST_Buffer(c.perimeter::geography, c.buffer_m)::geometry, a.geom) END) AS inside,
-      ST_AsEWKT(a.geom) AS geom, ST_AsEWKT(a.anchor) AS anchor,
-      (SELECT insee FROM communes co WHERE ST_Intersects(co.geom, a.anchor) ORDER BY insee LIMIT 1)
-        AS commune_insee,
-      coalesce(
-        (SELECT q.code FROM qpv q WHERE q.geom IS NOT NULL AND ST_Intersects(q.geom, a.anchor)
-          ORDER BY q.code LIMIT 1),
-        (SELECT cq.qpv_code FROM consultation_qpvs cq
-          JOIN qpv_communes qc ON qc.qpv_code = cq.qpv_code
-          JOIN communes co ON co.insee = qc.commune_insee
-          WHERE cq.consultation_id = :cid AND ST_Intersects(co.geom, a.anchor)
-          ORDER BY cq.qpv_code LIMIT 1)
-      ) AS qpv_code
-    FROM a, c
-    """
+    "SELECT inside, geom, anchor, commune_insee, qpv_code FROM cc_place(:wkt, :cid)"
 ).columns(  # typed columns: the result's description is compiled once, not read at every idea
     column("inside", Boolean),
     column("geom", String),
@@ -39,7 +19,7 @@ PLACE_SQL = text(
     column("commune_insee", String),
     column("qpv_code", String),
 )
-# Else the consultation's nearest QPV: a statement of its own, run only then (in the statement above,
+# Else the consultation's nearest QPV: a statement of its own, run only then (inside the placing,
 # PostgreSQL planned it at every new idea: half of the placing's time).
 NEAREST_QPV_SQL = text(
     """
