@@ -28,6 +28,15 @@ STATUS_LABELS = {
 SOURCE_LABELS = {"web": _l("En ligne"), "workshop": _l("Atelier"), "kiosk": _l("Borne")}
 # Values of `source` in the public JSON API (the issue contract says « atelier » for workshop entries).
 API_SOURCES = {"web": "web", "workshop": "atelier", "kiosk": "kiosk"}
+# The counters a contribution carries (votes, comments, workshop votes, flags): all zero when it is new.
+COUNTERS = (
+    "agree_count",
+    "disagree_count",
+    "comment_count",
+    "workshop_agree_count",
+    "workshop_disagree_count",
+    "flag_count",
+)
 
 
 class Contribution(db.Model):

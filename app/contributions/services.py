@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.consultations.models import Consultation, utcnow
 from app.contributions.geometry import GeometryError, parse_geometry
-from app.contributions.models import Comment, Contribution, Photo
+from app.contributions.models import COUNTERS, Comment, Contribution, Photo
 from app.contributions.photos import MAX_PHOTOS, PhotoError, process_photo, read_upload, store_photo
 from app.contributions.placing import place as _place
 from app.dbpool import RawStatement, entity_columns
@@ -148,17 +148,7 @@ def point_inside(consultation, lon, lat):
     return bool(_place(consultation, shapely.Point(lon, lat)).inside)
 
 
-NEW_COUNTS = dict.fromkeys(
-    (
-        "agree_count",
-        "disagree_count",
-        "comment_count",
-        "workshop_agree_count",
-        "workshop_disagree_count",
-        "flag_count",
-    ),
-    0,
-)
+NEW_COUNTS = dict.fromkeys(COUNTERS, 0)
 
 
 @cache

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask import has_request_context, request
 
+from app.contributions.models import COUNTERS
 from app.extensions import db
 from app.moderation.models import ModerationAction
 
@@ -27,12 +28,7 @@ def contribution_snapshot(contribution):
         "official_answer",
         "moderation_reason",
         "merged_into_id",
-        "agree_count",
-        "disagree_count",
-        "comment_count",
-        "workshop_agree_count",
-        "workshop_disagree_count",
-        "flag_count",
+        *COUNTERS,
         # What an undo puts back too (and the « À relire » queue).
         "published_at",
         "reviewed_at",
