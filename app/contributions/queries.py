@@ -277,48 +277,49 @@ def _cursor(sort, row):
 
 def serialize(row):
     """The JSON dict of a contribution row from `_rows` (plain columns: no ORM object)."""
-    c = row
     if row.voting_mode == "support":
-        votes = {"support": c.agree_count}
+        votes = {"support": row.agree_count}
     else:
-        votes = {"agree": c.agree_count, "disagree": c.disagree_count}
+        votes = {"agree": row.agree_count, "disagree": row.disagree_count}
     return {
-        "id": c.id,
+        "id": row.id,
         "consultation": row.consultation_slug,
-        "status": c.status,
-        "status_label": str(STATUS_LABELS.get(c.status, c.status)),
-        "theme": c.theme_slug,
+        "status": row.status,
+        "status_label": str(STATUS_LABELS.get(row.status, row.status)),
+        "theme": row.theme_slug,
         "theme_label": row.theme_label,
         "theme_color": row.theme_color,
-        "title": c.title,
-        "body": c.body,
-        "qpv": c.qpv_code,
+        "title": row.title,
+        "body": row.body,
+        "qpv": row.qpv_code,
         "qpv_name": row.qpv_name,
         "commune": row.commune_name,
-        "commune_insee": c.commune_insee,
-        "address": c.address_label,
+        "commune_insee": row.commune_insee,
+        "address": row.address_label,
         "geometry": row.geometry,
         "anchor": [round(row.lon, 6), round(row.lat, 6)],
         "voting_mode": row.voting_mode,
         "votes": votes,
-        "workshop_votes": {"agree": c.workshop_agree_count, "disagree": c.workshop_disagree_count},
+        "workshop_votes": {"agree": row.workshop_agree_count, "disagree": row.workshop_disagree_count},
         "my_vote": row.my_vote,
-        "comments": c.comment_count,
-        "outcome": c.outcome,
-        "outcome_label": str(OUTCOME_LABELS[c.outcome]) if c.outcome in OUTCOME_LABELS else None,
-        "official_answer": c.official_answer,
+        "comments": row.comment_count,
+        "outcome": row.outcome,
+        "outcome_label": str(OUTCOME_LABELS[row.outcome]) if row.outcome in OUTCOME_LABELS else None,
+        "official_answer": row.official_answer,
         # Only the author or staff can load a non-published contribution: they see why.
-        "moderation_reason": c.moderation_reason if c.status in ("pending", "rejected", "hidden") else None,
-        "answered_at": c.answered_at,
-        "source": API_SOURCES[c.source],
-        "source_label": str(SOURCE_LABELS.get(c.source, c.source)),
-        "created_at": c.created_at,
-        "published_at": c.published_at,
-        "merged_into": c.merged_into_id,
+        "moderation_reason": row.moderation_reason
+        if row.status in ("pending", "rejected", "hidden")
+        else None,
+        "answered_at": row.answered_at,
+        "source": API_SOURCES[row.source],
+        "source_label": str(SOURCE_LABELS.get(row.source, row.source)),
+        "created_at": row.created_at,
+        "published_at": row.published_at,
+        "merged_into": row.merged_into_id,
         "photos": [_photo_urls(p) for p in row.photos or []],
-        "url": url_for("contributions.detail", contribution_id=c.id),
+        "url": url_for("contributions.detail", contribution_id=row.id),
         "author": row.pseudonym,
-        "author_id": c.author_id,
+        "author_id": row.author_id,
     }
 
 

@@ -118,7 +118,7 @@ def create_contribution(
     )
     # One INSERT … RETURNING that puts the new idea in the session as it is stored, without the unit
     # of work nor the ORM's result machinery (its geometries, not needed here, load if read).
-    contribution = _insert_statement().entity(db.session, Contribution, values)
+    contribution = _insert_statement(tuple(values)).entity(db.session, Contribution, values)
     for position, photo in enumerate(processed):
         _attach_photo(contribution, photo, position)
     db.session.flush()
@@ -152,14 +152,9 @@ NEW_COUNTS = dict.fromkeys(COUNTERS, 0)
 
 
 @cache
-def _insert_statement():
-    """Built once: a new contribution's INSERT of every value create_contribution gives, RETURNING its
-    columns but the geometries and the search vector."""
-    names = (
-        "consultation_id", "author_id", "workshop_id", "participant_id", "kiosk_id", "geom", "anchor",
-        "qpv_code", "commune_insee", "theme_slug", "title", "body", "source", "status", "published_at",
-        "created_at", "updated_at", *NEW_COUNTS,
-    )  # fmt: skip
+def _insert_statement(names):
+    """Built once (for the column names create_contribution gives): a new contribution's INSERT,
+    RETURNING its columns but the geometries and the search vector."""
     return RawStatement(
         insert(Contribution)
         .values({name: bindparam(name) for name in names})
