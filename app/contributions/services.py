@@ -17,7 +17,7 @@ from app.contributions.placing import place as _place
 from app.dbpool import RawStatement, entity_columns
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
-from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, follow_params
+from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, authors_follow, follow_params
 from app.territory.identity import current_territory, in_territory
 
 TITLE_MIN, TITLE_MAX, BODY_MAX, COMMENT_MAX = 3, 140, 5000, 2000
@@ -118,14 +118,11 @@ def create_contribution(
     )
     # One INSERT … RETURNING that puts the new idea in the session as it is stored, without the unit
     # of work nor the ORM's result machinery (its geometries, not needed here, load if read).
+    # Its author follows it (notifications' default follow) in the same statement.
     contribution = _insert_statement(tuple(values)).entity(db.session, Contribution, values)
     for position, photo in enumerate(processed):
         _attach_photo(contribution, photo, position)
     db.session.flush()
-    if author is not None:
-        from app.notifications.services import follow_by_default
-
-        follow_by_default(author.id, contribution.id, "author")
     if refresh_map and not pending:  # bulk inserts (refresh_map=False) tell nobody
         _refresh_map(consultation.id)
         _tell_followers(contribution)
@@ -154,12 +151,14 @@ NEW_COUNTS = dict.fromkeys(COUNTERS, 0)
 @cache
 def _insert_statement(names):
     """Built once (for the column names create_contribution gives): a new contribution's INSERT,
-    RETURNING its columns but the geometries and the search vector."""
-    return RawStatement(
+    RETURNING its columns but the geometries and the search vector, and its author's follow."""
+    idea = (
         insert(Contribution)
         .values({name: bindparam(name) for name in names})
         .returning(*entity_columns(Contribution, without=("geom", "anchor")))
+        .cte("new_idea")
     )
+    return RawStatement(select(idea).add_cte(authors_follow(idea)))
 
 
 def _refresh_map(consultation_id):

@@ -9,11 +9,10 @@ from sqlalchemy import text
 
 from app.consultations.models import Consultation, utcnow
 from app.contributions.models import OUTCOME_LABELS, Contribution
-from app.dbpool import RawStatement
 from app.errors import Invalid, NotFound
 from app.extensions import db
 from app.jobs import enqueue_after_commit
-from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, UPSERT_FOLLOW, follow_params
+from app.notifications.follows import UPSERT_FOLLOW
 from app.notifications.mails import DIGEST, public_links
 from app.notifications.models import KINDS, MODES, TARGET_TYPES, default_mode
 from app.templating import url_if
@@ -57,14 +56,6 @@ def unfollow(user, target_type, target_key):
         raise Invalid(_("On peut suivre une idée, une concertation ou un quartier."))
     params = {"u": user.id, "t": target_type, "k": key, "origin": "manual", "active": False}
     db.session.execute(text(UPSERT_FOLLOW + "UPDATE SET active = false"), params)
-
-
-def follow_by_default(user_id, contribution_id, origin):
-    """Authors and voters follow the idea, unless they stopped following it before."""
-    _FOLLOW_BY_DEFAULT.run(db.session, follow_params(user_id, contribution_id, origin))
-
-
-_FOLLOW_BY_DEFAULT = RawStatement(text(FOLLOW_BY_DEFAULT_SQL))  # at every new idea
 
 
 def set_preferences(user, modes):
