@@ -22,3 +22,20 @@ def test_pages_over_budget_are_named():
         "pages_bench/sizes/1000000/budgets/exports : réponses 200",
     ]
     assert "pages_bench" in MODULES
+
+
+def test_write_rates_are_paired_with_their_floor_round_by_round():
+    """Each round's app rate is set against the floor measured just before it (the machine drifts):
+    the ratio is the median of the rounds' ratios, not the ratio of two medians; errors add up."""
+    from bench._writes import _paired
+
+    rounds = [
+        ({"rate": 1000.0, "errors": {}}, {"rate": 500.0, "errors": {}}),
+        ({"rate": 1600.0, "errors": {}}, {"rate": 640.0, "errors": {"503": 2}}),
+        ({"rate": 1200.0, "errors": {}}, {"rate": 360.0, "errors": {"503": 1}}),
+    ]
+    figures = _paired(rounds)
+    assert figures["ratio"] == 0.4  # 0.5, 0.4, 0.3: the median ratio, not 500 / 1200 = 0.42 of the medians
+    assert (figures["sql_floor_per_s"], figures["app_per_s"]) == (1200.0, 500.0)
+    assert figures["app_errors"] == {"503": 3}
+    assert [r["app_per_s"] for r in figures["rounds"]] == [500.0, 640.0, 360.0]
