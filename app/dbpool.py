@@ -18,6 +18,7 @@ PostgreSQL plans it once there."""
 import functools
 import time
 
+from psycopg.pq import ExecStatus
 from psycopg.rows import dict_row, namedtuple_row
 from sqlalchemy import event, exc, inspect
 from sqlalchemy.orm import make_transient_to_detached
@@ -112,7 +113,10 @@ class RawStatement:
             connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
         try:
             cursor.execute(sql, parameters, prepare=True)
-            return cursor.fetchall() if cursor.description is not None else []
+            # Rows or not, from the result's status: `cursor.description` would build a Column
+            # object per column at every call (a tenth of a vote's client time).
+            result = cursor.pgresult
+            return cursor.fetchall() if result is not None and result.status == ExecStatus.TUPLES_OK else []
         except driver.Error as error:
             dialect = connection.dialect
             lost = dialect.is_disconnect(error, connection.connection, cursor)
