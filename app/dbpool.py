@@ -22,7 +22,7 @@ from psycopg.pq import ExecStatus
 from psycopg.rows import dict_row, namedtuple_row
 from sqlalchemy import event, exc, inspect
 from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state
 
 PREPARE_OPTION = "carte_commune_prepare"
 
@@ -167,9 +167,10 @@ def _attached(session, entity_class, row):
     if existing is not None:
         return existing
     instance = mapper.class_manager.new_instance()
-    for key, value in values.items():
-        set_committed_value(instance, key, value)
-    # Loaded, with its identity (the columns not read are expired): added as a persistent object.
+    # The values straight into the new instance's dict (not one set_committed_value per column): its
+    # history is reset below as loaded, with its identity, the columns not read expired; then added
+    # as a persistent object.
+    instance_state(instance).dict.update(values)
     make_transient_to_detached(instance)
     session.add(instance)
     return instance
