@@ -51,12 +51,13 @@ def run_writes(conn, port, residents, redis_url):
         app = _closed_loop(lambda i, k: _app_vote(port, i, k, residents, targets))
         mismatches += _counter_mismatches(conn, targets)
         accounts.remove_bench_writes(conn)
-        votes.append((floor, app))
+        signed_in = _closed_loop(lambda i, k: _app_me(port, i, k, residents))
+        votes.append((floor, app, signed_in))
     for _ in range(ROUNDS):
         accounts.reset_limits(redis_url)
         floor = _closed_loop(lambda i, k: _sql_idea(i, k, residents, places))
         app = _closed_loop(lambda i, k: _app_idea(port, i, k, residents, places))
-        ideas.append((floor, app))
+        ideas.append((floor, app, None))
     accounts.remove_bench_writes(conn)
     vote_figures = _paired(votes)
     vote_figures["mismatches"] = mismatches
@@ -74,19 +75,30 @@ def run_writes(conn, port, residents, redis_url):
 
 
 def _paired(rounds):
-    """Medians of (floor, app) closed-loop pairs: floor and app rates, ratio of each pair; the rounds."""
-    ratios = [app["rate"] / floor["rate"] for floor, app in rounds if floor["rate"]]
+    """Medians of (floor, app, signed-in no-op or None) closed loops: floor and app rates, ratio of
+    each round's pair; the rounds. The no-op (GET /api/me with the same tokens: the framework, the
+    token's statement, nothing else) says what share of the app's rate the stack itself leaves."""
+    ratios = [app["rate"] / floor["rate"] for floor, app, _ in rounds if floor["rate"]]
     errors = {}
-    for _, app in rounds:
+    for _, app, _ in rounds:
         for name, count in app["errors"].items():
             errors[name] = errors.get(name, 0) + count
-    return {
-        "sql_floor_per_s": statistics.median(floor["rate"] for floor, _ in rounds),
-        "app_per_s": statistics.median(app["rate"] for _, app in rounds),
+    figures = {
+        "sql_floor_per_s": statistics.median(floor["rate"] for floor, _, _ in rounds),
+        "app_per_s": statistics.median(app["rate"] for _, app, _ in rounds),
         "ratio": round(statistics.median(ratios), 2) if ratios else None,
         "app_errors": errors,
-        "rounds": [{"sql_floor_per_s": floor["rate"], "app_per_s": app["rate"]} for floor, app in rounds],
+        "rounds": [
+            {"sql_floor_per_s": floor["rate"], "app_per_s": app["rate"]}
+            | ({"signed_in_noop_per_s": noop["rate"]} if noop else {})
+            for floor, app, noop in rounds
+        ],
     }
+    noops = [(noop, floor) for floor, _, noop in rounds if noop and floor["rate"]]
+    if noops:
+        figures["signed_in_noop_per_s"] = statistics.median(noop["rate"] for noop, _ in noops)
+        figures["signed_in_noop_ratio"] = round(statistics.median(n["rate"] / f["rate"] for n, f in noops), 2)
+    return figures
 
 
 def vote_targets(conn, limit=20000):
@@ -186,6 +198,21 @@ def _post(state, port, path, token, body):
         state.pop("conn").close()
         return type(error).__name__
     return True if response.status in (200, 201) else response.status
+
+
+def _app_me(port, thread, call, residents):
+    """GET /api/me with a resident's token: a signed-in request that does nothing else."""
+    n, state = call
+    _, token = residents[(thread + THREADS * n) % len(residents)]
+    conn = _connection(state, lambda: http.client.HTTPConnection("127.0.0.1", port, timeout=30))
+    try:
+        conn.request("GET", "/api/me", headers={"Authorization": f"Bearer {token}"})
+        response = conn.getresponse()
+        response.read()
+    except OSError as error:
+        state.pop("conn").close()
+        return type(error).__name__
+    return True if response.status == 200 else response.status
 
 
 def _app_vote(port, thread, call, residents, targets):

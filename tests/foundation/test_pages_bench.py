@@ -30,12 +30,23 @@ def test_write_rates_are_paired_with_their_floor_round_by_round():
     from bench._writes import _paired
 
     rounds = [
-        ({"rate": 1000.0, "errors": {}}, {"rate": 500.0, "errors": {}}),
-        ({"rate": 1600.0, "errors": {}}, {"rate": 640.0, "errors": {"503": 2}}),
-        ({"rate": 1200.0, "errors": {}}, {"rate": 360.0, "errors": {"503": 1}}),
+        ({"rate": 1000.0, "errors": {}}, {"rate": 500.0, "errors": {}}, {"rate": 700.0, "errors": {}}),
+        (
+            {"rate": 1600.0, "errors": {}},
+            {"rate": 640.0, "errors": {"503": 2}},
+            {"rate": 960.0, "errors": {}},
+        ),
+        (
+            {"rate": 1200.0, "errors": {}},
+            {"rate": 360.0, "errors": {"503": 1}},
+            {"rate": 840.0, "errors": {}},
+        ),
     ]
     figures = _paired(rounds)
     assert figures["ratio"] == 0.4  # 0.5, 0.4, 0.3: the median ratio, not 500 / 1200 = 0.42 of the medians
     assert (figures["sql_floor_per_s"], figures["app_per_s"]) == (1200.0, 500.0)
     assert figures["app_errors"] == {"503": 3}
     assert [r["app_per_s"] for r in figures["rounds"]] == [500.0, 640.0, 360.0]
+    # the signed-in no-op beside them: 0.7, 0.6, 0.7 of the floor
+    assert (figures["signed_in_noop_per_s"], figures["signed_in_noop_ratio"]) == (840.0, 0.7)
+    assert "signed_in_noop_per_s" not in _paired([(f, a, None) for f, a, _ in rounds])
