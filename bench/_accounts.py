@@ -7,6 +7,8 @@ import secrets
 import redis
 
 PREFIX = "bench-resident-"
+# The tables the bench accounts and their writes (votes, ideas, follows, outbox rows) touch.
+WRITTEN_TABLES = ("users", "api_tokens", "contributions", "votes", "follows", "job_outbox")
 ADMIN = "bench-admin"
 
 
