@@ -21,7 +21,7 @@ import time
 from psycopg.pq import ExecStatus
 from psycopg.rows import dict_row, namedtuple_row
 from sqlalchemy import event, exc, inspect
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import make_transient_to_detached, scoped_session
 from sqlalchemy.orm.attributes import instance_state
 
 PREPARE_OPTION = "carte_commune_prepare"
@@ -95,6 +95,8 @@ class RawStatement:
         statement selects (or returns) columns of `entity_class`, e.g. `entity_columns(...)`; those it
         leaves out load when first read. An object already in the session is returned as it is, as the
         ORM would."""
+        if isinstance(session, scoped_session):
+            session = session()
         rows = self.run(session, params, row_factory=dict_row)
         return _attached(session, entity_class, rows[0]) if rows else None
 
@@ -102,6 +104,8 @@ class RawStatement:
         """All the rows (named tuples; none for a write without RETURNING) of the statement run with
         `params` in `session`'s transaction (pending ORM changes flushed first, as `Session.execute`
         would)."""
+        if isinstance(session, scoped_session):
+            session = session()  # the request's session, looked up once (not at each attribute)
         if session.autoflush:
             session.flush()
         connection = session.connection()
@@ -144,25 +148,25 @@ def entity_columns(entity_class, without=()):
 
 
 @functools.cache
-def _attribute_keys(entity_class):
-    """{result column name: attribute}: a column's own name, or the attribute's key (a SQL expression
-    mapped as a column_property, selected under its key as label)."""
+def _mapping(entity_class):
+    """(mapper, {result column name: attribute}, primary key attributes) of `entity_class`: a column's
+    own name, or the attribute's key (a SQL expression mapped as a column_property, selected under its
+    key as label). Looked up once per class, not at every row."""
+    mapper = inspect(entity_class)
     keys = {}
-    for prop in inspect(entity_class).column_attrs:
+    for prop in mapper.column_attrs:
         keys[prop.key] = prop.key
         name = getattr(prop.columns[0], "name", None)
         if isinstance(name, str):
             keys[name] = prop.key
-    return keys
+    primary_key = tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
+    return mapper, keys, primary_key
 
 
 def _attached(session, entity_class, row):
-    mapper = inspect(entity_class)
-    keys = _attribute_keys(entity_class)
+    mapper, keys, primary_key = _mapping(entity_class)
     values = {keys[name]: value for name, value in row.items()}
-    identity = mapper.identity_key_from_primary_key(
-        [values[mapper.get_property_by_column(column).key] for column in mapper.primary_key]
-    )
+    identity = mapper.identity_key_from_primary_key([values[key] for key in primary_key])
     existing = session.identity_map.get(identity)
     if existing is not None:
         return existing
