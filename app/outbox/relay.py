@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from flask import current_app, has_app_context
-from redis.exceptions import RedisError, WatchError
+from redis.exceptions import RedisError
 from rq import Callback, Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job
@@ -61,16 +61,14 @@ def hand_over(jobs):
     """Hand the jobs of a transaction just committed (their rows already marked) to RQ; returns how
     many. When Redis refuses one, it and those after it are marked undispatched again, for the relay.
 
-    Together first: one Redis transaction (MULTI/EXEC) for all the request's jobs, under WATCH of
-    their job keys, after checking that RQ knows none of them. Should RQ know one (a row Redis took
-    but PostgreSQL did not mark) or one appear meanwhile, they go one by one with `unique`."""
+    Together first: one Redis call for all the request's jobs, a script that writes RQ's commands
+    only if RQ knows none of their ids (atomic, as a script is). Should RQ know one (a row Redis took
+    but PostgreSQL did not mark, or the relay re-handed it), they go one by one with `unique`."""
     if not jobs:
         return 0
     try:
         if _enqueue_together(jobs):
             return len(jobs)
-    except WatchError:
-        pass  # one of the ids appeared in RQ meanwhile
     except RedisError as error:
         log.warning("Redis indisponible, les jobs restent dans l'outbox : %s", error)
         _unmark([job.job_id for job in jobs], f"{type(error).__name__}: {error}"[:500])
@@ -85,8 +83,25 @@ def hand_over(jobs):
     return len(jobs)
 
 
+# RQ's commands for the jobs (ARGV: each command's length, then its words), run only if none of the
+# job keys (KEYS) exists: the check and the writes in one round trip, atomic.
+ENQUEUE_UNLESS_KNOWN = """
+if redis.call('EXISTS', unpack(KEYS)) > 0 then return 0 end
+local i = 1
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+return 1
+"""
+
+
 def _enqueue_together(jobs):
-    """All the jobs in one MULTI/EXEC when RQ knows none of their ids (False when it knows one)."""
+    """All the jobs in one script call when RQ knows none of their ids (False when it knows one).
+
+    RQ writes its commands into a pipeline that is never executed as such: they are handed to
+    ENQUEUE_UNLESS_KNOWN (WATCH, EXISTS and MULTI/EXEC were three round trips)."""
     connection = redis_connection()
     by_queue = {}
     for job in jobs:
@@ -94,16 +109,16 @@ def _enqueue_together(jobs):
             job.func, args=list(job.args or []), kwargs=dict(job.kwargs or {}), **_options(job)
         )
         by_queue.setdefault(job.queue, []).append(data)
-    keys = [Job.key_for(job.job_id) for job in jobs]
-    with connection.pipeline() as pipe:
-        pipe.watch(*keys)
-        if pipe.exists(*keys):
-            return False
-        pipe.multi()
+    with connection.pipeline(transaction=False) as pipe:
         for name, datas in by_queue.items():
             Queue(name, connection=connection).enqueue_many(datas, pipeline=pipe)
-        pipe.execute()
-    return True
+        words = []
+        for command, _options_of_command in pipe.command_stack:
+            words.append(len(command))
+            words.extend(command)
+    keys = [Job.key_for(job.job_id) for job in jobs]
+    # Run by its SHA (redis-py loads it on the first NOSCRIPT).
+    return bool(connection.register_script(ENQUEUE_UNLESS_KNOWN)(keys=keys, args=words))
 
 
 def _unmark(job_ids, error):

@@ -207,9 +207,11 @@ def test_jobs_of_a_process_that_died_after_its_commit_are_handed_over_by_the_rel
     assert get_queue("default").job_ids == [job_id]
 
 
-def test_a_transaction_s_jobs_go_to_rq_in_one_redis_transaction(app):
-    """One MULTI/EXEC for all the jobs of a commit, whatever their queues (not two round trips and a
-    Lua script per job); RQ has each of them once, on its queue."""
+def test_a_transaction_s_jobs_go_to_rq_in_one_redis_call(app):
+    """One script call for all the jobs of a commit, whatever their queues (not WATCH, EXISTS and
+    MULTI/EXEC, nor a script per job); RQ has each of them once, on its queue."""
+    first = enqueue_after_commit("default", "app.health.check_health")
+    commit_and_dispatch()  # the script is loaded on its first run
     default = [enqueue_after_commit("default", "app.health.check_health") for _ in range(3)]
     mail = enqueue_after_commit("mail", "app.health.check_health")
     redis = redis_connection()
@@ -217,13 +219,26 @@ def test_a_transaction_s_jobs_go_to_rq_in_one_redis_transaction(app):
     assert commit_and_dispatch() == 4
     after = redis.info("commandstats")
 
-    def calls(stats, command):
-        return stats.get(f"cmdstat_{command}", {}).get("calls", 0)
+    def calls(*commands):
+        return sum(
+            after.get(f"cmdstat_{c}", {}).get("calls", 0) - before.get(f"cmdstat_{c}", {}).get("calls", 0)
+            for c in commands
+        )
 
-    assert calls(after, "exec") - calls(before, "exec") == 1
-    assert calls(after, "evalsha") == calls(before, "evalsha")
-    assert sorted(get_queue("default").job_ids) == sorted(default) and get_queue("mail").job_ids == [mail]
+    # (commands a script calls count too: its EXISTS, HSETs and RPUSHes)
+    assert calls("evalsha") == 1 and calls("eval", "watch", "multi", "exec") == 0
+    assert get_queue("default").job_ids == [first, *default] and get_queue("mail").job_ids == [mail]
     assert all(row.dispatched_at is not None for row in _rows())
+
+
+def test_jobs_rq_already_knows_are_not_enqueued_twice(app):
+    """A job RQ already has (the relay handed it, or Redis took it and PostgreSQL lost the mark): the
+    script writes nothing, then each job goes on its own with `unique`; every job once in RQ."""
+    known = enqueue_after_commit("default", "app.health.check_health")
+    others = [enqueue_after_commit("default", "app.health.check_health") for _ in range(2)]
+    get_queue("default").enqueue_call("app.health.check_health", job_id=known)
+    assert commit_and_dispatch() == 3
+    assert sorted(get_queue("default").job_ids) == sorted([known, *others])
 
 
 def test_jobs_of_a_rolled_back_transaction_are_forgotten_not_those_committed_before(app):
