@@ -4,7 +4,6 @@ Rows are claimed with `SELECT … FOR UPDATE SKIP LOCKED` (two relays never take
 enqueued with the row's job_id and RQ's `unique=True` (an atomic check in Redis): a row handed over
 twice — Redis took it but PostgreSQL lost the `dispatched_at` — is only marked, never run twice."""
 
-import functools
 import logging
 from contextlib import contextmanager
 from datetime import timedelta
@@ -118,13 +117,9 @@ def _enqueue_together(jobs):
             words.append(len(command))
             words.extend(command)
     keys = [Job.key_for(job.job_id) for job in jobs]
-    return bool(_enqueue_script(connection)(keys=keys, args=words))
-
-
-@functools.cache
-def _enqueue_script(connection):
-    """ENQUEUE_UNLESS_KNOWN on the app's Redis, run by its SHA (redis-py loads it on a NOSCRIPT)."""
-    return connection.register_script(ENQUEUE_UNLESS_KNOWN)
+    # Run by its SHA (redis-py loads it on a NOSCRIPT); not cached per connection, which it would keep
+    # alive: hashing the script costs a few microseconds.
+    return bool(connection.register_script(ENQUEUE_UNLESS_KNOWN)(keys=keys, args=words))
 
 
 def _unmark(job_ids, error):
