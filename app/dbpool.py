@@ -95,8 +95,7 @@ class RawStatement:
         statement selects (or returns) columns of `entity_class`, e.g. `entity_columns(...)`; those it
         leaves out load when first read. An object already in the session is returned as it is, as the
         ORM would."""
-        if isinstance(session, scoped_session):
-            session = session()
+        session = _resolved(session)
         rows = self.run(session, params, row_factory=dict_row)
         return _attached(session, entity_class, rows[0]) if rows else None
 
@@ -104,8 +103,7 @@ class RawStatement:
         """All the rows (named tuples; none for a write without RETURNING) of the statement run with
         `params` in `session`'s transaction (pending ORM changes flushed first, as `Session.execute`
         would)."""
-        if isinstance(session, scoped_session):
-            session = session()  # the request's session, looked up once (not at each attribute)
+        session = _resolved(session)
         if session.autoflush:
             session.flush()
         connection = session.connection()
@@ -136,6 +134,11 @@ class RawStatement:
             ) from error
         finally:
             cursor.close()
+
+
+def _resolved(session):
+    """The request's own session behind a scoped one, looked up once (not at each attribute)."""
+    return session() if isinstance(session, scoped_session) else session
 
 
 def entity_columns(entity_class, without=()):

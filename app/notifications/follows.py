@@ -5,20 +5,21 @@ application imports: importable from any feature without a cycle."""
 from sqlalchemy import String, cast, column, func, literal_column, select, table, true
 from sqlalchemy.dialects.postgresql import insert
 
+_KEY = ("user_id", "target_type", "target_key")  # one follow per user and target
+_COLUMNS = (*_KEY, "origin", "active", "created_at")
+IDEA = "contribution"  # the target type of an idea
 UPSERT_FOLLOW = (
-    "INSERT INTO follows (user_id, target_type, target_key, origin, active, created_at)"
-    " VALUES (:u, :t, :k, :origin, :active, now())"
-    " ON CONFLICT (user_id, target_type, target_key) DO "
+    f"INSERT INTO follows ({', '.join(_COLUMNS)}) VALUES (:u, :t, :k, :origin, :active, now())"
+    f" ON CONFLICT ({', '.join(_KEY)}) DO "
 )
 # Authors and voters follow the idea, unless they stopped following it before (an inactive row).
 FOLLOW_BY_DEFAULT_SQL = UPSERT_FOLLOW + "NOTHING"
-_KEY = ("user_id", "target_type", "target_key")
-_FOLLOWS = table("follows", *(column(name) for name in (*_KEY, "origin", "active", "created_at")))
+_FOLLOWS = table("follows", *(column(name) for name in _COLUMNS))
 
 
 def follow_params(user_id, contribution_id, origin):
     """Parameters of FOLLOW_BY_DEFAULT_SQL for a user following an idea."""
-    return {"u": user_id, "t": "contribution", "k": str(contribution_id), "origin": origin, "active": True}
+    return {"u": user_id, "t": IDEA, "k": str(contribution_id), "origin": origin, "active": True}
 
 
 def authors_follow(ideas):
@@ -26,11 +27,11 @@ def authors_follow(ideas):
     of new ideas) follows it by default, as FOLLOW_BY_DEFAULT_SQL would."""
     followers = select(
         ideas.c.author_id,
-        literal_column("'contribution'"),
+        literal_column(f"'{IDEA}'"),
         cast(ideas.c.id, String),
         literal_column("'author'"),
         true(),
         func.now(),
     ).where(ideas.c.author_id.is_not(None))
-    statement = insert(_FOLLOWS).from_select([c.name for c in _FOLLOWS.c], followers)
+    statement = insert(_FOLLOWS).from_select(list(_COLUMNS), followers)
     return statement.on_conflict_do_nothing(index_elements=list(_KEY)).cte("authors_follow")
