@@ -40,6 +40,8 @@ class Qpv(db.Model):
     perimeter_source = db.Column(db.String(300))
     perimeter_imported_at = db.Column(db.DateTime(timezone=True))
     communes = db.relationship("Commune", secondary=qpv_communes, order_by="Commune.name", lazy="selectin")
+    # Whether the official perimeter is imported, when a query asks for it (without loading the geometry).
+    has_perimeter = db.query_expression()
 
 
 class Qpv2024(db.Model):

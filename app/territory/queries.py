@@ -1,7 +1,7 @@
 """Reads on the territory."""
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, selectinload, with_expression
 
 from app.extensions import db
 from app.territory.identity import current_territory, in_territory, sql_in_territory
@@ -15,8 +15,13 @@ def qpv_of_territory():
 
 
 def list_qpv():
-    """The served territory's 2015 QPV with their communes, by code (perimeters are drawn from SQL)."""
-    options = (defer(Qpv.geom), selectinload(Qpv.communes).defer(Commune.geom))
+    """The served territory's 2015 QPV with their communes, by code (perimeters are drawn from SQL):
+    whether each perimeter is imported comes with the row (`has_perimeter`), the geometry stays deferred."""
+    options = (
+        defer(Qpv.geom, raiseload=True),
+        with_expression(Qpv.has_perimeter, Qpv.geom.is_not(None)),
+        selectinload(Qpv.communes).defer(Commune.geom, raiseload=True),
+    )
     query = select(Qpv).options(*options).where(qpv_of_territory()).order_by(Qpv.code)
     return db.session.scalars(query).all()
 

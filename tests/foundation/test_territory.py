@@ -72,3 +72,28 @@ def test_territory_page_lists_the_21_qpv(client):
     assert "Périmètres officiels des QPV non importés" in html
     assert re.search(r"/vendor/leaflet/leaflet\.[0-9a-f]{12}\.js", html)
     assert "cdn." not in html and "unpkg" not in html
+
+
+def test_territory_page_reads_no_perimeter_geometry(client, count_queries):
+    """Whether each QPV's perimeter is imported comes with its row: no geometry loaded per QPV (the
+    page read 21 multipolygons one statement each at 1M contributions)."""
+    code = db.session.execute(text("SELECT min(code) FROM qpv")).scalar_one()
+    db.session.execute(
+        text(
+            "UPDATE qpv SET geom = (SELECT ST_Multi(ST_Buffer(ST_Centroid(geom)::geography, 200)::geometry)"
+            " FROM communes ORDER BY insee LIMIT 1) WHERE code = :code"
+        ),
+        {"code": code},
+    )
+    db.session.commit()
+    try:
+        with count_queries() as statements:
+            html = client.get("/territoire").get_data(as_text=True)
+        assert len(statements) <= 6, statements
+        assert not [s for s in statements if "qpv.geom AS" in s]
+        row = re.search(rf"<tr><td>{code}</td>.*?</tr>", html).group(0)
+        assert "officiel" in row and "non importé" not in row
+        assert html.count("non importé") == 20
+    finally:
+        db.session.execute(text("UPDATE qpv SET geom = NULL WHERE code = :code"), {"code": code})
+        db.session.commit()
