@@ -10,7 +10,7 @@ from markupsafe import escape
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import and_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, raiseload, selectinload
 
 from app.consultations.models import Consultation, utcnow
 from app.errors import NotFound
@@ -89,9 +89,13 @@ def list_consultations(allowed_ids=None):
 
 
 def list_qpv():
+    """The served territory's QPV for the reports index: code, name, NPNRU, population (neither the
+    perimeters nor the communes are read; touching them raises)."""
     from app.territory.queries import qpv_of_territory
 
-    return db.session.scalars(select(Qpv).where(qpv_of_territory()).order_by(Qpv.code)).all()
+    columns = load_only(Qpv.code, Qpv.name, Qpv.npnru, Qpv.population, raiseload=True)
+    query = select(Qpv).options(columns, raiseload(Qpv.communes)).where(qpv_of_territory()).order_by(Qpv.code)
+    return db.session.scalars(query).all()
 
 
 def get_qpv(code):

@@ -117,3 +117,15 @@ def test_history_page_query_count_does_not_grow_with_versions(
         page = client.get(f"/rapports/concertations/{consultation.slug}").get_data(as_text=True)
     assert "n° 6" in page
     assert len(more) == len(few)
+
+
+def test_reports_index_reads_the_qpv_without_perimeters_or_communes(client, make_user, count_queries):
+    """The index's QPV table names, ranks and counts: no perimeter nor commune is read for it."""
+    login(client, make_user(role="admin"))
+    client.get("/rapports")
+    with count_queries() as statements:
+        page = client.get("/rapports").get_data(as_text=True)
+    read_qpv = [s for s in statements if "FROM qpv" in s and "qpv.code" in s]
+    assert read_qpv and not [s for s in read_qpv if "qpv.geom" in s]
+    assert not [s for s in statements if "communes.insee AS" in s]  # no commune loaded for them
+    assert page.count(">QP062") == 21
