@@ -59,13 +59,28 @@ def consultation_extent(consultation_id):
     return [[row[0], row[1]], [row[2], row[3]]]
 
 
-def perimeter_geojson(consultation_id, with_buffer=False):
-    """The perimeter (or perimeter + buffer) as a GeoJSON geometry, built in SQL."""
-    expr = "ST_Buffer(geom::geography, buffer_m)::geometry" if with_buffer else "geom"
+def perimeter_geojson(consultation_id):
+    """The perimeter as a GeoJSON geometry, built in SQL."""
     return db.session.execute(
-        text(f"SELECT ST_AsGeoJSON({expr}, 6)::json FROM consultations WHERE id = :id"),
+        text("SELECT ST_AsGeoJSON(geom, 6)::json FROM consultations WHERE id = :id"),
         {"id": consultation_id},
     ).scalar_one()
+
+
+def perimeter_shapes(consultation_id):
+    """(perimeter, perimeter + buffer, extent) of a consultation's page map in one statement, the buffer
+    computed once: two GeoJSON geometries and [[south, west], [north, east]] of the buffer's envelope."""
+    row = db.session.execute(
+        text(
+            "SELECT ST_AsGeoJSON(c.geom, 6)::json, ST_AsGeoJSON(b.g, 6)::json,"
+            " ST_YMin(b.e), ST_XMin(b.e), ST_YMax(b.e), ST_XMax(b.e) FROM consultations c"
+            " CROSS JOIN LATERAL (SELECT g, ST_Envelope(g) AS e"
+            "  FROM (SELECT ST_Buffer(c.geom::geography, c.buffer_m)::geometry AS g) buffered) b"
+            " WHERE c.id = :id"
+        ),
+        {"id": consultation_id},
+    ).one()
+    return row[0], row[1], [[row[2], row[3]], [row[4], row[5]]]
 
 
 def contribution_counts(consultation_ids):

@@ -27,15 +27,16 @@ def home():
 
 def perimeter_map(consultation):
     """Map parts of the perimeter, its buffer and its « lieux repères » (names escaped)."""
-    fmap = base_map(bounds=queries.consultation_extent(consultation.id))
+    perimeter, buffered, extent = queries.perimeter_shapes(consultation.id)
+    fmap = base_map(bounds=extent)
     folium.GeoJson(
-        queries.perimeter_geojson(consultation.id, with_buffer=True),
+        buffered,
         name=_("Marge"),
         style_function=lambda f: {"color": "#6b7a8f", "weight": 1, "fillOpacity": 0.03},
         interactive=False,
     ).add_to(fmap)
     folium.GeoJson(
-        queries.perimeter_geojson(consultation.id),
+        perimeter,
         name=_("Périmètre"),
         style_function=lambda f: {"color": "#1d4e89", "weight": 3, "fillOpacity": 0.08, "dashArray": "6 4"},
         interactive=False,

@@ -36,9 +36,10 @@ class ExposeMap(MacroElement):
 
 def consultation_map(consultation):
     """A folium map of a consultation's perimeter, exposed to our scripts."""
-    fmap = base_map(bounds=consultation_queries.consultation_extent(consultation.id))
+    perimeter, _buffer, extent = consultation_queries.perimeter_shapes(consultation.id)
+    fmap = base_map(bounds=extent)
     folium.GeoJson(
-        consultation_queries.perimeter_geojson(consultation.id),
+        perimeter,
         name=_("Périmètre"),
         style_function=lambda f: {"color": "#1d4e89", "weight": 3, "fillOpacity": 0.06, "dashArray": "6 4"},
         interactive=False,
