@@ -198,6 +198,12 @@ def page_translations():
     return get_translations()
 
 
+def translated(labels):
+    """{key: text} of a dict of lazy labels, translated once for the page that repeats them (a lazy
+    string is translated again at every use: each card of a list would pay for it)."""
+    return {key: str(label) for key, label in labels.items()}
+
+
 def _install_template_gettext(app):
     """Flask-Babel's Jinja callables (newstyle: escaped, %-formatted), through page_translations()."""
     app.jinja_env.install_gettext_callables(

@@ -121,3 +121,17 @@ def test_background_mail_in_the_recipient_language(make_user, run_jobs, lang):
     assert mail["Subject"] == subject
     text = mail.get_body(("plain",)).get_content()
     assert text.startswith(f"{greeting} {user.pseudonym}") and "Insultes répétées" in text
+
+
+def test_lazy_labels_are_translated_once_in_the_page_language(app):
+    """The labels a list repeats on every card are translated for the page, in its language."""
+    from flask_babel import force_locale
+
+    from app.contributions.models import STATUS_LABELS
+    from app.i18n import translated
+
+    with app.test_request_context("/"):
+        assert translated(STATUS_LABELS)["rejected"] == "Refusée"
+        with force_locale("en"):
+            labels = translated(STATUS_LABELS)
+        assert labels["rejected"] == "Rejected" and all(type(v) is str for v in labels.values())

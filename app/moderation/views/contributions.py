@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.contributions.models import OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS
 from app.errors import Invalid
+from app.i18n import translated
 from app.maps.builders import SafeGeoJsonTooltip, base_map, map_html_parts
 from app.moderation import queries, services
 from app.moderation.services.flags import FLAG_REASONS
@@ -44,8 +45,8 @@ def contribution(contribution_id):
         **data,
         map_parts=map_parts,
         map_names=map_names,
-        status_labels=STATUS_LABELS,
-        source_labels=SOURCE_LABELS,
+        status_labels=translated(STATUS_LABELS),
+        source_labels=translated(SOURCE_LABELS),
         outcome_labels=OUTCOME_LABELS,
         flag_reasons=FLAG_REASONS,
         undoable=undoable,

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.consultations.staff import check_somewhere, scope_ids
 from app.contributions.models import SOURCE_LABELS, STATUS_LABELS
+from app.i18n import translated
 from app.keyset import COUNT_CAP
 from app.moderation import queries, services
 from app.moderation.schemas import InboxArgs
@@ -78,9 +79,9 @@ def _render_inbox(slug):
         previous_cursor=preceding,
         count_cap=COUNT_CAP,
         tabs=queries.TABS,
-        status_labels=STATUS_LABELS,
-        source_labels=SOURCE_LABELS,
-        flag_reasons=FLAG_REASONS,
+        status_labels=translated(STATUS_LABELS),
+        source_labels=translated(SOURCE_LABELS),
+        flag_reasons=translated(FLAG_REASONS),
         inbox_url=_inbox_url_builder(slug, args),
     )
 
