@@ -158,11 +158,10 @@ class SourceLanguageDomain(Domain):
         # Asked for at every gettext (hundreds per page): remembered on the request's Babel context
         # for the locale object in force (force_locale sets another one, so a mail in another
         # language gets its own catalog, and the page's comes back after it).
+        remembered = _remembered_translations()
+        if remembered is not None:
+            return remembered
         context = _babel_context()
-        locale = getattr(context, "babel_locale", None) if context is not None else None
-        remembered = getattr(context, "cc_translations", None) if locale is not None else None
-        if remembered is not None and remembered[0] is locale:
-            return remembered[1]
         translations = self._source_translations()
         if context is not None and getattr(context, "babel_locale", None) is not None:
             context.cc_translations = (context.babel_locale, translations)
@@ -186,16 +185,22 @@ class SourceLanguageDomain(Domain):
         return translations
 
 
-def page_translations():
-    """The catalog in force, as SourceLanguageDomain.get_translations remembered it on the request's Babel
-    context, reached without Flask's proxies: templates ask for it at every `_()` (hundreds per page, a
-    fifth of a moderation page's time through `g`); else, or for another locale, the domain's answer."""
+def _remembered_translations():
+    """The catalog SourceLanguageDomain.get_translations remembered on the request's Babel context for
+    the locale object in force, reached without Flask's proxies (each `_()` asks: hundreds per page, a
+    fifth of a moderation page's time through `g`); None if none yet, or for another locale."""
     app_context = _cv_app.get(None)
     babel = app_context.g.__dict__.get("_flask_babel") if app_context is not None else None
     remembered = getattr(babel, "cc_translations", None)
     if remembered is not None and remembered[0] is getattr(babel, "babel_locale", None):
         return remembered[1]
-    return get_translations()
+    return None
+
+
+def page_translations():
+    """The catalog in force for templates: the remembered one, else the domain's answer."""
+    remembered = _remembered_translations()
+    return remembered if remembered is not None else get_translations()
 
 
 def translated(labels):

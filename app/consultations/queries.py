@@ -46,12 +46,16 @@ def get_consultation(slug):
     return consultation
 
 
+# The perimeter widened by its margin (`buffer_m` metres), of the consultations row aliased {c}.
+BUFFERED = "ST_Buffer({c}.geom::geography, {c}.buffer_m)::geometry"
+
+
 def consultation_extent(consultation_id):
     """[[south, west], [north, east]] of the perimeter plus its buffer."""
     row = db.session.execute(
         text(
             "SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e) FROM ("
-            " SELECT ST_Envelope(ST_Buffer(geom::geography, buffer_m)::geometry) AS e"
+            f" SELECT ST_Envelope({BUFFERED.format(c='consultations')}) AS e"
             " FROM consultations WHERE id = :id) s"
         ),
         {"id": consultation_id},
@@ -75,7 +79,7 @@ def perimeter_shapes(consultation_id):
             "SELECT ST_AsGeoJSON(c.geom, 6)::json, ST_AsGeoJSON(b.g, 6)::json,"
             " ST_YMin(b.e), ST_XMin(b.e), ST_YMax(b.e), ST_XMax(b.e) FROM consultations c"
             " CROSS JOIN LATERAL (SELECT g, ST_Envelope(g) AS e"
-            "  FROM (SELECT ST_Buffer(c.geom::geography, c.buffer_m)::geometry AS g) buffered) b"
+            f"  FROM (SELECT {BUFFERED.format(c='c')} AS g) buffered) b"
             " WHERE c.id = :id"
         ),
         {"id": consultation_id},

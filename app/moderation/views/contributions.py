@@ -48,7 +48,7 @@ def contribution(contribution_id):
         status_labels=translated(STATUS_LABELS),
         source_labels=translated(SOURCE_LABELS),
         outcome_labels=OUTCOME_LABELS,
-        flag_reasons=FLAG_REASONS,
+        flag_reasons=translated(FLAG_REASONS),
         undoable=undoable,
     )
 
