@@ -90,14 +90,14 @@ class RawStatement:
             self._compiled = (str(compiled), defaults)
         return self._compiled
 
-    def entity(self, session, entity_class, params):
+    def entity(self, session, entity_class, params, extras=None):
         """The first row as a persistent `entity_class` of `session` (None without a row): the
         statement selects (or returns) columns of `entity_class`, e.g. `entity_columns(...)`; those it
         leaves out load when first read. An object already in the session is returned as it is, as the
-        ORM would."""
+        ORM would. `extras`, a dict, receives the row's other columns (values computed beside it)."""
         session = _resolved(session)
         rows = self.run(session, params, row_factory=dict_row)
-        return _attached(session, entity_class, rows[0]) if rows else None
+        return _attached(session, entity_class, rows[0], extras) if rows else None
 
     def run(self, session, params, row_factory=namedtuple_row):
         """All the rows (named tuples; none for a write without RETURNING) of the statement run with
@@ -166,9 +166,17 @@ def _mapping(entity_class):
     return mapper, keys, primary_key
 
 
-def _attached(session, entity_class, row):
+def _attached(session, entity_class, row, extras=None):
     mapper, keys, primary_key = _mapping(entity_class)
-    values = {keys[name]: value for name, value in row.items()}
+    if extras is None:
+        values = {keys[name]: value for name, value in row.items()}
+    else:
+        values = {}
+        for name, value in row.items():
+            if name in keys:
+                values[keys[name]] = value
+            else:
+                extras[name] = value
     identity = mapper.identity_key_from_primary_key([values[key] for key in primary_key])
     existing = session.identity_map.get(identity)
     if existing is not None:

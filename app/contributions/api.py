@@ -135,7 +135,7 @@ def create_contribution(args):
     contribution = services.create_contribution(
         user, consultation, args["geometry"], args["theme"], args["title"], args["body"]
     )
-    return queries.contribution_detail(contribution.id, user)
+    return queries.created_detail(contribution, consultation, user)
 
 
 @blp.route("/contributions/<int:contribution_id>/photos", methods=["POST"])

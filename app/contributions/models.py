@@ -87,6 +87,9 @@ class Contribution(db.Model):
 
     consultation = db.relationship("Consultation")
     author = db.relationship("User", foreign_keys=[author_id])
+    # Not a column: what the INSERT of a new contribution returned beside its columns (names, GeoJSON,
+    # anchor; services.create_contribution), for its JSON without reading it back (queries.created_detail).
+    created_view = None
     theme = db.relationship("Theme", lazy="joined")
     photos = db.relationship(
         "Photo", order_by="Photo.position", cascade="all, delete-orphan", back_populates="contribution"

@@ -1,7 +1,7 @@
 """Where a new contribution lies: inside the perimeter (+ buffer) or not, its anchor, QPV and commune."""
 
 import shapely
-from sqlalchemy import Boolean, String, column, text
+from sqlalchemy import Boolean, Integer, String, bindparam, column, func, select, text
 
 from app.dbpool import RawStatement
 from app.extensions import db
@@ -19,30 +19,49 @@ PLACE_SQL = text(
     column("commune_insee", String),
     column("qpv_code", String),
 )
-# Else the consultation's nearest QPV: a statement of its own, run only then (inside the placing,
-# PostgreSQL planned it at every new idea: half of the placing's time).
-NEAREST_QPV_SQL = text(
-    """
+# Else the consultation's nearest QPV: outside cc_place, evaluated only then (inside it, PostgreSQL
+# planned it at every new idea: half of the placing's time).
+NEAREST_QPV_SQL = """
     SELECT cq.qpv_code FROM consultation_qpvs cq
       JOIN qpv q ON q.code = cq.qpv_code
       LEFT JOIN qpv_communes qc ON qc.qpv_code = q.code
       LEFT JOIN communes co ON co.insee = qc.commune_insee
     WHERE cq.consultation_id = :cid
-    ORDER BY ST_Distance(coalesce(q.geom, co.geom), ST_GeomFromEWKT(:anchor)), cq.qpv_code LIMIT 1
-    """
-).columns(column("qpv_code", String))
+    ORDER BY ST_Distance(coalesce(q.geom, co.geom), ST_GeomFromEWKT(placed.anchor)), cq.qpv_code LIMIT 1
+"""
+# The columns of a new contribution that the placing gives, in placed_source's order.
+PLACED_COLUMNS = ("geom", "anchor", "qpv_code", "commune_insee")
 
 
-def place(consultation, shape):
-    """Whether the geometry lies in the perimeter + buffer, with its anchor, QPV and commune: the QPV
-    whose polygon holds the anchor, else one of the consultation's QPVs in the anchor's commune, else
-    the consultation's nearest QPV."""
-    placed = _PLACE.run(db.session, {"wkt": shapely.to_wkt(shape), "cid": consultation.id})[0]
-    if placed.inside and placed.qpv_code is None:
-        nearest = _NEAREST_QPV.run(db.session, {"anchor": placed.anchor, "cid": consultation.id})
-        placed = placed._replace(qpv_code=nearest[0].qpv_code if nearest else None)
-    return placed
+def placed_source(values):
+    """The SELECT of an `INSERT … SELECT` that places the new contribution in its own statement: the
+    `values` (bound parameters) then PLACED_COLUMNS as `place` gives them, the nearest QPV a subquery
+    evaluated only when no QPV holds the anchor; no row when the geometry lies outside the perimeter +
+    buffer. Bound: `wkt` (the geometry) and `cid` (the consultation)."""
+    placed = (
+        func.cc_place(bindparam("wkt", type_=String), bindparam("cid", type_=Integer))
+        .table_valued(
+            column("inside", Boolean),
+            column("geom", String),
+            column("anchor", String),
+            column("commune_insee", String),
+            column("qpv_code", String),
+        )
+        .alias("placed")
+    )
+    nearest = text(NEAREST_QPV_SQL).columns(column("qpv_code", String))
+    return select(
+        *values,
+        func.ST_GeomFromEWKT(placed.c.geom),
+        func.ST_GeomFromEWKT(placed.c.anchor),
+        func.coalesce(placed.c.qpv_code, nearest.scalar_subquery()),
+        placed.c.commune_insee,
+    ).where(placed.c.inside)
+
+
+def inside(consultation, shape):
+    """Whether the geometry lies in the perimeter + buffer of the consultation (cc_place's rule)."""
+    return bool(_PLACE.run(db.session, {"wkt": shapely.to_wkt(shape), "cid": consultation.id})[0].inside)
 
 
 _PLACE = RawStatement(PLACE_SQL)
-_NEAREST_QPV = RawStatement(NEAREST_QPV_SQL)

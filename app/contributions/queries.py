@@ -5,6 +5,7 @@ vote, author, commune and QPV names come in the same row (correlated subqueries 
 
 import functools
 import math
+from types import SimpleNamespace
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -185,21 +186,38 @@ def _rows_for(signed_in):
         if signed_in
         else literal(None)
     )
+    table = Contribution.__table__
     return select(
         *ROW_COLUMNS,
-        _lookup(Theme.label, Theme.slug == Contribution.theme_slug).label("theme_label"),
-        _lookup(Theme.color, Theme.slug == Contribution.theme_slug).label("theme_color"),
+        *shown_names(table),
         Consultation.slug.label("consultation_slug"),
         Consultation.voting_mode,
         _lookup(User.pseudonym, User.id == Contribution.author_id).label("pseudonym"),
-        _lookup(Commune.name, Commune.insee == Contribution.commune_insee).label("commune_name"),
-        _lookup(Qpv.name, Qpv.code == Contribution.qpv_code).label("qpv_name"),
-        func.ST_AsGeoJSON(Contribution.geom, 6).cast(JSONB).label("geometry"),
-        func.ST_X(Contribution.anchor).label("lon"),
-        func.ST_Y(Contribution.anchor).label("lat"),
+        *shown_geometry(table),
         photos.label("photos"),
         my_vote.label("my_vote"),
     ).join(Consultation, Consultation.id == Contribution.consultation_id)
+
+
+def shown_names(source):
+    """The names a contribution's JSON shows beside its keys (theme label and colour, commune, QPV),
+    for the rows of `source`: the contributions table, or new rows returned by their INSERT."""
+    return (
+        _lookup(Theme.label, Theme.slug == source.c.theme_slug).label("theme_label"),
+        _lookup(Theme.color, Theme.slug == source.c.theme_slug).label("theme_color"),
+        _lookup(Commune.name, Commune.insee == source.c.commune_insee).label("commune_name"),
+        _lookup(Qpv.name, Qpv.code == source.c.qpv_code).label("qpv_name"),
+    )
+
+
+def shown_geometry(table):
+    """What a contribution's JSON shows of its geometries (GeoJSON, the anchor's lon and lat), from the
+    contributions table (in a RETURNING too)."""
+    return (
+        func.ST_AsGeoJSON(table.c.geom, 6).cast(JSONB).label("geometry"),
+        func.ST_X(table.c.anchor).label("lon"),
+        func.ST_Y(table.c.anchor).label("lat"),
+    )
 
 
 def _lookup(column, condition):
@@ -217,6 +235,21 @@ def contribution_detail(contribution_id, user):
     if not rows:
         raise NotFound(_("Cette idée n'existe pas ou n'est pas visible."))
     return serialize(rows[0])
+
+
+def created_detail(contribution, consultation, author):
+    """The JSON of a contribution just created without photos, as `contribution_detail` would read it
+    back, from what its INSERT returned (services.create_contribution): no statement."""
+    row = SimpleNamespace(
+        **{column.key: getattr(contribution, column.key) for column in ROW_COLUMNS},
+        **contribution.created_view,
+        consultation_slug=consultation.slug,
+        voting_mode=consultation.voting_mode,
+        pseudonym=author.pseudonym if author is not None else None,
+        photos=[],
+        my_vote=None,
+    )
+    return serialize(row)
 
 
 def list_contributions(

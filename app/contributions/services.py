@@ -13,7 +13,8 @@ from app.consultations.models import Consultation, utcnow
 from app.contributions.geometry import GeometryError, parse_geometry
 from app.contributions.models import COUNTERS, Comment, Contribution, Photo
 from app.contributions.photos import MAX_PHOTOS, PhotoError, process_photo, read_upload, store_photo
-from app.contributions.placing import place as _place
+from app.contributions.placing import PLACED_COLUMNS, inside, placed_source
+from app.contributions.queries import shown_geometry, shown_names
 from app.dbpool import RawStatement, entity_columns
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
@@ -87,10 +88,6 @@ def create_contribution(
         fields["geometry"] = [str(error)]
     if fields:
         raise Invalid(next(iter(fields.values()))[0], fields=fields)
-    placed = _place(consultation, shape)
-    if not placed.inside:
-        message = OUTSIDE_PERIMETER % {"buffer": consultation.buffer_m}
-        raise Invalid(message, fields={"geometry": [message]}, code="outside_perimeter")
     processed = _process_photos(photos, fields)
     if fields:
         raise Invalid(fields["photos"][0], fields=fields)
@@ -102,10 +99,6 @@ def create_contribution(
         workshop_id=workshop.id if workshop is not None else None,
         participant_id=participant.id if participant is not None else None,
         kiosk_id=kiosk.id if kiosk is not None else None,
-        geom=placed.geom,
-        anchor=placed.anchor,
-        qpv_code=placed.qpv_code,
-        commune_insee=placed.commune_insee,
         theme_slug=theme_slug,
         title=title,
         body=body,
@@ -116,10 +109,17 @@ def create_contribution(
         updated_at=now,
         **NEW_COUNTS,
     )
-    # One INSERT … RETURNING that puts the new idea in the session as it is stored, without the unit
-    # of work nor the ORM's result machinery (its geometries, not needed here, load if read).
-    # Its author follows it (notifications' default follow) in the same statement.
-    contribution = _insert_statement(tuple(values)).entity(db.session, Contribution, values)
+    # One INSERT … SELECT … RETURNING that places the new idea (nothing inserted outside the perimeter)
+    # and puts it in the session as it is stored, without the unit of work nor the ORM's result
+    # machinery (its geometries, not needed here, load if read). Its author follows it (notifications'
+    # default follow) in the same statement, which returns too what its JSON shows beside its columns.
+    shown = {}
+    params = {**values, "wkt": shapely.to_wkt(shape), "cid": consultation.id}
+    contribution = _insert_statement(tuple(values)).entity(db.session, Contribution, params, extras=shown)
+    if contribution is None:
+        message = OUTSIDE_PERIMETER % {"buffer": consultation.buffer_m}
+        raise Invalid(message, fields={"geometry": [message]}, code="outside_perimeter")
+    contribution.created_view = shown
     for position, photo in enumerate(processed):
         _attach_photo(contribution, photo, position)
     db.session.flush()
@@ -142,7 +142,7 @@ def _tell_followers(contribution):
 
 def point_inside(consultation, lon, lat):
     """Whether (lon, lat) lies in the perimeter + buffer (the form flags a place outside at once)."""
-    return bool(_place(consultation, shapely.Point(lon, lat)).inside)
+    return inside(consultation, shapely.Point(lon, lat))
 
 
 NEW_COUNTS = dict.fromkeys(COUNTERS, 0)
@@ -150,15 +150,18 @@ NEW_COUNTS = dict.fromkeys(COUNTERS, 0)
 
 @cache
 def _insert_statement(names):
-    """Built once (for the column names create_contribution gives): a new contribution's INSERT,
-    RETURNING its columns but the geometries and the search vector, and its author's follow."""
+    """Built once (for the column names create_contribution gives): a new contribution's INSERT, placed
+    by `placed_source`, RETURNING its columns but the geometries and the search vector, with what its
+    JSON shows beside them (`shown_columns`), and its author's follow."""
+    table = Contribution.__table__
+    values = [bindparam(name, type_=table.c[name].type) for name in names]
     idea = (
         insert(Contribution)
-        .values({name: bindparam(name) for name in names})
-        .returning(*entity_columns(Contribution, without=("geom", "anchor")))
+        .from_select([*names, *PLACED_COLUMNS], placed_source(values))
+        .returning(*entity_columns(Contribution, without=("geom", "anchor")), *shown_geometry(table))
         .cte("new_idea")
     )
-    return RawStatement(select(idea).add_cte(authors_follow(idea)))
+    return RawStatement(select(idea, *shown_names(idea)).add_cte(authors_follow(idea)))
 
 
 def _refresh_map(consultation_id):

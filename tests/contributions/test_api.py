@@ -1,5 +1,6 @@
 """JSON API: statuses (201, 200, 401, 403, 404, 409, 422), envelope, CSRF, tokens, list, comments."""
 
+import pytest
 from sqlalchemy import text
 
 from app.extensions import db
@@ -33,6 +34,39 @@ def test_create_with_session_and_csrf_header_then_read(client, consultation, res
     assert "email" not in response.get_data(as_text=True)
     read = client.get(f"/api/contributions/{item['id']}")
     assert read.status_code == 200 and read.json["title"] == item["title"]
+
+
+@pytest.mark.parametrize(
+    "settings, shape",
+    [
+        ({}, "point"),
+        ({"voting_mode": "support", "moderation_mode": "pre"}, "point"),
+        ({"geometry_kinds": ["point", "line"]}, "line"),
+        ({}, "within the buffer"),
+    ],
+)
+def test_the_answer_to_a_new_idea_is_the_idea_as_read_back(
+    client, make_consultation, resident, settings, shape
+):
+    """The answer to POST /api/contributions comes from what the idea's INSERT returned (no read back):
+    field for field the JSON of GET /api/contributions/<id> (names, GeoJSON, anchor, dates, labels),
+    in both voting modes, pending as published, a line as a point, a point outside the QPV (the
+    consultation's nearest QPV)."""
+    consultation = make_consultation(**settings)
+    lon, lat = inside_lonlat(consultation)
+    geometry = {
+        "point": point(lon, lat),
+        "line": {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.0004, lat + 0.0002]]},
+        "within the buffer": east_of_perimeter(consultation, 150),
+    }[shape]
+    headers = bearer(resident)
+    created = client.post("/api/contributions", json=_payload(consultation, geometry), headers=headers)
+    assert created.status_code == 201, created.json
+    read = client.get(f"/api/contributions/{created.json['id']}", headers=headers)
+    assert read.status_code == 200
+    assert created.json == read.json
+    assert created.json["qpv_name"] and created.json["commune"] and created.json["theme_color"]
+    assert created.json["geometry"]["type"] == {"line": "LineString"}.get(shape, "Point")
 
 
 def test_create_without_csrf_is_refused_but_bearer_needs_none(client, consultation, resident):
