@@ -15,9 +15,11 @@ from app.contributions.models import COUNTERS, Comment, Contribution, Photo
 from app.contributions.photos import MAX_PHOTOS, PhotoError, process_photo, read_upload, store_photo
 from app.contributions.placing import PLACED_COLUMNS, inside, placed_source
 from app.contributions.queries import shown_geometry, shown_names
+from app.contributions.tasks import FOLLOW_UP_JOB
 from app.dbpool import RawStatement, entity_columns
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
+from app.jobs import enqueue_after_commit
 from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, authors_follow, follow_params
 from app.territory.identity import current_territory, in_territory
 
@@ -123,21 +125,11 @@ def create_contribution(
     for position, photo in enumerate(processed):
         _attach_photo(contribution, photo, position)
     db.session.flush()
-    if refresh_map and not pending:  # bulk inserts (refresh_map=False) tell nobody
-        _refresh_map(consultation.id)
-        _tell_followers(contribution)
-    if refresh_map:
-        from app.geocoding.services import schedule_naming
-
-        schedule_naming(contribution.id)
+    if refresh_map:  # bulk inserts (refresh_map=False) tell nobody and name nothing
+        # One job after the commit (tasks.follow_up_new_contribution): the map grid and the followers
+        # when published at once, the address near it in any case.
+        enqueue_after_commit("default", FOLLOW_UP_JOB, contribution.id, not pending, job_timeout=120)
     return contribution
-
-
-def _tell_followers(contribution):
-    """Followers of the QPV and of the consultation hear of a newly published idea."""
-    from app.notifications.services import notify_new_idea
-
-    notify_new_idea(contribution)
 
 
 def point_inside(consultation, lon, lat):
@@ -162,13 +154,6 @@ def _insert_statement(names):
         .cte("new_idea")
     )
     return RawStatement(select(idea, *shown_names(idea)).add_cte(authors_follow(idea)))
-
-
-def _refresh_map(consultation_id):
-    """The map's pre-aggregated grid (maps feature) is rebuilt after the commit."""
-    from app.maps.services import schedule_grid_refresh
-
-    schedule_grid_refresh(consultation_id)
 
 
 def _validate_fields(consultation, theme_slug, title, body, photos):

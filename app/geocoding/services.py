@@ -11,7 +11,6 @@ from app.geocoding.client import GeocoderUnavailable
 UNAVAILABLE = _l("La recherche d'adresse ne répond pas : placez votre idée sur la carte.")
 OUTSIDE = _l("hors du périmètre de la concertation")
 MAX_RESULTS = 8
-NAME_JOB = "app.geocoding.services.name_contribution"
 
 AREA_SQL = text(
     "SELECT ST_X(ST_Centroid(c.geom)), ST_Y(ST_Centroid(c.geom)),"
@@ -86,10 +85,3 @@ def name_contribution(contribution_id):
     )
     db.session.commit()
     return label
-
-
-def schedule_naming(contribution_id):
-    """Queue the reverse geocoding of a new contribution after the commit (creation never waits)."""
-    from app.jobs import enqueue_after_commit
-
-    return enqueue_after_commit("default", NAME_JOB, contribution_id, job_timeout=30)

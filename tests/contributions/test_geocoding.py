@@ -104,6 +104,31 @@ def _create(user, consultation):
     )
 
 
+def test_a_pending_idea_is_named_but_neither_mapped_nor_announced_until_approved(
+    make_consultation, resident, geocoder, run_jobs
+):
+    """Pre-moderation: the follow-up job of a pending idea only names its place; the map grid and the
+    followers wait for its approval (which queues them itself)."""
+    consultation = make_consultation(moderation_mode="pre")
+    lon, lat = inside_lonlat(consultation)
+    geocoder.reverse_features = [feature(lon, lat, "3 Rue de Lille 62300 Lens", "62498", "3", "Rue de Lille")]
+    contribution = _create(resident, consultation)
+    assert contribution.status == "pending"
+    db.session.commit()
+    [job] = db.session.query(OutboxJob).all()
+    assert (job.func, job.args) == (
+        "app.contributions.tasks.follow_up_new_contribution",
+        [contribution.id, False],
+    )
+    run_jobs()
+    funcs = db.session.scalars(text("SELECT func FROM job_outbox ORDER BY id")).all()
+    assert funcs == ["app.contributions.tasks.follow_up_new_contribution"]  # no grid refresh, no notification
+    label = db.session.execute(
+        text("SELECT address_label FROM contributions WHERE id = :id"), {"id": contribution.id}
+    ).scalar()
+    assert label == "près du 3 Rue de Lille"
+
+
 def test_creation_does_not_wait_and_a_job_names_the_place(consultation, resident, geocoder, run_jobs, client):
     lon, lat = inside_lonlat(consultation)
     geocoder.reverse_features = [
@@ -113,9 +138,17 @@ def test_creation_does_not_wait_and_a_job_names_the_place(consultation, resident
     assert geocoder.requests == []  # creation never calls the geocoder
     assert contribution.address_label is None
     db.session.commit()  # its outbox rows are written with the commit
-    jobs = db.session.query(OutboxJob).filter_by(func="app.geocoding.services.name_contribution").all()
-    assert [job.args for job in jobs] == [[contribution.id]]
+    jobs = db.session.query(OutboxJob).all()  # one job follows it up: map, followers, then the address
+    assert [(job.func, job.args) for job in jobs] == [
+        ("app.contributions.tasks.follow_up_new_contribution", [contribution.id, True])
+    ]
     run_jobs()
+    funcs = db.session.scalars(text("SELECT func FROM job_outbox ORDER BY id")).all()
+    assert funcs == [  # published at once: the follow-up queued the map grid and the followers
+        "app.contributions.tasks.follow_up_new_contribution",
+        "app.maps.tasks.refresh_grid",
+        "app.notifications.tasks.deliver",
+    ]
     label = db.session.execute(
         text("SELECT address_label FROM contributions WHERE id = :id"), {"id": contribution.id}
     ).scalar()

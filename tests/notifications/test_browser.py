@@ -95,7 +95,7 @@ def test_follow_a_qpv_get_one_mail_unsubscribe_in_one_click_and_read_the_restitu
     # 3. A moderator answers officially.
     desk = opener(moderator, DESKTOP)
     _answer(desk, base, idea_id, "retenue", "Un abri sera posé avant la rentrée de septembre.")
-    run_jobs(["mail"])
+    run_jobs(["default", "mail"])  # the idea's follow-up job queues its followers' notification
 
     # 4. Exactly one mail for the follower, with the answer and a one-click unsubscribe.
     [mail] = smtp.to(follower.email)

@@ -79,7 +79,7 @@ def test_new_ideas_go_to_the_weekly_digest_by_default_or_at_once_when_chosen(
         },
     )
     assert response.status_code == 302
-    run_jobs(["mail"])
+    run_jobs(["default", "mail"])  # the idea's follow-up job queues its followers' notification
     [message] = smtp.to(eager.email)
     assert message["Subject"] == "Une nouvelle idée dans ce que vous suivez"
     assert "Un abri vélo à la gare" in text_of(message)
