@@ -19,11 +19,12 @@ import json
 import uuid
 from types import SimpleNamespace
 
-from sqlalchemy import event, text
+from sqlalchemy import Integer, String, bindparam, event, func, insert, literal, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from app.dbpool import RawStatement
 from app.extensions import db
+from app.outbox.models import OutboxJob
 
 PENDING_KEY = "carte_commune.outbox_pending"
 OUTBOX_INSERT = RawStatement(
@@ -41,7 +42,60 @@ OUTBOX_INSERT = RawStatement(
 
 def enqueue_after_commit(queue_name, func, *args, job_id=None, retry=None, job_timeout=None, **kwargs):
     """Queue `func(*args, **kwargs)` on `queue_name` once the transaction commits; returns the job id."""
-    job = SimpleNamespace(
+    # Written just before the commit (_write_rows), with the transaction (or savepoint) it belongs to.
+    return _record(_job(queue_name, func, args, kwargs, job_id, retry, job_timeout), written=False)
+
+
+def outbox_insert(rows, args):
+    """The INSERT (a CTE) of a job's outbox row for each row of `rows`, in the caller's own statement
+    (no statement of its own before the commit): `args`, the job's arguments as a SQL JSON array built
+    from the row; bound: `job_id`, `job_queue`, `job_func`, `job_timeout`. The row is written as
+    `_write_rows` would (already marked as handed over); record the job with `written_by_statement`."""
+    row = select(
+        bindparam("job_id", type_=String),
+        bindparam("job_queue", type_=String),
+        bindparam("job_func", type_=String),
+        args,
+        literal_column("'{}'::jsonb"),
+        bindparam("job_timeout", type_=Integer),
+        func.now(),
+        func.now(),
+        literal(1),
+    ).select_from(rows)
+    columns = [
+        "job_id",
+        "queue",
+        "func",
+        "args",
+        "kwargs",
+        "timeout",
+        "created_at",
+        "dispatched_at",
+        "attempts",
+    ]
+    return insert(OutboxJob.__table__).from_select(columns, row).cte("outbox_row")
+
+
+def outbox_params(queue_name, func, job_timeout=None):
+    """The bound values of `outbox_insert` for a new job (its id: `params["job_id"]`)."""
+    return {
+        "job_id": uuid.uuid4().hex,
+        "job_queue": queue_name,
+        "job_func": _dotted(func),
+        "job_timeout": _seconds(job_timeout),
+    }
+
+
+def written_by_statement(params, *args):
+    """Record the job whose outbox row the caller's statement wrote (`outbox_insert` with `params`) with
+    its arguments, for the hand-over to RQ after the commit; returns its id."""
+    job = _job(params["job_queue"], params["job_func"], args, {}, params["job_id"], None, None)
+    job.timeout = params["job_timeout"]
+    return _record(job, written=True)
+
+
+def _job(queue_name, func, args, kwargs, job_id, retry, job_timeout):
+    return SimpleNamespace(
         job_id=job_id or uuid.uuid4().hex,
         queue=queue_name,
         func=_dotted(func),
@@ -51,11 +105,16 @@ def enqueue_after_commit(queue_name, func, *args, job_id=None, retry=None, job_t
         retry_intervals=list(retry.intervals) if retry is not None else None,
         timeout=_seconds(job_timeout),
     )
-    # Written just before the commit (_write_rows), with the transaction (or savepoint) it belongs to.
+
+
+def _record(job, written):
+    """The job among the session's pending ones, with the transaction (or savepoint) it belongs to and,
+    when its row is already written, the root transaction that wrote it (gone if that rolls back)."""
     session = db.session()
     pending = session.info.setdefault(PENDING_KEY, [])
     transaction = session.get_nested_transaction() or session.get_transaction()
-    pending.append(SimpleNamespace(job=job, transaction=transaction, written_in=None))
+    written_in = session.get_transaction() if written else None
+    pending.append(SimpleNamespace(job=job, transaction=transaction, written_in=written_in))
     return job.job_id
 
 

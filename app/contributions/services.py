@@ -6,7 +6,7 @@ from functools import cache
 import shapely
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, bindparam, column, insert, select, text
+from sqlalchemy import Boolean, Integer, bindparam, column, func, insert, select, text
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.consultations.models import Consultation, utcnow
@@ -19,7 +19,7 @@ from app.contributions.tasks import FOLLOW_UP_JOB
 from app.dbpool import RawStatement, entity_columns
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.extensions import db
-from app.jobs import enqueue_after_commit
+from app.jobs import outbox_insert, outbox_params, written_by_statement
 from app.notifications.follows import FOLLOW_BY_DEFAULT_SQL, authors_follow, follow_params
 from app.territory.identity import current_territory, in_territory
 
@@ -115,20 +115,24 @@ def create_contribution(
     # and puts it in the session as it is stored, without the unit of work nor the ORM's result
     # machinery (its geometries, not needed here, load if read). Its author follows it (notifications'
     # default follow) in the same statement, which returns too what its JSON shows beside its columns.
-    shown = {}
+    # Unless in bulk (refresh_map=False: tell nobody, name nothing), one job follows it up after the commit
+    # (tasks.follow_up_new_contribution: the map grid and the followers when published at once, the
+    # address near it in any case), its outbox row written by the same statement.
+    shown, follow_up = {}, refresh_map
     params = {**values, "wkt": shapely.to_wkt(shape), "cid": consultation.id}
-    contribution = _insert_statement(tuple(values)).entity(db.session, Contribution, params, extras=shown)
+    if follow_up:
+        params.update(outbox_params("default", FOLLOW_UP_JOB, job_timeout=120), announce=not pending)
+    statement = _insert_statement(tuple(values), follow_up)
+    contribution = statement.entity(db.session, Contribution, params, extras=shown)
     if contribution is None:
         message = OUTSIDE_PERIMETER % {"buffer": consultation.buffer_m}
         raise Invalid(message, fields={"geometry": [message]}, code="outside_perimeter")
     contribution.created_view = shown
+    if follow_up:
+        written_by_statement(params, contribution.id, not pending)
     for position, photo in enumerate(processed):
         _attach_photo(contribution, photo, position)
     db.session.flush()
-    if refresh_map:  # bulk inserts (refresh_map=False) tell nobody and name nothing
-        # One job after the commit (tasks.follow_up_new_contribution): the map grid and the followers
-        # when published at once, the address near it in any case.
-        enqueue_after_commit("default", FOLLOW_UP_JOB, contribution.id, not pending, job_timeout=120)
     return contribution
 
 
@@ -141,10 +145,11 @@ NEW_COUNTS = dict.fromkeys(COUNTERS, 0)
 
 
 @cache
-def _insert_statement(names):
-    """Built once (for the column names create_contribution gives): a new contribution's INSERT, placed
-    by `placed_source`, RETURNING its columns but the geometries and the search vector, with what its
-    JSON shows beside them (`shown_columns`), and its author's follow."""
+def _insert_statement(names, follow_up):
+    """Built once (for the column names create_contribution gives, with or without its follow-up job):
+    a new contribution's INSERT, placed by `placed_source`, RETURNING its columns but the geometries and
+    the search vector, with what its JSON shows beside them; its author's follow; the outbox row of its
+    follow-up job (bound `announce` and jobs.outbox_params)."""
     table = Contribution.__table__
     values = [bindparam(name, type_=table.c[name].type) for name in names]
     idea = (
@@ -153,7 +158,11 @@ def _insert_statement(names):
         .returning(*entity_columns(Contribution, without=("geom", "anchor")), *shown_geometry(table))
         .cte("new_idea")
     )
-    return RawStatement(select(idea, *shown_names(idea)).add_cte(authors_follow(idea)))
+    statement = select(idea, *shown_names(idea)).add_cte(authors_follow(idea))
+    if follow_up:
+        arguments = func.jsonb_build_array(idea.c.id, bindparam("announce", type_=Boolean))
+        statement = statement.add_cte(outbox_insert(idea, arguments))
+    return RawStatement(statement)
 
 
 def _validate_fields(consultation, theme_slug, title, body, photos):

@@ -174,10 +174,14 @@ def test_a_request_s_jobs_go_to_rq_without_a_second_transaction(
     with count_queries() as statements:
         response = client.post("/api/contributions", json=idea, headers=headers)
     assert response.status_code == 201, response.get_json()
+    # The idea's follow-up job: its row written by the idea's own statement (a CTE); no UPDATE after.
     outbox = [s for s in statements if "job_outbox" in s]
-    assert len(outbox) == 1 and outbox[0].lstrip().startswith(
-        "INSERT INTO job_outbox"
-    )  # one INSERT, no UPDATE
+    assert (
+        len(outbox) == 1
+        and "INSERT INTO job_outbox" in outbox[0]
+        and "INSERT INTO contributions" in outbox[0]
+    )
+    assert "UPDATE job_outbox" not in outbox[0]
     rows = _rows()
     assert rows and all(row.dispatched_at is not None and row.attempts == 1 for row in rows)
     queued = get_queue("default").job_ids + get_queue("mail").job_ids
@@ -192,6 +196,25 @@ def test_a_job_of_a_rolled_back_savepoint_is_not_handed_over(app):
         savepoint.rollback()
     assert commit_and_dispatch() == 1
     assert get_queue("default").job_ids == [kept] and [row.job_id for row in _rows()] == [kept]
+
+
+def test_a_new_idea_rolled_back_takes_its_follow_up_job_with_it(app, make_consultation, make_user):
+    """The follow-up job's row is written by the idea's own statement: a savepoint rolled back after it
+    takes both away, and nothing is handed to RQ."""
+    from app.contributions.services import create_contribution
+    from tests.workshops.conftest import point_inside
+
+    consultation, author = make_consultation(), make_user()
+    with db.session.begin_nested() as savepoint:
+        idea = create_contribution(
+            author, consultation, point_inside(consultation), "cadre-de-vie-espaces-publics", "Des bancs", ""
+        )
+        assert idea.id and [row.func for row in _rows()] == [
+            "app.contributions.tasks.follow_up_new_contribution"
+        ]
+        savepoint.rollback()
+    assert commit_and_dispatch() == 0
+    assert _rows() == [] and get_queue("default").job_ids == []
 
 
 def test_jobs_of_a_process_that_died_after_its_commit_are_handed_over_by_the_relay(app):
