@@ -43,7 +43,8 @@ def run_writes(conn, port, residents, redis_url):
     machine's speed drifts by a third from minute to minute, so a ratio is taken within each pair and
     the medians are reported with every round's figures."""
     targets, places = vote_targets(conn), idea_places(conn)
-    votes, ideas, mismatches = [], [], 0
+    statements = app_vote_statements()
+    votes, ideas, mismatches, as_app = [], [], 0, []
     for _ in range(ROUNDS):
         accounts.reset_limits(redis_url)
         floor = _closed_loop(lambda i, k: _sql_vote(i, k, residents, targets))
@@ -53,6 +54,10 @@ def run_writes(conn, port, residents, redis_url):
         accounts.remove_bench_writes(conn)
         signed_in = _closed_loop(lambda i, k: _app_me(port, i, k, residents))
         votes.append((floor, app, signed_in))
+        replayed = _closed_loop(lambda i, k: _sql_vote_as_app(i, k, residents, targets, statements))
+        accounts.remove_bench_writes(conn)
+        as_app.append(app["rate"] / replayed["rate"] if replayed["rate"] else None)
+        votes[-1][0]["app_statements_rate"] = replayed["rate"]
     for _ in range(ROUNDS):
         accounts.reset_limits(redis_url)
         floor = _closed_loop(lambda i, k: _sql_idea(i, k, residents, places))
@@ -61,6 +66,13 @@ def run_writes(conn, port, residents, redis_url):
     accounts.remove_bench_writes(conn)
     vote_figures = _paired(votes)
     vote_figures["mismatches"] = mismatches
+    # Beside the budget's floor (the vote's minimal SQL), the three statements the app itself sends for a
+    # vote (token and account, the idea locked with its phase, the vote with counters and follow),
+    # replayed alone: what the app's rate is of its own SQL.
+    for figures, (floor, _, _) in zip(vote_figures["rounds"], votes, strict=True):
+        figures["app_statements_floor_per_s"] = floor["app_statements_rate"]
+    ratios = [ratio for ratio in as_app if ratio is not None]
+    vote_figures["ratio_to_app_statements"] = round(statistics.median(ratios), 2) if ratios else None
     idea_figures = _paired(ideas)
     return {
         "votes": vote_figures,
@@ -183,6 +195,45 @@ def _sql_vote(thread, call, residents, targets):
         if before:  # a changed vote moves one counter down
             params.update(a=params["a"] - int(before[0] == 1), d=params["d"] - int(before[0] == -1))
         conn.execute(shift, params)
+    return True
+
+
+def app_vote_statements():
+    """The SQL (with its own literal values) of the three statements of a vote request, compiled from the
+    app's builders for its dialect, and the served territory: what `_sql_vote_as_app` replays."""
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": DATABASE_URL})
+    with app.app_context():
+        from app.accounts.auth import _token_statements
+        from app.contributions.services import _VOTE, _vote_lock_statement
+        from app.territory.identity import current_territory
+
+        dialect = db.engine.dialect
+        compiled = [
+            statement._sql(dialect) for statement in (_token_statements()[1], _vote_lock_statement(), _VOTE)
+        ]
+        return compiled, current_territory()
+
+
+def _sql_vote_as_app(thread, call, residents, targets, statements):
+    """The app's own statements of a vote (app_vote_statements), prepared, in one transaction."""
+    from app.notifications.follows import follow_params
+
+    n, state = call
+    conn = _connection(state, lambda: psycopg.connect(DATABASE_URL))
+    user_id, token, contribution, value = vote_choice(thread, n, residents, targets)
+    ((token_sql, token_values), (lock_sql, lock_values), (vote_sql, vote_values)), territory = statements
+    agree, disagree = (1, 0) if value == 1 else (0, 1)
+    vote = {"c": contribution, "u": user_id, "v": value, "a": agree, "d": disagree}
+    with conn.transaction():
+        conn.execute(token_sql, {**token_values, "digest": accounts.token_hash(token)}, prepare=True)
+        lock = {**lock_values, "contribution_id": contribution, "territory": territory}
+        conn.execute(lock_sql, lock, prepare=True)
+        conn.execute(
+            vote_sql, {**vote_values, **vote, **follow_params(user_id, contribution, "vote")}, prepare=True
+        )
     return True
 
 
