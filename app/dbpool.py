@@ -15,9 +15,11 @@ token, a consultation), whose planning costs several times its execution (the id
 to plan, 0.2 ms to run), is marked with `prepared()`: psycopg prepares it on the connection and
 PostgreSQL plans it once there."""
 
+import copy
 import functools
 import time
 
+from psycopg import RawCursor
 from psycopg.pq import ExecStatus
 from psycopg.rows import dict_row, namedtuple_row
 from sqlalchemy import event, exc, inspect
@@ -80,14 +82,20 @@ class RawStatement:
         self._compiled = None
 
     def _sql(self, dialect):
+        """(SQL with $1, $2… placeholders, the bound names in their order, the values the statement
+        carries itself), compiled once. Numbered placeholders go to PostgreSQL as they are (psycopg's
+        RawCursor): psycopg otherwise converts %(name)s to them at every call, and caches that only
+        for statements under 4 KiB (a new idea's: 6 % of its time, converting)."""
         if self._compiled is None:
-            compiled = self.statement.compile(dialect=dialect)
+            numbered = copy.copy(dialect)
+            numbered.paramstyle, numbered.positional = "numeric_dollar", True
+            compiled = self.statement.compile(dialect=numbered)
             # Values the statement carries itself (its literals, None included); the bound names
             # without a value come with each call.
             defaults = {
                 name: bind.effective_value for name, bind in compiled.binds.items() if not bind.required
             }
-            self._compiled = (str(compiled), defaults)
+            self._compiled = (str(compiled), tuple(compiled.positiontup), defaults)
         return self._compiled
 
     def entity(self, session, entity_class, params, extras=None):
@@ -107,10 +115,10 @@ class RawStatement:
         if session.autoflush:
             session.flush()
         connection = session.connection()
-        sql, defaults = self._sql(connection.dialect)
-        parameters = {**defaults, **params} if defaults else params
+        sql, names, defaults = self._sql(connection.dialect)
+        parameters = tuple(params[name] if name in params else defaults[name] for name in names)
         driver = connection.connection.driver_connection
-        cursor = driver.cursor(row_factory=row_factory)
+        cursor = RawCursor(driver, row_factory=row_factory)
         if connection._has_events or connection.engine._has_events:  # counters and tracers see it
             connection.dispatch.before_cursor_execute(connection, cursor, sql, parameters, None, False)
         try:

@@ -211,9 +211,13 @@ def app_vote_statements():
         from app.territory.identity import current_territory
 
         dialect = db.engine.dialect
-        compiled = [
-            statement._sql(dialect) for statement in (_token_statements()[1], _vote_lock_statement(), _VOTE)
-        ]
+        compiled = []
+        for raw in (_token_statements()[1], _vote_lock_statement(), _VOTE):
+            statement = raw.statement.compile(dialect=dialect)  # %(name)s placeholders, for psycopg
+            values = {
+                name: bind.effective_value for name, bind in statement.binds.items() if not bind.required
+            }
+            compiled.append((str(statement), values))
         return compiled, current_territory()
 
 

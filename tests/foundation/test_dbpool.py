@@ -141,6 +141,11 @@ def test_a_raw_statement_runs_in_the_session_transaction_prepared_and_seen_by_li
         rows = statement.run(raw_session, {"k": 10, "least": 1})
     assert [(row.n, row.scaled) for row in rows] == [(1, 10), (2, 20)]  # it saw the uncommitted rows
     assert sum("raw_probe WHERE n >=" in sql for sql in seen) == 3
+    # Numbered placeholders, compiled once, go as they are (no %(name)s for psycopg to convert at each
+    # call); a literal % stays one.
+    assert all("n * $1" in sql for sql in seen if "raw_probe WHERE" in sql)
+    percent = RawStatement(text("SELECT n FROM raw_probe WHERE n::text LIKE '1%' AND n < :most"))
+    assert [row.n for row in percent.run(raw_session, {"most": 5})] == [1]
     prepared = raw_session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
     assert any("raw_probe" in sql for sql in prepared), prepared
 
