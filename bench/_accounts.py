@@ -10,6 +10,12 @@ PREFIX = "bench-resident-"
 # The tables the bench accounts and their writes (votes, ideas, follows, outbox rows) touch.
 WRITTEN_TABLES = ("users", "api_tokens", "contributions", "votes", "follows", "job_outbox")
 ADMIN = "bench-admin"
+# The jobs a new idea asks for (its follow-up, and what the follow-up queues when it runs).
+WRITE_JOBS = (
+    "app.contributions.tasks.follow_up_new_contribution",
+    "app.maps.tasks.refresh_grid",
+    "app.notifications.tasks.deliver",
+)
 
 
 def token_hash(raw):
@@ -66,6 +72,11 @@ def empty_queue(redis_url):
     Queue("default", connection=redis.Redis.from_url(redis_url)).empty()
 
 
+def vacuum_written(conn):
+    """VACUUM (ANALYZE) of the tables the write benchmarks touch: what autovacuum does in production."""
+    conn.execute(f"VACUUM (ANALYZE) {', '.join(WRITTEN_TABLES)}")
+
+
 def remove_bench_writes(conn):
     """Ideas and votes of the bench residents removed, counters put back: the data set keeps its size."""
     conn.execute(
@@ -81,3 +92,10 @@ def remove_bench_writes(conn):
         "DELETE FROM contributions WHERE author_id IN (SELECT id FROM users WHERE pseudonym LIKE %s)",
         (PREFIX + "%",),
     )
+    # What the writes left beside them: the residents' follows (of the ideas they voted on or wrote) and
+    # the outbox rows of their jobs (no worker runs them during the benchmark; empty_queue drops them
+    # from RQ).
+    conn.execute(
+        "DELETE FROM follows WHERE user_id IN (SELECT id FROM users WHERE pseudonym LIKE %s)", (PREFIX + "%",)
+    )
+    conn.execute("DELETE FROM job_outbox WHERE completed_at IS NULL AND func = ANY(%s)", (list(WRITE_JOBS),))

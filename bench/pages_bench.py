@@ -45,7 +45,7 @@ def _bench_size(size):
         # What autovacuum does in production (this machine's PostgreSQL runs without it): the rows the
         # write benchmarks removed and the tokens renewed, reclaimed before measuring, so that a run
         # does not inherit the garbage of the previous ones.
-        conn.execute(f"VACUUM (ANALYZE) {', '.join(accounts.WRITTEN_TABLES)}")
+        accounts.vacuum_written(conn)
         pages = _pages(conn, size)
         server = web.Server(ENV)
         try:
