@@ -31,6 +31,7 @@ from app.contributions.models import (
 from app.dbpool import RawStatement
 from app.errors import NotFound
 from app.extensions import db
+from app.i18n import label_text
 from app.territory.identity import current_territory, in_territory
 from app.territory.models import Commune, Qpv, Theme
 
@@ -318,7 +319,7 @@ def serialize(row):
         "id": row.id,
         "consultation": row.consultation_slug,
         "status": row.status,
-        "status_label": str(STATUS_LABELS.get(row.status, row.status)),
+        "status_label": label_text(STATUS_LABELS.get(row.status, row.status)),
         "theme": row.theme_slug,
         "theme_label": row.theme_label,
         "theme_color": row.theme_color,
@@ -337,7 +338,7 @@ def serialize(row):
         "my_vote": row.my_vote,
         "comments": row.comment_count,
         "outcome": row.outcome,
-        "outcome_label": str(OUTCOME_LABELS[row.outcome]) if row.outcome in OUTCOME_LABELS else None,
+        "outcome_label": label_text(OUTCOME_LABELS[row.outcome]) if row.outcome in OUTCOME_LABELS else None,
         "official_answer": row.official_answer,
         # Only the author or staff can load a non-published contribution: they see why.
         "moderation_reason": row.moderation_reason
@@ -345,7 +346,7 @@ def serialize(row):
         else None,
         "answered_at": row.answered_at,
         "source": API_SOURCES[row.source],
-        "source_label": str(SOURCE_LABELS.get(row.source, row.source)),
+        "source_label": label_text(SOURCE_LABELS.get(row.source, row.source)),
         "created_at": row.created_at,
         "published_at": row.published_at,
         "merged_into": row.merged_into_id,

@@ -135,3 +135,24 @@ def test_lazy_labels_are_translated_once_in_the_page_language(app):
         with force_locale("en"):
             labels = translated(STATUS_LABELS)
         assert labels["rejected"] == "Rejected" and all(type(v) is str for v in labels.values())
+
+
+@pytest.mark.parametrize("locale", ["fr", "en", "ar"])
+def test_a_label_s_text_is_flask_babel_s_in_every_language(app, locale):
+    """label_text (the catalog the request remembered, no proxies) gives what str(label) gives, before
+    and after the request's first translation, in a forced language too; a label with values, or a
+    plain string, as str() would. The API's labels are its words."""
+    from flask_babel import force_locale
+
+    from app.contributions.models import OUTCOME_LABELS, SOURCE_LABELS, STATUS_LABELS
+    from app.i18n import label_text
+
+    labels = [*STATUS_LABELS.values(), *SOURCE_LABELS.values(), *OUTCOME_LABELS.values()]
+    with app.test_request_context("/", headers={"Accept-Language": locale}):
+        first = label_text(labels[0])  # before anything was translated in this request
+        assert [first, *map(label_text, labels[1:])] == [str(label) for label in labels]
+        with force_locale("en" if locale != "en" else "ar"):
+            assert [label_text(label) for label in labels] == [str(label) for label in labels]
+        assert label_text("déjà du texte") == "déjà du texte"
+        if locale != "fr":  # the catalog is really in force
+            assert label_text(STATUS_LABELS["rejected"]) != "Refusée"
