@@ -11,7 +11,9 @@ again by the relay after OUTBOX_LOST_AFTER seconds. The row's job_id is the RQ j
 handed over twice never runs twice.
 
 The rows of a transaction are written together, by one INSERT just before it commits (not one ORM
-object each through the unit of work: two thirds of a millisecond for a new idea's three jobs).
+object each through the unit of work: two thirds of a millisecond for three jobs). A hot write may
+instead write its job's row in its own statement (`outbox_insert`, a CTE; a new idea's follow-up job)
+and record it with `written_by_statement`: handed over after the commit the same way.
 A job recorded in a savepoint that is rolled back, or in a transaction rolled back, is forgotten
 with it."""
 

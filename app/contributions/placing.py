@@ -35,8 +35,8 @@ PLACED_COLUMNS = ("geom", "anchor", "qpv_code", "commune_insee")
 
 def placed_source(values):
     """The SELECT of an `INSERT … SELECT` that places the new contribution in its own statement: the
-    `values` (bound parameters) then PLACED_COLUMNS as `place` gives them, the nearest QPV a subquery
-    evaluated only when no QPV holds the anchor; no row when the geometry lies outside the perimeter +
+    `values` (bound parameters) then PLACED_COLUMNS as cc_place gives them, the consultation's nearest
+    QPV a subquery evaluated only when cc_place found none; no row when the geometry lies outside the perimeter +
     buffer. Bound: `wkt` (the geometry) and `cid` (the consultation)."""
     placed = (
         func.cc_place(bindparam("wkt", type_=String), bindparam("cid", type_=Integer))
