@@ -115,8 +115,8 @@ class RawStatement:
         if session.autoflush:
             session.flush()
         connection = session.connection()
-        sql, names, defaults = self._sql(connection.dialect)
-        parameters = tuple(params[name] if name in params else defaults[name] for name in names)
+        compiled = self._sql(connection.dialect)
+        sql, parameters = compiled[0], positional(compiled, params)
         driver = connection.connection.driver_connection
         cursor = RawCursor(driver, row_factory=row_factory)
         if connection._has_events or connection.engine._has_events:  # counters and tracers see it
@@ -142,6 +142,12 @@ class RawStatement:
             ) from error
         finally:
             cursor.close()
+
+
+def positional(compiled, params):
+    """The values of a compiled RawStatement (`_sql`) in its placeholders' order: `params`, else its own."""
+    _, names, defaults = compiled
+    return tuple(params[name] if name in params else defaults[name] for name in names)
 
 
 def _resolved(session):
@@ -176,15 +182,14 @@ def _mapping(entity_class):
 
 def _attached(session, entity_class, row, extras=None):
     mapper, keys, primary_key = _mapping(entity_class)
-    if extras is None:
-        values = {keys[name]: value for name, value in row.items()}
-    else:
-        values = {}
-        for name, value in row.items():
-            if name in keys:
-                values[keys[name]] = value
-            else:
-                extras[name] = value
+    values = {}
+    for name, value in row.items():
+        if name in keys:
+            values[keys[name]] = value
+        elif extras is not None:
+            extras[name] = value
+        else:
+            raise KeyError(f"{name}: not a column of {entity_class.__name__}")
     identity = mapper.identity_key_from_primary_key([values[key] for key in primary_key])
     existing = session.identity_map.get(identity)
     if existing is not None:

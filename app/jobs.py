@@ -91,8 +91,9 @@ def outbox_params(queue_name, func, job_timeout=None):
 def written_by_statement(params, *args):
     """Record the job whose outbox row the caller's statement wrote (`outbox_insert` with `params`) with
     its arguments, for the hand-over to RQ after the commit; returns its id."""
-    job = _job(params["job_queue"], params["job_func"], args, {}, params["job_id"], None, None)
-    job.timeout = params["job_timeout"]
+    job = _job(
+        params["job_queue"], params["job_func"], args, {}, params["job_id"], None, params["job_timeout"]
+    )
     return _record(job, written=True)
 
 

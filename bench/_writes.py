@@ -222,15 +222,9 @@ def app_vote_statements():
         from app.contributions.services import _VOTE, _vote_lock_statement
         from app.territory.identity import current_territory
 
-        dialect = db.engine.dialect
-        compiled = []
-        for raw in (_token_statements()[1], _vote_lock_statement(), _VOTE):
-            statement = raw.statement.compile(dialect=dialect)  # %(name)s placeholders, for psycopg
-            values = {
-                name: bind.effective_value for name, bind in statement.binds.items() if not bind.required
-            }
-            compiled.append((str(statement), values))
-        return compiled, current_territory()
+        dialect = db.engine.dialect  # compiled as the app runs them: numbered, for a RawCursor
+        statements = (_token_statements()[1], _vote_lock_statement(), _VOTE)
+        return [statement._sql(dialect) for statement in statements], current_territory()
 
 
 def _sql_vote_as_app(thread, call, residents, targets, statements):
@@ -239,18 +233,25 @@ def _sql_vote_as_app(thread, call, residents, targets, statements):
 
     n, state = call
     conn = _connection(state, lambda: psycopg.connect(DATABASE_URL))
-    user_id, token, contribution, value = vote_choice(thread, n, residents, targets)
-    ((token_sql, token_values), (lock_sql, lock_values), (vote_sql, vote_values)), territory = statements
+    user_id, raw_token, contribution, value = vote_choice(thread, n, residents, targets)
+    (token, lock, vote), territory = statements
     agree, disagree = (1, 0) if value == 1 else (0, 1)
-    vote = {"c": contribution, "u": user_id, "v": value, "a": agree, "d": disagree}
+    if "raw" not in state:
+        state["raw"] = psycopg.RawCursor(conn)
+    cursor = state["raw"]
     with conn.transaction():
-        conn.execute(token_sql, {**token_values, "digest": accounts.token_hash(token)}, prepare=True)
-        lock = {**lock_values, "contribution_id": contribution, "territory": territory}
-        conn.execute(lock_sql, lock, prepare=True)
-        conn.execute(
-            vote_sql, {**vote_values, **vote, **follow_params(user_id, contribution, "vote")}, prepare=True
-        )
+        _replay(cursor, token, {"digest": accounts.token_hash(raw_token)})
+        _replay(cursor, lock, {"contribution_id": contribution, "territory": territory})
+        votes = {"c": contribution, "u": user_id, "v": value, "a": agree, "d": disagree}
+        _replay(cursor, vote, {**votes, **follow_params(user_id, contribution, "vote")})
     return True
+
+
+def _replay(cursor, compiled, params):
+    """One app statement (RawStatement._sql: numbered SQL, its names, its own values), prepared."""
+    from app.dbpool import positional
+
+    cursor.execute(compiled[0], positional(compiled, params), prepare=True)
 
 
 def _post(state, port, path, token, body):

@@ -118,17 +118,17 @@ def create_contribution(
     # Unless in bulk (refresh_map=False: tell nobody, name nothing), one job follows it up after the commit
     # (tasks.follow_up_new_contribution: the map grid and the followers when published at once, the
     # address near it in any case), its outbox row written by the same statement.
-    shown, follow_up = {}, refresh_map
+    shown = {}
     params = {**values, "wkt": shapely.to_wkt(shape), "cid": consultation.id}
-    if follow_up:
+    if refresh_map:
         params.update(outbox_params("default", FOLLOW_UP_JOB, job_timeout=120), announce=not pending)
-    statement = _insert_statement(tuple(values), follow_up)
+    statement = _insert_statement(tuple(values), refresh_map)
     contribution = statement.entity(db.session, Contribution, params, extras=shown)
     if contribution is None:
         message = OUTSIDE_PERIMETER % {"buffer": consultation.buffer_m}
         raise Invalid(message, fields={"geometry": [message]}, code="outside_perimeter")
     contribution.created_view = shown
-    if follow_up:
+    if refresh_map:
         written_by_statement(params, contribution.id, not pending)
     for position, photo in enumerate(processed):
         _attach_photo(contribution, photo, position)
